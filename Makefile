@@ -1,0 +1,36 @@
+# Two commands a newcomer types: `make demo` and `make test`. Each creates or refreshes
+# .venv and installs everything it needs from the project's own files.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_MEMBERS ?= 3000
+
+.PHONY: setup test lint demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+test: setup lint
+	$(BIN)/pytest -q
+
+demo: setup
+	$(BIN)/consentry init
+	$(BIN)/consentry seed --members $(DEMO_MEMBERS) --seed 7 --reset
+	$(BIN)/consentry demo-accounts
+	$(BIN)/consentry serve --host 127.0.0.1 --port 8000
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) consentry-data .pytest_cache

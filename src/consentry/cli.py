@@ -1,0 +1,68 @@
+"""The `consentry` command: one Typer app; each area adds its sub-commands from
+`consentry.commands`. A user mistake prints one line and exits non-zero."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from rich.console import Console
+
+from consentry import __version__
+from consentry.commands import network, store, web
+from consentry.errors import ConsentryError
+
+app = typer.Typer(
+    name="consentry",
+    help="A professional network whose AI trains only on what members allowed.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"consentry {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Consentry: consented, provable, reversible AI training on a professional network."""
+
+
+store.register(app)
+network.register(app)
+web.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; turn a user mistake into one red line and exit code 2."""
+    err = Console(stderr=True)
+    try:
+        app(args=argv, standalone_mode=False)
+    except ConsentryError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        return 2
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing half-written was kept")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

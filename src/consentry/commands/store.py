@@ -1,0 +1,31 @@
+"""`consentry init`: create or migrate the database."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from consentry.commands.context import settings
+from consentry.errors import ConsentryError
+from consentry.store import migrate, open_engine
+
+
+def init() -> None:
+    """Create the database, or migrate it to this version's schema. Safe to run twice."""
+    cfg = settings()
+    engine = open_engine(cfg.database_url)
+    try:
+        before, after = migrate(engine)
+    except OperationalError as exc:
+        raise ConsentryError(f"cannot reach the database: {exc.orig}".splitlines()[0]) from None
+    finally:
+        engine.dispose()
+    where = cfg.database_url if not cfg.is_embedded else str(cfg.data_dir / "consentry.db")
+    if before == after:
+        typer.echo(f"database at {where} is already at schema {after}")
+    else:
+        typer.echo(f"database at {where} migrated from {before or 'empty'} to schema {after}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)

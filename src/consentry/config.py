@@ -1,0 +1,71 @@
+"""One typed settings object, read when a command or the web app starts, never at import time."""
+
+from __future__ import annotations
+
+from consentry.errors import ConsentryError
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(ConsentryError):
+    """A setting is missing or malformed: a user mistake, reported in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where Consentry keeps its data and which database it talks to.
+
+    `data_dir` holds the embedded SQLite database, dataset files and the server's secret.
+    `database_url` is a SQLAlchemy URL; the embedded default is a SQLite file in `data_dir`.
+    """
+
+    data_dir: Path
+    database_url: str
+    policy_preset: str = "consent-first"
+    notice_days: int = 30
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def secret_key(self) -> bytes:
+        """The server's signing key (sessions, receipts), created once and kept in `data_dir`."""
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_hex(32))
+            tmp.chmod(0o600)
+            os.replace(tmp, path)
+        return bytes.fromhex(path.read_text().strip())
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from the environment (`CONSENTRY_*` variables)."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("CONSENTRY_DATA_DIR", "consentry-data")).resolve()
+    url = env.get("CONSENTRY_DATABASE_URL") or f"sqlite:///{data_dir / 'consentry.db'}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        # psycopg 3 is the driver we ship; make the plain URL form work as users expect.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if not (url.startswith("sqlite") or url.startswith("postgresql")):
+        raise ConfigError(
+            f"CONSENTRY_DATABASE_URL must be a sqlite:// or postgresql:// URL, not {url!r}"
+        )
+    notice = env.get("CONSENTRY_NOTICE_DAYS", "30")
+    try:
+        notice_days = int(notice)
+    except ValueError:
+        raise ConfigError(f"CONSENTRY_NOTICE_DAYS must be a whole number, not {notice!r}") from None
+    if notice_days < 0:
+        raise ConfigError("CONSENTRY_NOTICE_DAYS can never be negative")
+    return Settings(
+        data_dir=data_dir,
+        database_url=url,
+        policy_preset=env.get("CONSENTRY_POLICY", "consent-first"),
+        notice_days=notice_days,
+    )

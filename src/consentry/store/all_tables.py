@@ -1,0 +1,3 @@
+"""Imports every table module so that `Base.metadata` is complete (for migrations)."""
+
+from consentry.store import tables  # noqa: F401

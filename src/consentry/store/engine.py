@@ -1,0 +1,89 @@
+"""Engines and sessions for the embedded default (SQLite) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def utcnow() -> datetime:
+    """The current time as a naive UTC datetime: the one form stored in every table.
+
+    Naive UTC keeps SQLite (text) and PostgreSQL (timestamp) comparisons identical.
+    """
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers run beside the one writer; foreign keys are off by default in SQLite.
+    # A generous busy timeout makes concurrent writers wait instead of failing.
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=60000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # pysqlite's own transaction handling defers BEGIN; we issue it ourselves so that a
+    # writer that must not interleave (the ledger) can ask for BEGIN IMMEDIATE through
+    # `immediate(engine)`: it takes SQLite's write lock up front instead of failing to
+    # upgrade a read lock later.
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def open_engine(url: str, **kwargs) -> Engine:
+    """Create an engine for `url`, configured the way Consentry needs it.
+
+    SQLite: the parent folder is created, WAL and foreign keys are switched on, and
+    transactions are explicit so that `BEGIN IMMEDIATE` can serialise writers.
+    """
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+        @event.listens_for(engine, "connect")
+        def _no_pysqlite_tx(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
+
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def immediate(engine: Engine) -> Engine:
+    """`engine`, but every transaction begun through it takes the write lock at once.
+
+    On SQLite this is `BEGIN IMMEDIATE`; on PostgreSQL the option is ignored (use row or
+    advisory locks there).
+    """
+    return engine.execution_options(sqlite_begin="IMMEDIATE")
+
+
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """A session factory bound to `engine` (objects stay readable after commit)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commits when the block ends, rolls back on any exception."""
+    session = sessions(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

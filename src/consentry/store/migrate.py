@@ -1,0 +1,76 @@
+"""Create or migrate a database to the schema this code knows (Alembic, run in-process)."""
+
+from __future__ import annotations
+
+from consentry.errors import ConsentryError
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class SchemaError(ConsentryError):
+    """The database's schema cannot be used by this version of Consentry."""
+
+
+def _config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest schema revision this code ships."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's schema revision, or None for an empty database."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise SchemaError unless the database is exactly at this code's schema."""
+    current = current_revision(engine)
+    if current is None:
+        raise SchemaError("the database is empty: run `consentry init` first")
+    _refuse_unknown(current)
+    if current != head_revision():
+        raise SchemaError(
+            f"the database schema is at {current}, older than this code's {head_revision()}: "
+            "run `consentry init` to migrate it"
+        )
+
+
+def _refuse_unknown(current: str) -> None:
+    script = ScriptDirectory.from_config(_config())
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current not in known:
+        raise SchemaError(
+            f"the database schema ({current}) is newer than this version of Consentry knows "
+            f"(newest known: {head_revision()}); upgrade Consentry before using this database"
+        )
+
+
+def migrate(engine: Engine) -> tuple[str | None, str]:
+    """Bring the database to the newest schema; harmless when it is already there.
+
+    Returns (revision before, revision after). Refuses a database whose schema is newer
+    than this code, leaving it untouched.
+    """
+    before = current_revision(engine)
+    if before is not None:
+        _refuse_unknown(before)
+    command.upgrade(_config(engine), "head")
+    return before, head_revision()
