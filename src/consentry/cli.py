@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from consentry import __version__
-from consentry.commands import network, store, web
+from consentry.commands import consent, network, scrub, store, web
 from consentry.errors import ConsentryError
 
 app = typer.Typer(
@@ -40,6 +40,8 @@ def root(
 store.register(app)
 network.register(app)
 web.register(app)
+consent.register(app)
+scrub.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

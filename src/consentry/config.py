@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from consentry.errors import ConsentryError
-
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from consentry.errors import ConsentryError
 
 
 class ConfigError(ConsentryError):

@@ -10,7 +10,9 @@ from consentry.errors import ConsentryError
 
 def seed(
     members: int = typer.Option(3000, "--members", min=1, help="How many members to create."),
-    seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same network."),
+    seed: int = typer.Option(
+        7, "--seed", help="Random seed: the same seed gives the same network."
+    ),
     reset: bool = typer.Option(False, "--reset", help="Delete the existing network first."),
 ) -> None:
     """Generate a realistic synthetic network (deterministic for a given seed)."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from consentry.errors import ConsentryError
-
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +9,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+
+from consentry.errors import ConsentryError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -1,0 +1,1 @@
+"""The professional network: members, profiles, posts, jobs, messages, connections."""
