@@ -46,7 +46,7 @@ scrub.register(app)
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn a user mistake into one red line and exit code 2."""
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         app(args=argv, standalone_mode=False)
     except ConsentryError as exc:
