@@ -1,0 +1,119 @@
+"""The dataset engine contract: how staged records become shard files.
+
+A build (``consentry.datasets.build``) does everything that depends on consent — the
+consented query, scrubbing, record ids and hashes — and hands the engine a stream of
+Arrow record batches in `BUILD_SCHEMA` (records plus `member_id` and `shard`). The
+engine must:
+
+1. accept the stream without holding it all in memory;
+2. drop exact duplicates *within a shard* (same data class, title and text), keeping the
+   record with the smallest `record_id` — within a shard only, so that a shard's contents
+   depend on its own members alone and one member's withdrawal changes one shard;
+3. write every shard ``0..shards-1`` as one Parquet file named by `shard_name`, rows in
+   `record_id` order, columns exactly `RECORD_SCHEMA` (an empty shard is an empty file);
+4. return, for each shard, its file, row count and sha256, and a Parquet file in
+   `scratch` of the lineage rows (`LINEAGE_SCHEMA`) of every record it kept.
+
+Engines declare what they can do in `EngineCapabilities` rather than callers testing
+their names. The same input must give the same records on every engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from consentry.errors import ConsentryError
+
+LINEAGE_SCHEMA = pa.schema(
+    [
+        pa.field("member_id", pa.int64()),
+        pa.field("shard", pa.int32()),
+        pa.field("record_id", pa.string()),
+        pa.field("record_hash", pa.string()),
+    ]
+)
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_parquet(batches: Iterable[pa.RecordBatch], schema: pa.Schema, path: Path) -> int:
+    """Stream `batches` into one zstd Parquet file with exactly `schema`; returns rows.
+
+    An empty stream still writes a valid file with the schema.
+    """
+    rows = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for batch in batches:
+            if batch.num_rows:
+                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+                rows += batch.num_rows
+    return rows
+
+
+@dataclass(frozen=True)
+class EngineCapabilities:
+    """What an engine offers, for callers and operators to choose by."""
+
+    spills_to_disk: bool
+    distributed: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class ShardFile:
+    shard: int
+    path: Path
+    rows: int
+    sha256: str
+
+
+@dataclass
+class ShardWrite:
+    """What an engine wrote: the shard files, the lineage rows, the duplicates it dropped."""
+
+    files: list[ShardFile]
+    lineage: Path
+    duplicates_dropped: int
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class DatasetEngine(Protocol):
+    name: str
+    capabilities: EngineCapabilities
+
+    def write_shards(
+        self, batches: Iterable[pa.RecordBatch], *, shards: int, out_dir: Path, scratch: Path
+    ) -> ShardWrite:
+        """Consume `batches` (BUILD_SCHEMA), write `shards` Parquet files into `out_dir`."""
+        ...
+
+
+def get_engine(name: str) -> DatasetEngine:
+    """The engine called `name` (``duckdb``, ``spark``), or a clear error."""
+    if name == "duckdb":
+        from consentry.datasets.engines.duckdb import DuckDBEngine
+
+        return DuckDBEngine()
+    if name == "spark":
+        try:
+            from consentry.datasets.engines.spark import SparkEngine
+        except ImportError as exc:
+            raise ConsentryError(
+                f"the spark engine needs PySpark and Java 17 ({exc}); install the 'spark' extra"
+            ) from None
+        return SparkEngine()
+    raise ConsentryError(f"unknown dataset engine {name!r}; choose duckdb or spark")

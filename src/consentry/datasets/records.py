@@ -1,0 +1,71 @@
+"""The training record: its Arrow schema, its pseudonymous id, its hash and its shard.
+
+A record carries the structure models need (titles, companies and skills as lists, not
+only free text), already scrubbed, and no member identifier. The member a record came
+from is known only to the lineage table, which is kept apart from the training files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+
+import pyarrow as pa
+
+RECORD_SCHEMA = pa.schema(
+    [
+        pa.field("record_id", pa.string(), nullable=False),
+        pa.field("data_class", pa.string(), nullable=False),
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("industry", pa.string(), nullable=False),
+        pa.field("country", pa.string(), nullable=False),
+        pa.field("seniority", pa.string(), nullable=False),
+        pa.field("titles", pa.list_(pa.string()), nullable=False),
+        pa.field("companies", pa.list_(pa.string()), nullable=False),
+        pa.field("skills", pa.list_(pa.string()), nullable=False),
+        pa.field("year", pa.int16(), nullable=False),
+        pa.field("record_hash", pa.string(), nullable=False),
+    ]
+)
+"""Columns of every dataset shard, in order."""
+
+# Build-time columns that never reach a shard file: who wrote it and where it goes.
+BUILD_SCHEMA = pa.schema(
+    [*RECORD_SCHEMA, pa.field("member_id", pa.int64()), pa.field("shard", pa.int32())]
+)
+
+CONTENT_FIELDS = tuple(f.name for f in RECORD_SCHEMA if f.name not in ("record_id", "record_hash"))
+
+
+def record_id(key: bytes, data_class: str, item_id: int) -> str:
+    """A pseudonymous, stable id for one item: HMAC of (class, id) under the server key.
+
+    Stable across builds (so lineage and re-audits line up) but not reversible to the
+    item, and so not to its author, without the key.
+    """
+    msg = f"{data_class}:{item_id}".encode()
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:32]
+
+
+def record_hash(record: Mapping[str, object]) -> str:
+    """sha256 over the canonical JSON of a record's id and content fields."""
+    content = {"record_id": record["record_id"]}
+    content.update({name: record[name] for name in CONTENT_FIELDS})
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def shard_of(member_id: int, shards: int) -> int:
+    """The shard every record of `member_id` lives in: a stable hash of the id, mod `shards`.
+
+    blake2b rather than Python's `hash`, which is salted per process.
+    """
+    digest = hashlib.blake2b(str(member_id).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
+
+
+def shard_name(shard: int, shards: int) -> str:
+    return f"shard-{shard:05d}-of-{shards:05d}.parquet"
