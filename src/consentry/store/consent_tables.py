@@ -1,0 +1,83 @@
+"""The consent area's tables: published policy versions, the hash-chained ledger of
+consent events, and the current-state table derived from it.
+
+`consent_events` is append-only: no code path updates or deletes a row, and database
+triggers (created by migration 0002) refuse UPDATE and DELETE. `seq` is the ledger
+position (1-based, head + 1); UNIQUE on `prev_hash` makes a fork of the chain impossible
+at the database level, even if a writer skipped the lock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from consentry.store.tables import Base
+
+ACTIONS = ("grant", "withdraw", "object", "erase", "notice-shown")
+SOURCES = ("settings", "api", "gpc", "import", "admin")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class PolicyVersion(Base):
+    """A published policy: applies from `effective_at` (= published_at + notice period).
+
+    `widened` lists (comma-separated) the purposes this version uses more data for than
+    the version before it: consents given earlier to those purposes need renewal.
+    """
+
+    __tablename__ = "policy_versions"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+    published_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    effective_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    notice_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    widened: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+
+class ConsentEvent(Base):
+    """One entry of the consent ledger. Never updated, never deleted."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (
+        Index("ix_consent_events_member", "member_id", "seq"),
+        Index("ix_consent_events_purpose", "purpose", "member_id", "seq"),
+        CheckConstraint(_in("action", ACTIONS), name="action"),
+        CheckConstraint(_in("source", SOURCES), name="source"),
+        CheckConstraint("seq >= 1", name="seq"),
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    policy_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    notice_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    actor: Mapped[str] = mapped_column(String(100), nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+
+
+class ConsentState(Base):
+    """The latest choice per (member, purpose), kept in step with the ledger for fast reads.
+
+    Derived data: `rebuild_state` recomputes it from `consent_events`. An erasure is one
+    row with purpose `*`.
+    """
+
+    __tablename__ = "consent_state"
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    policy_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
