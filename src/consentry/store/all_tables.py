@@ -2,3 +2,4 @@
 
 from consentry.store import tables  # noqa: F401
 from consentry.store import consent_tables  # noqa: F401
+from consentry.store import dataset_tables  # noqa: F401

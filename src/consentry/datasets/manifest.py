@@ -1,0 +1,253 @@
+"""The documents published with every dataset version, filled from the build's real
+figures: `manifest.json` (the machine-readable record an audit re-checks),
+`datasheet.md` (the sections of "Datasheets for Datasets") and `croissant.json`
+(MLCommons Croissant 1.0 JSON-LD with its Responsible-AI fields)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from consentry.datasets.records import RECORD_SCHEMA
+from consentry.store.engine import utcnow
+
+CROISSANT_CONTEXT: dict[str, Any] = {
+    "@language": "en",
+    "@vocab": "https://schema.org/",
+    "citeAs": "cr:citeAs",
+    "column": "cr:column",
+    "conformsTo": "dct:conformsTo",
+    "cr": "http://mlcommons.org/croissant/",
+    "rai": "http://mlcommons.org/croissant/RAI/",
+    "data": {"@id": "cr:data", "@type": "@json"},
+    "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
+    "dct": "http://purl.org/dc/terms/",
+    "examples": {"@id": "cr:examples", "@type": "@json"},
+    "extract": "cr:extract",
+    "field": "cr:field",
+    "fileObject": "cr:fileObject",
+    "fileProperty": "cr:fileProperty",
+    "fileSet": "cr:fileSet",
+    "format": "cr:format",
+    "includes": "cr:includes",
+    "isLiveDataset": "cr:isLiveDataset",
+    "jsonPath": "cr:jsonPath",
+    "key": "cr:key",
+    "md5": "cr:md5",
+    "parentField": "cr:parentField",
+    "path": "cr:path",
+    "recordSet": "cr:recordSet",
+    "references": "cr:references",
+    "regex": "cr:regex",
+    "repeated": "cr:repeated",
+    "replace": "cr:replace",
+    "sc": "https://schema.org/",
+    "separator": "cr:separator",
+    "source": "cr:source",
+    "subField": "cr:subField",
+    "transform": "cr:transform",
+}
+
+_CROISSANT_TYPES = {"string": "sc:Text", "int16": "sc:Integer", "bool": "sc:Boolean"}
+
+
+def _json_dump(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+
+
+def write_documents(
+    folder: Path,
+    *,
+    dataset_id: str,
+    snap,
+    engine,
+    shards: int,
+    files: list[dict[str, Any]],
+    counts: dict[str, int],
+    excluded: dict[str, int],
+    scrubbed: dict[str, int],
+    parent_id: str | None,
+) -> dict[str, Any]:
+    """Write manifest.json, datasheet.md and croissant.json into `folder`; return the manifest."""
+    manifest = {
+        "id": dataset_id,
+        "purpose": snap.purpose,
+        "created_at": utcnow().isoformat(timespec="seconds") + "Z",
+        "as_of": {
+            "seq": snap.seq,
+            "hash": snap.head_hash,
+            "time": snap.at.isoformat() + "Z",
+        },
+        "policy": {"version": snap.policy_version, "hash": snap.policy_hash},
+        "data_classes": list(snap.purpose_def.data_classes),
+        "engine": {
+            "name": engine.name,
+            "spills_to_disk": engine.capabilities.spills_to_disk,
+            "distributed": engine.capabilities.distributed,
+        },
+        "shards": shards,
+        "sharding": "blake2b-64(member_id) mod shards; all of a member's records in one shard",
+        "files": files,
+        "counts": counts,
+        "excluded": excluded,
+        "scrubbed": dict(sorted(scrubbed.items())),
+        "schema": [{"name": f.name, "type": str(f.type)} for f in RECORD_SCHEMA],
+        "parent_id": parent_id,
+        "lineage": "member -> record lineage is kept in the database (dataset_lineage), "
+        "apart from these files, which carry no member identifier",
+    }
+    _json_dump(folder / "manifest.json", manifest)
+    (folder / "datasheet.md").write_text(datasheet(manifest))
+    _json_dump(folder / "croissant.json", croissant(manifest))
+    return manifest
+
+
+def _excluded_lines(manifest: dict[str, Any]) -> str:
+    labels = {
+        "no_consent": "the author had not allowed this purpose",
+        "jurisdiction": "the policy excludes the author's jurisdiction",
+        "under_age": "the author was under the age of digital consent",
+        "deleted": "the item or its author was deleted",
+        "item_preference": "the item's own usage preference said no",
+        "private": "private messages, never trainable",
+    }
+    return "\n".join(
+        f"- {count:,} items: {labels.get(reason, reason)}"
+        for reason, count in manifest["excluded"].items()
+    )
+
+
+def datasheet(manifest: dict[str, Any]) -> str:
+    """A datasheet in the sections of Gebru et al., "Datasheets for Datasets"."""
+    c = manifest["counts"]
+    scrub = ", ".join(f"{t} {n:,}" for t, n in manifest["scrubbed"].items()) or "none found"
+    return f"""# Datasheet: {manifest["id"]}
+
+## Motivation
+Built to train Consentry's AI features for the purpose `{manifest["purpose"]}`, only on
+member content whose authors allowed that purpose under policy version
+`{manifest["policy"]["version"]}` (sha256 `{manifest["policy"]["hash"][:16]}…`).
+
+## Composition
+{c["records"]:,} records from {c["members"]:,} members, data classes
+{", ".join(manifest["data_classes"])}, in {manifest["shards"]} Parquet shards. Each
+record holds scrubbed text and structured columns (titles, companies, skills) and no
+member identifier. {c.get("duplicates_dropped", 0):,} exact duplicates were dropped
+within shards.
+
+## Collection process
+A snapshot of the network as of consent-ledger position {manifest["as_of"]["seq"]}
+(hash `{manifest["as_of"]["hash"][:16]}…`, {manifest["as_of"]["time"]}). An item entered
+only if, at that position, its author's decision allowed the purpose, the author was over
+the age of digital consent in their jurisdiction, the item was live, and its own usage
+preference did not deny the purpose. Left out:
+{_excluded_lines(manifest)}
+
+## Preprocessing, cleaning, labelling
+Personal data was replaced with typed placeholders before any record was written:
+{scrub}. Exact duplicates within a shard were removed. No labels were added.
+
+## Uses
+Training the models of purpose `{manifest["purpose"]}` only. Not for any other purpose,
+and not after this version is retired: a member's withdrawal or erasure produces a
+successor version without them.
+
+## Distribution
+Internal. Files: {", ".join(f["file"] for f in manifest["files"])}, each with a sha256 in
+`manifest.json`; `croissant.json` describes them in MLCommons Croissant.
+
+## Maintenance
+Re-audit any time with `consentry datasets audit {manifest["id"]}`, which re-derives
+every author's decision from the ledger and the policy and re-checks every file hash.
+"""
+
+
+def croissant(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Croissant 1.0 JSON-LD with the RAI extension fields filled from the manifest."""
+    c = manifest["counts"]
+    excluded = manifest["excluded"]
+    fields = []
+    for f in RECORD_SCHEMA:
+        type_name = str(f.type)
+        repeated = type_name.startswith("list")
+        base = "string" if repeated else type_name
+        fields.append(
+            {
+                "@type": "cr:Field",
+                "@id": f"records/{f.name}",
+                "name": f.name,
+                "dataType": _CROISSANT_TYPES.get(base, "sc:Text"),
+                **({"repeated": True} if repeated else {}),
+                "source": {"fileSet": {"@id": "shards"}, "extract": {"column": f.name}},
+            }
+        )
+    return {
+        "@context": CROISSANT_CONTEXT,
+        "@type": "sc:Dataset",
+        "conformsTo": "http://mlcommons.org/croissant/1.0",
+        "name": manifest["id"],
+        "description": f"Consented, scrubbed training records for `{manifest['purpose']}`.",
+        "version": manifest["id"],
+        "datePublished": manifest["created_at"],
+        "license": "Internal use for the stated purpose only",
+        "url": f"consentry:datasets/{manifest['id']}",
+        "distribution": [
+            *(
+                {
+                    "@type": "cr:FileObject",
+                    "@id": f["file"],
+                    "name": f["file"],
+                    "contentUrl": f["file"],
+                    "encodingFormat": "application/x-parquet",
+                    "sha256": f["sha256"],
+                }
+                for f in manifest["files"]
+            ),
+            {
+                "@type": "cr:FileSet",
+                "@id": "shards",
+                "name": "shards",
+                "encodingFormat": "application/x-parquet",
+                "includes": "data/*.parquet",
+            },
+        ],
+        "recordSet": [
+            {"@type": "cr:RecordSet", "@id": "records", "name": "records", "field": fields}
+        ],
+        "rai:dataCollection": (
+            "Member content of a professional network, selected by a consented query as of "
+            f"ledger position {manifest['as_of']['seq']}."
+        ),
+        "rai:dataCollectionType": ["Secondary Data Analysis"],
+        "rai:dataCollectionTimeframe": [manifest["as_of"]["time"]],
+        "rai:dataPreprocessingProtocol": [
+            "Personal data replaced with typed placeholders: "
+            + (", ".join(f"{t} {n}" for t, n in manifest["scrubbed"].items()) or "none found"),
+            f"{c.get('duplicates_dropped', 0)} exact duplicates dropped within shards",
+        ],
+        "rai:personalSensitiveInformation": (
+            "Direct identifiers are scrubbed; records carry no member identifier. "
+            "Industry, country and career structure remain and are quasi-identifiers."
+        ),
+        "rai:dataBiases": (
+            f"Only members who allowed the purpose are present ({c['members']} members); "
+            f"{excluded.get('no_consent', 0)} items of non-consenting members, "
+            f"{excluded.get('jurisdiction', 0)} from excluded jurisdictions and "
+            f"{excluded.get('under_age', 0)} of minors are absent, so regions and ages "
+            "are not represented in proportion."
+        ),
+        "rai:dataLimitations": (
+            "A snapshot: it does not follow later edits; a withdrawal creates a successor "
+            "version rather than changing this one."
+        ),
+        "rai:dataUseCases": [f"Training models for the purpose {manifest['purpose']}"],
+        "rai:dataSocialImpact": (
+            "Built only from consented data so that members keep control over AI use of "
+            "their professional content."
+        ),
+        "rai:dataReleaseMaintenancePlan": (
+            "Retired and replaced when a member withdraws or erases; re-auditable with "
+            f"`consentry datasets audit {manifest['id']}`."
+        ),
+    }
