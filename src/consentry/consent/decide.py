@@ -1,0 +1,318 @@
+"""Decisions: may a member's data be used for a purpose at a given time, and why.
+
+One set of rules, applied in this order, both by `decide` (one member, Python) and by
+`decide_all` (every member, one set-based SQL statement); the two must always agree:
+
+1. `excluded` in the member's region -> never;
+2. the member is under the age of digital consent for their region -> never;
+3. the member erased their account at or before the ledger position -> never;
+4. the latest explicit choice for the purpose at or before the position decides
+   (grant -> yes; withdraw or object -> no), except that a grant recorded under a policy
+   version older than one that widened the purpose needs renewal and counts as not given;
+5. no choice: `consent` -> no, `legitimate-interest` -> yes (until the member objects).
+
+A decision is a pure function of (member, purpose, ledger position T, time t): events
+appended after T never change it, so a dataset built as of T can be re-checked exactly.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Date, Select, String, and_, case, func, literal, select, values
+from sqlalchemy import column as sql_column
+from sqlalchemy.orm import Session
+
+from consentry.consent import ledger
+from consentry.consent.jurisdictions import country_of, region_name
+from consentry.consent.versions import ActivePolicy, resolve_policy
+from consentry.errors import ConsentryError
+from consentry.store.consent_tables import ConsentEvent
+from consentry.store.engine import utcnow
+from consentry.store.tables import Member
+
+#: Reason codes, in rule order. `allowed` is true exactly for ALLOWED_CODES.
+REASON_CODES = (
+    "excluded",
+    "under-age",
+    "erased",
+    "granted",
+    "withdrawn",
+    "objected",
+    "renewal-needed",
+    "not-allowed",
+    "default-on",
+)
+ALLOWED_CODES = frozenset({"granted", "default-on"})
+_DECIDING = ("grant", "withdraw", "object")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether `member_id`'s data may be used for `purpose`, on what basis, and why.
+
+    `reason` is a sentence for the member; `code` is its stable machine form.
+    `as_of_seq`, `at` and `policy_version` are what the decision was made against.
+    """
+
+    allowed: bool
+    basis: str
+    reason: str
+    code: str
+    member_id: int
+    purpose: str
+    as_of_seq: int
+    at: datetime
+    policy_version: int
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """What a decision needs to know about a member."""
+
+    id: int
+    region: str
+    birth_date: date
+
+
+def human_date(moment: date | datetime) -> str:
+    """`1 March 2026`: how dates appear in reasons."""
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def age_cutoff(day: date, age: int) -> date:
+    """The latest birth date of someone who is at least `age` years old on `day`.
+
+    A member born after the cutoff is under `age`. (Born 29 February: the cutoff in a
+    non-leap year is 28 February, so they come of age on 1 March.)
+    """
+    year = day.year - age
+    last = calendar.monthrange(year, day.month)[1]
+    return date(year, day.month, min(day.day, last))
+
+
+def member_facts(session: Session, member: Member | MemberFacts | int) -> MemberFacts:
+    """Facts for a member given as a row, facts, or an id (ConsentryError if unknown)."""
+    if isinstance(member, MemberFacts):
+        return member
+    if isinstance(member, Member):
+        return MemberFacts(member.id, member.region, member.birth_date)
+    row = session.execute(
+        select(Member.id, Member.region, Member.birth_date).where(Member.id == member)
+    ).first()
+    if row is None:
+        raise ConsentryError(f"no member with id {member}")
+    return MemberFacts(row.id, row.region, row.birth_date)
+
+
+def _position(session: Session, as_of_seq: int | None, at: datetime | None) -> tuple[int, datetime]:
+    """Resolve (T, t): T defaults to the position as of t; t to now, or to the time of
+    entry T when only T is given (so `decide(..., as_of_seq=T)` is reproducible)."""
+    if as_of_seq is not None and as_of_seq < 0:
+        raise ConsentryError("a ledger position is never negative")
+    if at is None:
+        if as_of_seq is None:
+            at = utcnow()
+        else:
+            at = session.scalar(
+                select(ConsentEvent.occurred_at).where(ConsentEvent.seq == as_of_seq)
+            )
+            if at is None and as_of_seq:
+                raise ConsentryError(f"the ledger has no entry {as_of_seq}")
+            at = at or utcnow()
+    position = ledger.position_at(session, at)
+    return (position if as_of_seq is None else min(as_of_seq, position)), at
+
+
+def reason_text(
+    code: str,
+    *,
+    basis: str,
+    region: str,
+    age: int,
+    when: datetime | None = None,
+    source: str | None = None,
+) -> str:
+    """The member-readable sentence for a reason code."""
+    place = region_name(country_of(region)) if code == "under-age" else region_name(region)
+    on = human_date(when) if when else ""
+    return {
+        "excluded": f"This is never used for members in {place}",
+        "under-age": f"Members under {age} in {place} are never included",
+        "erased": f"You erased your account on {on}",
+        "granted": f"You allowed this on {on}",
+        "withdrawn": f"You withdrew your consent on {on}",
+        "objected": (
+            f"Your browser's Global Privacy Control signal objected to this on {on}"
+            if source == "gpc"
+            else f"You objected to this on {on}"
+        ),
+        "renewal-needed": (
+            f"You allowed this on {on}, but the policy has since widened it to more of "
+            "your data, so it needs your consent again"
+        ),
+        "not-allowed": "You have not allowed this",
+        "default-on": f"This is on by default in {place}; you can object",
+    }[code]
+
+
+def decide(
+    session: Session,
+    member: Member | MemberFacts | int,
+    purpose: str,
+    *,
+    at: datetime | None = None,
+    as_of_seq: int | None = None,
+    policy: ActivePolicy | None = None,
+) -> Decision:
+    """Decide for one member and purpose as of ledger position `as_of_seq` and time `at`.
+
+    Defaults: `at` now and the position as of `at`; with only `as_of_seq`, `at` is that
+    entry's time. `policy` defaults to the version that applies at `at`
+    (`resolve_policy`), so a version still in its notice period is never used.
+    """
+    facts = member_facts(session, member)
+    seq, at = _position(session, as_of_seq, at)
+    active = policy or resolve_policy(session, at)
+    pol = active.policy
+    basis = pol.basis_for(purpose, facts.region, at).basis
+    age = pol.age_of_consent(facts.region)
+
+    def result(code: str, event: ConsentEvent | None = None) -> Decision:
+        text = reason_text(
+            code,
+            basis=basis,
+            region=facts.region,
+            age=age,
+            when=event.occurred_at if event is not None else None,
+            source=event.source if event is not None else None,
+        )
+        return Decision(
+            code in ALLOWED_CODES, basis, text, code, facts.id, purpose, seq, at, active.version
+        )
+
+    if basis == "excluded":
+        return result("excluded")
+    if facts.birth_date > age_cutoff(at.date(), age):
+        return result("under-age")
+    mine = and_(ConsentEvent.member_id == facts.id, ConsentEvent.seq <= seq)
+    erased = session.scalars(
+        select(ConsentEvent)
+        .where(mine, ConsentEvent.purpose == "*", ConsentEvent.action == "erase")
+        .order_by(ConsentEvent.seq)
+        .limit(1)
+    ).first()
+    if erased is not None:
+        return result("erased", erased)
+    last = session.scalars(
+        select(ConsentEvent)
+        .where(mine, ConsentEvent.purpose == purpose, ConsentEvent.action.in_(_DECIDING))
+        .order_by(ConsentEvent.seq.desc())
+        .limit(1)
+    ).first()
+    if last is not None:
+        if last.action == "withdraw":
+            return result("withdrawn", last)
+        if last.action == "object":
+            return result("objected", last)
+        if last.policy_version >= active.renewal_floor.get(purpose, 0):
+            return result("granted", last)
+        if basis == "consent":
+            return result("renewal-needed", last)
+    return result("not-allowed" if basis == "consent" else "default-on")
+
+
+def decide_all(
+    session: Session,
+    purpose: str,
+    *,
+    as_of_seq: int,
+    at: datetime,
+    policy: ActivePolicy | None = None,
+) -> Select:
+    """Every member's decision for `purpose` as of (`as_of_seq`, `at`), as ONE SQL query.
+
+    Returns a SELECT of (member_id, allowed, basis, reason_code) over every member created
+    at or before `at`. The per-region basis and age cutoff are computed once per distinct
+    region with the same code `decide` uses and joined in as a VALUES table; the latest
+    choice per member comes from a GROUP BY over the ledger. Compose it into a larger
+    query (a dataset build) or run it with `session.execute`.
+    """
+    active = policy or resolve_policy(session, at)
+    pol = active.policy
+    pol.purpose(purpose)
+    seq = min(as_of_seq, ledger.position_at(session, at))
+    regions = session.scalars(select(Member.region).distinct()).all()
+    rows = [
+        (
+            r,
+            pol.basis_for(purpose, r, at).basis,
+            age_cutoff(at.date(), pol.age_of_consent(r)),
+        )
+        for r in regions
+    ] or [("", "consent", date(1, 1, 1))]  # an empty VALUES list is not valid SQL
+    rules = (
+        values(
+            sql_column("region", String),
+            sql_column("basis", String),
+            sql_column("cutoff", Date),
+            name="region_rules",
+        )
+        .data(rows)
+        .cte("region_rules")
+    )
+    latest = (
+        select(ConsentEvent.member_id, func.max(ConsentEvent.seq).label("seq"))
+        .where(
+            ConsentEvent.purpose == purpose,
+            ConsentEvent.action.in_(_DECIDING),
+            ConsentEvent.seq <= seq,
+        )
+        .group_by(ConsentEvent.member_id)
+        .cte("latest_choice")
+    )
+    erased = (
+        select(ConsentEvent.member_id)
+        .where(
+            ConsentEvent.purpose == "*", ConsentEvent.action == "erase", ConsentEvent.seq <= seq
+        )
+        .group_by(ConsentEvent.member_id)
+        .cte("erased")
+    )
+    choice = ConsentEvent.__table__.alias("choice")
+    floor = active.renewal_floor.get(purpose, 0)
+    code = case(
+        (rules.c.basis == "excluded", literal("excluded")),
+        (Member.birth_date > rules.c.cutoff, literal("under-age")),
+        (erased.c.member_id.is_not(None), literal("erased")),
+        (choice.c.action == "withdraw", literal("withdrawn")),
+        (choice.c.action == "object", literal("objected")),
+        (and_(choice.c.action == "grant", choice.c.policy_version >= floor), literal("granted")),
+        (
+            and_(choice.c.action == "grant", rules.c.basis == "consent"),
+            literal("renewal-needed"),
+        ),
+        (rules.c.basis == "consent", literal("not-allowed")),
+        else_=literal("default-on"),
+    )
+    inner = (
+        select(
+            Member.id.label("member_id"),
+            rules.c.basis.label("basis"),
+            code.label("reason_code"),
+        )
+        .join(rules, rules.c.region == Member.region)
+        .outerjoin(latest, latest.c.member_id == Member.id)
+        .outerjoin(choice, choice.c.seq == latest.c.seq)
+        .outerjoin(erased, erased.c.member_id == Member.id)
+        .where(Member.created_at <= at)
+        .subquery("decisions")
+    )
+    return select(
+        inner.c.member_id,
+        inner.c.reason_code.in_(sorted(ALLOWED_CODES)).label("allowed"),
+        inner.c.basis,
+        inner.c.reason_code,
+    ).order_by(inner.c.member_id)

@@ -1,0 +1,296 @@
+"""The consent ledger: an append-only, hash-chained log of consent events.
+
+Each entry's hash is sha256 over a canonical JSON of its content (including its position
+`seq`) and the previous entry's hash, so editing, deleting, inserting or reordering an
+entry breaks the chain at that point, and `verify` names the first entry that is wrong.
+
+Appends are serialised: on SQLite the transaction must have begun with BEGIN IMMEDIATE
+(use `ledger_session(engine)`), on PostgreSQL `append` takes a transaction-scoped advisory
+lock before it reads the head. UNIQUE constraints on `seq` and `prev_hash` make a fork
+impossible even if a writer skipped the lock; `with_retry` retries such a writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time as _time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from consentry.consent import state
+from consentry.errors import ConsentryError
+from consentry.store.consent_tables import ACTIONS, SOURCES, ConsentEvent
+from consentry.store.engine import immediate, session_scope, utcnow
+
+GENESIS = "0" * 64
+#: Key of the PostgreSQL advisory lock that serialises ledger appends ("consent" in hex).
+_PG_LOCK = 0x636F6E73656E74
+T = TypeVar("T")
+
+
+class LedgerError(ConsentryError):
+    """A ledger write that cannot be made (bad action or source, time running backwards)."""
+
+
+@dataclass(frozen=True)
+class ConsentChange:
+    """An event to append. `occurred_at` None means "now, as the ledger's clock sees it"."""
+
+    member_id: int
+    purpose: str
+    action: str
+    source: str
+    actor: str
+    policy_version: int
+    notice_version: int | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One entry of the ledger as stored: position, content, and the chain hashes."""
+
+    seq: int
+    member_id: int
+    purpose: str
+    action: str
+    source: str
+    policy_version: int
+    notice_version: int | None
+    occurred_at: datetime
+    actor: str
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def from_row(cls, row: ConsentEvent) -> LedgerEntry:
+        return cls(**{f: getattr(row, f) for f in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest entry's position, hash and time; seq 0 and the genesis hash when empty."""
+
+    seq: int
+    hash: str
+    occurred_at: datetime | None
+
+
+def entry_hash(
+    *,
+    seq: int,
+    member_id: int,
+    purpose: str,
+    action: str,
+    source: str,
+    policy_version: int,
+    notice_version: int | None,
+    occurred_at: datetime,
+    actor: str,
+    prev_hash: str,
+) -> str:
+    """The hash of one entry: sha256 hex of canonical JSON of its content and prev_hash."""
+    content = {
+        "seq": seq,
+        "member_id": member_id,
+        "purpose": purpose,
+        "action": action,
+        "source": source,
+        "policy_version": policy_version,
+        "notice_version": notice_version,
+        "occurred_at": occurred_at.isoformat(timespec="microseconds"),
+        "actor": actor,
+        "prev_hash": prev_hash,
+    }
+    blob = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@contextmanager
+def ledger_session(engine: Engine) -> Iterator[Session]:
+    """A unit of work that may append to the ledger (BEGIN IMMEDIATE on SQLite); commits at
+    the end of the block, rolls back on error."""
+    with session_scope(immediate(engine)) as session:
+        yield session
+
+
+def with_retry(engine: Engine, work: Callable[[Session], T], *, attempts: int = 8) -> T:
+    """Run `work(session)` in a ledger session, retrying the whole unit when a concurrent
+    writer won a race (unique violation on the chain, or a busy SQLite database)."""
+    for attempt in range(attempts):
+        try:
+            with ledger_session(engine) as session:
+                return work(session)
+        except (IntegrityError, OperationalError) as exc:
+            transient = isinstance(exc, IntegrityError) or "locked" in str(exc).lower()
+            if not transient or attempt == attempts - 1:
+                raise
+            _time.sleep(0.01 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def head(session: Session) -> Head:
+    """The newest entry (seq 0 and the genesis hash for an empty ledger)."""
+    row = session.execute(
+        select(ConsentEvent.seq, ConsentEvent.hash, ConsentEvent.occurred_at)
+        .order_by(ConsentEvent.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return Head(0, GENESIS, None)
+    return Head(row.seq, row.hash, row.occurred_at)
+
+
+def position_at(session: Session, at: datetime) -> int:
+    """The ledger position as of time `at`: the last entry that occurred at or before it."""
+    seq = session.scalar(select(func.max(ConsentEvent.seq)).where(ConsentEvent.occurred_at <= at))
+    return seq or 0
+
+
+def _lock(session: Session) -> None:
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+    elif conn.get_execution_options().get("sqlite_begin") != "IMMEDIATE":
+        # A deferred SQLite transaction would read the head under a shared lock and fail
+        # (or fork) when it tries to write; refuse rather than risk it.
+        raise LedgerError(
+            "ledger appends on SQLite need a transaction begun with ledger_session(engine)"
+        )
+
+
+def append(session: Session, changes: Sequence[ConsentChange]) -> list[LedgerEntry]:
+    """Append `changes` in order, as one batch, in the caller's transaction.
+
+    Validates every change first (nothing is written if one is bad), keeps the ledger's
+    clock monotonic (an explicit `occurred_at` earlier than the head is refused), writes
+    the entries with one executemany, and updates the current-state table in step.
+    """
+    for change in changes:
+        if change.action not in ACTIONS:
+            raise LedgerError(f"unknown consent action {change.action!r}")
+        if change.source not in SOURCES:
+            raise LedgerError(
+                f"unknown consent source {change.source!r} (one of {', '.join(SOURCES)})"
+            )
+        if not change.actor or len(change.actor) > 100:
+            raise LedgerError("every consent event needs an actor (1-100 characters)")
+    if not changes:
+        return []
+    _lock(session)
+    top = head(session)
+    floor = top.occurred_at
+    now = utcnow()
+    if floor is not None and now < floor:
+        now = floor  # another host's clock ran ahead; never let time run backwards
+    entries: list[LedgerEntry] = []
+    prev, seq = top.hash, top.seq
+    for change in changes:
+        at = change.occurred_at if change.occurred_at is not None else now
+        if floor is not None and at < floor:
+            raise LedgerError(
+                f"cannot record an event at {at.isoformat(sep=' ')}: the ledger already "
+                f"holds events up to {floor.isoformat(sep=' ')}"
+            )
+        floor = at
+        seq += 1
+        fields = {
+            "seq": seq,
+            "member_id": change.member_id,
+            "purpose": change.purpose,
+            "action": change.action,
+            "source": change.source,
+            "policy_version": change.policy_version,
+            "notice_version": change.notice_version,
+            "occurred_at": at,
+            "actor": change.actor,
+            "prev_hash": prev,
+        }
+        prev = entry_hash(**fields)
+        entries.append(LedgerEntry(**fields, hash=prev))
+    session.execute(insert(ConsentEvent), [asdict(e) for e in entries])
+    state.apply(session, entries)
+    return entries
+
+
+def history(
+    session: Session, *, member_id: int | None = None, upto: int | None = None
+) -> list[LedgerEntry]:
+    """Entries in ledger order, optionally one member's, optionally up to position `upto`."""
+    query = select(ConsentEvent).order_by(ConsentEvent.seq)
+    if member_id is not None:
+        query = query.where(ConsentEvent.member_id == member_id)
+    if upto is not None:
+        query = query.where(ConsentEvent.seq <= upto)
+    return [LedgerEntry.from_row(r) for r in session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of recomputing the chain. `bad_seq` is the first wrong entry, if any."""
+
+    ok: bool
+    entries: int
+    head_seq: int
+    head_hash: str
+    bad_seq: int | None = None
+    problem: str | None = None
+
+
+def verify(
+    session: Session, *, anchors: Sequence[tuple[int, str]] = (), batch: int = 20_000
+) -> Verification:
+    """Recompute the whole chain and check it.
+
+    Finds an entry that was edited (its hash no longer matches its content), deleted
+    (a gap in positions), inserted or reordered (a broken link or a moved position).
+    `anchors` are (seq, hash) pairs recorded elsewhere (a dataset's manifest): they catch
+    a rewrite that recomputed every later hash, or a truncated tail.
+    """
+    wanted = dict(anchors)
+    expected_seq, prev, count = 1, GENESIS, 0
+    columns = [getattr(ConsentEvent, f) for f in LedgerEntry.__dataclass_fields__]
+    query = select(*columns).order_by(ConsentEvent.seq).execution_options(yield_per=batch)
+
+    def bad(seq: int, problem: str) -> Verification:
+        return Verification(False, count, expected_seq - 1, prev, seq, problem)
+
+    for row in session.execute(query):
+        e = LedgerEntry(*row)
+        if e.seq != expected_seq:
+            return bad(
+                expected_seq,
+                f"entry {expected_seq} is missing: the ledger jumps from entry "
+                f"{expected_seq - 1} to entry {e.seq} (an entry was deleted)",
+            )
+        content = {k: v for k, v in asdict(e).items() if k != "hash"}
+        if e.prev_hash != prev:
+            return bad(
+                e.seq,
+                f"entry {e.seq} does not follow entry {e.seq - 1}: its link to the previous "
+                "hash is broken (an entry was inserted, deleted or reordered)",
+            )
+        if entry_hash(**content) != e.hash:
+            return bad(
+                e.seq,
+                f"entry {e.seq} does not match its hash: it was edited, or moved from "
+                "another position",
+            )
+        if e.seq in wanted and wanted.pop(e.seq) != e.hash:
+            return bad(e.seq, f"entry {e.seq} differs from the anchor recorded for it")
+        prev, expected_seq, count = e.hash, expected_seq + 1, count + 1
+    if wanted:
+        seq = min(wanted)
+        return Verification(
+            False, count, count, prev, seq,
+            f"entry {seq} is anchored elsewhere but the ledger ends at entry {count}",
+        )
+    return Verification(True, count, count, prev)

@@ -1,0 +1,75 @@
+"""The current-state table: each member's latest choice per purpose, for fast reads.
+
+Derived from the ledger and kept in step with it inside the same transaction as each
+append; `rebuild` recomputes it from the log alone (the two must always agree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from consentry.store.consent_tables import ConsentEvent, ConsentState
+
+if TYPE_CHECKING:
+    from consentry.consent.ledger import LedgerEntry
+
+#: Actions that are choices (the ones the state table keeps); `notice-shown` is not one.
+CHOICES = ("grant", "withdraw", "object", "erase")
+_COLUMNS = ("member_id", "purpose", "action", "source", "policy_version", "seq", "occurred_at")
+
+
+def apply(session: Session, entries: Sequence[LedgerEntry]) -> None:
+    """Upsert the latest choice per (member, purpose) among `entries` (in ledger order)."""
+    latest: dict[tuple[int, str], LedgerEntry] = {}
+    for e in entries:
+        if e.action in CHOICES:
+            latest[(e.member_id, e.purpose)] = e
+    if not latest:
+        return
+    rows = [{c: getattr(e, c) for c in _COLUMNS} for e in latest.values()]
+    dialect = session.connection().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = make(ConsentState)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["member_id", "purpose"],
+        set_={c: stmt.excluded[c] for c in _COLUMNS[2:]},
+    )
+    session.execute(stmt, rows)
+
+
+def rebuild(session: Session) -> int:
+    """Recompute the whole table from the ledger in one set-based statement; returns rows."""
+    session.execute(delete(ConsentState))
+    last = (
+        select(
+            ConsentEvent.member_id,
+            ConsentEvent.purpose,
+            func.max(ConsentEvent.seq).label("seq"),
+        )
+        .where(ConsentEvent.action.in_(CHOICES))
+        .group_by(ConsentEvent.member_id, ConsentEvent.purpose)
+        .subquery()
+    )
+    source = select(*(getattr(ConsentEvent, c) for c in _COLUMNS)).join(
+        last, and_(ConsentEvent.seq == last.c.seq)
+    )
+    session.execute(insert(ConsentState).from_select(list(_COLUMNS), source))
+    return session.scalar(select(func.count()).select_from(ConsentState)) or 0
+
+
+def snapshot(session: Session) -> list[tuple]:
+    """Every row of the table, sorted: used to compare incremental and rebuilt state."""
+    cols = [getattr(ConsentState, c) for c in _COLUMNS]
+    return [tuple(r) for r in session.execute(select(*cols).order_by(*cols[:2]))]
+
+
+def member_state(session: Session, member_id: int) -> dict[str, ConsentState]:
+    """A member's latest choice per purpose (`*` holds an erasure)."""
+    rows = session.scalars(select(ConsentState).where(ConsentState.member_id == member_id))
+    return {r.purpose: r for r in rows}
