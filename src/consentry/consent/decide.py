@@ -275,9 +275,7 @@ def decide_all(
     )
     erased = (
         select(ConsentEvent.member_id)
-        .where(
-            ConsentEvent.purpose == "*", ConsentEvent.action == "erase", ConsentEvent.seq <= seq
-        )
+        .where(ConsentEvent.purpose == "*", ConsentEvent.action == "erase", ConsentEvent.seq <= seq)
         .group_by(ConsentEvent.member_id)
         .cte("erased")
     )

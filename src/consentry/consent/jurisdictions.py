@@ -13,9 +13,35 @@ import pycountry
 
 from consentry.errors import ConsentryError
 
-EU = (
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
-).split()
+EU = [
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+]
 
 #: Groups every policy may use without defining them. A group lists region codes or
 #: other groups; `EEA` = the EU plus Iceland, Liechtenstein and Norway.
@@ -33,10 +59,10 @@ BUILTIN_GROUPS: dict[str, tuple[str, ...]] = {
 #: SWD(2020) 115, p. 17), the EEA states and the UK (UK GDPR). SI: 15 under ZVOP-2 (2023);
 #: LI: no derogation, so the GDPR default of 16 applies.
 ART8_AGES: dict[str, int] = {
-    **dict.fromkeys("BE DK EE FI LV MT PT SE".split(), 13),
-    **dict.fromkeys("AT BG CY IT LT ES".split(), 14),
-    **dict.fromkeys("CZ FR GR SI".split(), 15),
-    **dict.fromkeys("HR DE HU IE LU NL PL RO SK".split(), 16),
+    **dict.fromkeys(["BE", "DK", "EE", "FI", "LV", "MT", "PT", "SE"], 13),
+    **dict.fromkeys(["AT", "BG", "CY", "IT", "LT", "ES"], 14),
+    **dict.fromkeys(["CZ", "FR", "GR", "SI"], 15),
+    **dict.fromkeys(["HR", "DE", "HU", "IE", "LU", "NL", "PL", "RO", "SK"], 16),
     "IS": 13,
     "NO": 13,
     "LI": 16,
@@ -107,9 +133,7 @@ def expand_group(name: str, groups: dict[str, tuple[str, ...]]) -> frozenset[str
     return frozenset(out)
 
 
-def match_specificity(
-    entry: str, region: str, groups: dict[str, frozenset[str]]
-) -> int | None:
+def match_specificity(entry: str, region: str, groups: dict[str, frozenset[str]]) -> int | None:
     """How specifically `entry` (of a rule's `where`) names `region`; None if it does not.
 
     `groups` maps each group name to its expanded region codes. A group containing a

@@ -290,7 +290,11 @@ def verify(
     if wanted:
         seq = min(wanted)
         return Verification(
-            False, count, count, prev, seq,
+            False,
+            count,
+            count,
+            prev,
+            seq,
             f"entry {seq} is anchored elsewhere but the ledger ends at entry {count}",
         )
     return Verification(True, count, count, prev)

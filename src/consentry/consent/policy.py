@@ -104,9 +104,7 @@ class Policy:
     gpc: tuple[GpcRule, ...]
     source: str = field(default="", compare=False, repr=False)
     origin: str = field(default="", compare=False)
-    _expanded: dict[str, frozenset[str]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _expanded: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in self.groups:
@@ -189,7 +187,10 @@ class Policy:
             },
             "rules": [rule_dict(r) for r in self.rules],
             "groups": {k: list(v) for k, v in sorted(self.groups.items())},
-            "minors": {"default_age": self.minor_default_age, "ages": dict(sorted(self.minor_ages.items()))},
+            "minors": {
+                "default_age": self.minor_default_age,
+                "ages": dict(sorted(self.minor_ages.items())),
+            },
             "gpc": [rule_dict(r) for r in self.gpc],
         }
 
@@ -216,8 +217,7 @@ def load_policy(source: str | Path) -> Policy:
     path = Path(source)
     if not path.is_file():
         raise PolicyError(
-            f"no policy preset or file named {text_source!r} "
-            f"(presets: {', '.join(preset_names())})"
+            f"no policy preset or file named {text_source!r} (presets: {', '.join(preset_names())})"
         )
     try:
         text = path.read_text(encoding="utf-8")
@@ -244,7 +244,7 @@ def _need(table: dict, key: str, kind: type | tuple[type, ...], where: str) -> A
     if key not in table:
         raise PolicyError(f"{where} lacks `{key}`")
     value = table[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         raise PolicyError(f"{where}.{key} has the wrong type ({type(value).__name__})")
     return value
 
@@ -350,10 +350,15 @@ def _build(data: dict[str, Any], text: str, origin: str) -> Policy:
         rules.append(rule)
     for key in purposes:
         if not any(
-            "*" in r.where and ("*" in r.purposes or key in r.purposes) and not r.start and not r.until
+            "*" in r.where
+            and ("*" in r.purposes or key in r.purposes)
+            and not r.start
+            and not r.until
             for r in rules
         ):
-            raise PolicyError(f"purpose {key} needs a rule for every region (where = [\"*\"], no dates)")
+            raise PolicyError(
+                f'purpose {key} needs a rule for every region (where = ["*"], no dates)'
+            )
 
     minors = _need_opt(data, "minors", dict)
     default_age = minors.get("default_age", 18)

@@ -1,0 +1,145 @@
+"""Notices: a new policy version is announced before it applies.
+
+While a version is in its notice period, each member can see what it changes for them
+(`pending_notices`), and act before it applies. Showing the notice is recorded in the
+ledger (`record_notice_shown`), so it can be proven which notice each member saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consentry.consent.decide import Decision, MemberFacts, decide, member_facts
+from consentry.consent.ledger import ConsentChange, LedgerEntry, append
+from consentry.consent.versions import ActivePolicy, announced, resolve_policy, versions
+from consentry.errors import ConsentryError
+from consentry.store.consent_tables import ConsentEvent
+from consentry.store.engine import utcnow
+from consentry.store.tables import Member
+
+
+@dataclass(frozen=True)
+class NoticeChange:
+    """What one purpose becomes for this member when the new version applies."""
+
+    purpose: str
+    title: str
+    before: Decision
+    after: Decision
+    widened_to: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        now = "on" if self.before.allowed else "off"
+        then = "on" if self.after.allowed else "off"
+        text = f"{self.title}: now {now} ({self.before.reason}); from then {then} ({self.after.reason})"
+        if self.widened_to:
+            text += f"; it will also use your {', '.join(self.widened_to)}"
+        return text
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An announced policy version and what it changes for one member."""
+
+    version: int
+    name: str
+    published_at: datetime
+    effective_at: datetime
+    changes: tuple[NoticeChange, ...]
+    shown: bool
+
+    @property
+    def affects_member(self) -> bool:
+        return bool(self.changes)
+
+
+def _shown(session: Session, member_id: int) -> set[int]:
+    rows = session.scalars(
+        select(ConsentEvent.notice_version).where(
+            ConsentEvent.member_id == member_id, ConsentEvent.action == "notice-shown"
+        )
+    )
+    return {v for v in rows if v is not None}
+
+
+def notice_for(
+    session: Session, member: MemberFacts, upcoming: ActivePolicy, at: datetime
+) -> Notice:
+    """What `upcoming` changes for `member`: each purpose's decision now versus when it
+    applies (with the member's choices as they stand at `at`)."""
+    current = resolve_policy(session, at)
+    changes = []
+    for key, purpose in upcoming.policy.purposes.items():
+        after = decide(session, member, key, at=upcoming.effective_at, policy=upcoming)
+        old = current.policy.purposes.get(key)
+        before = decide(session, member, key, at=at, policy=current) if old is not None else None
+        widened = tuple(sorted(set(purpose.data_classes) - set(old.data_classes))) if old else ()
+        if before is None:
+            before = Decision(
+                False,
+                "none",
+                "This purpose does not exist yet",
+                "not-allowed",
+                member.id,
+                key,
+                after.as_of_seq,
+                at,
+                current.version,
+            )
+        if before.allowed != after.allowed or before.basis != after.basis or widened:
+            changes.append(NoticeChange(key, purpose.title, before, after, widened))
+    return Notice(
+        version=upcoming.version,
+        name=upcoming.policy.name,
+        published_at=upcoming.published_at,
+        effective_at=upcoming.effective_at,
+        changes=tuple(changes),
+        shown=upcoming.version in _shown(session, member.id),
+    )
+
+
+def pending_notices(
+    session: Session, member: Member | MemberFacts | int, at: datetime | None = None
+) -> list[Notice]:
+    """Every version announced but not yet applying at `at`, with what it changes for
+    this member (a notice with no changes does not affect them)."""
+    at = at or utcnow()
+    facts = member_facts(session, member)
+    return [notice_for(session, facts, v, at) for v in announced(session, at)]
+
+
+def record_notice_shown(
+    session: Session,
+    member: Member | MemberFacts | int,
+    version: int,
+    at: datetime | None = None,
+    *,
+    source: str = "settings",
+    actor: str | None = None,
+) -> LedgerEntry:
+    """Append to the ledger that `member` was shown the notice of policy `version`."""
+    facts = member_facts(session, member)
+    if version not in {v.version for v in versions(session)}:
+        raise ConsentryError(f"no policy version {version} has been published")
+    current = resolve_policy(session, at)
+    (entry,) = append(
+        session,
+        [
+            ConsentChange(
+                member_id=facts.id,
+                purpose="*",
+                action="notice-shown",
+                source=source,
+                actor=actor or f"member:{facts.id}",
+                policy_version=current.version,
+                notice_version=version,
+                occurred_at=at,
+            )
+        ],
+    )
+    return entry
