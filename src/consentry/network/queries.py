@@ -1,0 +1,376 @@
+"""Read queries over the network, shaped for the people who look at it.
+
+Each function takes a `Session` and returns plain frozen dataclasses, so callers (web
+pages, the JSON API, the CLI) never hold ORM rows or lazy-load after the session ends.
+
+Who may see what is decided here, inside the SQL, not after it:
+- a soft-deleted item, or any item by a soft-deleted member, is never returned;
+- a post is visible to a viewer when it is `public`, when the viewer wrote it, or when it
+  is `connections`-only and the viewer is connected to its author. Any other visibility
+  value is visible to its author alone (unknown means private).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+from sqlalchemy import Select, and_, exists, func, or_, select, union
+from sqlalchemy.orm import Session
+
+from consentry.store.tables import (
+    Comment,
+    Connection,
+    Education,
+    Job,
+    JobSkill,
+    Member,
+    Position,
+    Post,
+    Profile,
+    Skill,
+    UsagePreference,
+)
+
+T = TypeVar("T")
+
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of results; `has_next` is known without counting the whole set."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+@dataclass(frozen=True)
+class FeedPost:
+    """A post as a reader sees it: author, time, text and how many live comments it has."""
+
+    id: int
+    author_handle: str
+    author_name: str
+    kind: str
+    title: str
+    text: str
+    visibility: str
+    created_at: datetime
+    comment_count: int
+
+
+@dataclass(frozen=True)
+class PositionView:
+    title: str
+    company: str
+    location: str
+    started_on: date
+    ended_on: date | None
+    description: str
+
+
+@dataclass(frozen=True)
+class EducationView:
+    school: str
+    degree: str
+    field_of_study: str
+    started_on: date | None
+    ended_on: date | None
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """What anyone signed in may see of a member: no email, no birth date, no messages."""
+
+    member_id: int
+    handle: str
+    display_name: str
+    headline: str
+    about: str
+    industry: str
+    location: str
+    positions: list[PositionView]
+    education: list[EducationView]
+    skills: list[str]
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: int
+    company: str
+    title: str
+    location: str
+    region: str
+    remote: bool
+    employment_type: str
+    seniority: str
+    description: str
+    skills: list[str]
+    created_at: datetime
+
+
+def _bounds(page: int, per_page: int) -> tuple[int, int]:
+    # Callers validate input; this only keeps a bad call from asking for nonsense.
+    return max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+
+
+def _paginate(session: Session, stmt: Select, page: int, per_page: int) -> tuple[list, bool]:
+    """Rows of `stmt` for one page, and whether another page follows (one extra row read)."""
+    rows = session.execute(stmt.limit(per_page + 1).offset((page - 1) * per_page)).all()
+    return list(rows[:per_page]), len(rows) > per_page
+
+
+# --- members -------------------------------------------------------------------------
+
+
+def live_member(session: Session, member_id: int) -> Member | None:
+    """The member with this id, or None when unknown or soft-deleted."""
+    member = session.get(Member, member_id)
+    return member if member is not None and member.deleted_at is None else None
+
+
+def live_member_by_handle(session: Session, handle: str) -> Member | None:
+    """The member with this handle (case-insensitive), or None when unknown or deleted."""
+    return session.scalar(
+        select(Member).where(
+            func.lower(Member.handle) == handle.strip().lower(), Member.deleted_at.is_(None)
+        )
+    )
+
+
+def connection_ids(member_id: int) -> Select:
+    """A sub-select of the ids of members connected to `member_id` (stored once per pair)."""
+    return union(
+        select(Connection.other_id).where(Connection.member_id == member_id),
+        select(Connection.member_id).where(Connection.other_id == member_id),
+    ).subquery()
+
+
+def are_connected(session: Session, a: int, b: int) -> bool:
+    low, high = min(a, b), max(a, b)
+    return session.get(Connection, (low, high)) is not None
+
+
+def profile(session: Session, member: Member) -> ProfileView:
+    """The public profile of `member`: headline, about, live positions, education, skills."""
+    row = session.get(Profile, member.id)
+    live = row is not None and row.deleted_at is None
+    positions = session.scalars(
+        select(Position)
+        .where(Position.member_id == member.id, Position.deleted_at.is_(None))
+        .order_by(Position.started_on.desc(), Position.id.desc())
+    ).all()
+    schools = session.scalars(
+        select(Education)
+        .where(Education.member_id == member.id, Education.deleted_at.is_(None))
+        .order_by(Education.started_on.desc().nulls_last(), Education.id.desc())
+    ).all()
+    skills = session.scalars(
+        select(Skill.name)
+        .where(Skill.member_id == member.id, Skill.deleted_at.is_(None))
+        .order_by(Skill.name)
+    ).all()
+    return ProfileView(
+        member_id=member.id,
+        handle=member.handle,
+        display_name=member.display_name,
+        headline=row.headline if live else "",
+        about=row.about if live else "",
+        industry=row.industry if live else "",
+        location=row.location if live else "",
+        positions=[
+            PositionView(p.title, p.company, p.location, p.started_on, p.ended_on, p.description)
+            for p in positions
+        ],
+        education=[
+            EducationView(e.school, e.degree, e.field_of_study, e.started_on, e.ended_on)
+            for e in schools
+        ],
+        skills=list(skills),
+    )
+
+
+# --- posts ---------------------------------------------------------------------------
+
+
+def _visible_posts(viewer_id: int) -> Select:
+    """Live posts by live members that `viewer_id` may read, newest first, with counts."""
+    comments = (
+        select(func.count(Comment.id))
+        .where(Comment.post_id == Post.id, Comment.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    friends = connection_ids(viewer_id)
+    visible = or_(
+        Post.visibility == "public",
+        Post.member_id == viewer_id,
+        and_(Post.visibility == "connections", Post.member_id.in_(select(friends))),
+    )
+    return (
+        select(Post, Member.handle, Member.display_name, comments.label("comment_count"))
+        .join(Member, Member.id == Post.member_id)
+        .where(Post.deleted_at.is_(None), Member.deleted_at.is_(None), visible)
+        .order_by(Post.created_at.desc(), Post.id.desc())
+    )
+
+
+def _feed_post(row) -> FeedPost:
+    post, handle, name, count = row
+    return FeedPost(
+        id=post.id,
+        author_handle=handle,
+        author_name=name,
+        kind=post.kind,
+        title=post.title,
+        text=post.text,
+        visibility=post.visibility,
+        created_at=post.created_at,
+        comment_count=int(count or 0),
+    )
+
+
+def feed(
+    session: Session,
+    *,
+    viewer_id: int,
+    network_only: bool = False,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page[FeedPost]:
+    """Recent posts `viewer_id` may read: their own, their connections', and public ones.
+
+    With `network_only`, only posts by the viewer and their connections.
+    """
+    page, per_page = _bounds(page, per_page)
+    stmt = _visible_posts(viewer_id)
+    if network_only:
+        friends = connection_ids(viewer_id)
+        stmt = stmt.where(or_(Post.member_id == viewer_id, Post.member_id.in_(select(friends))))
+    rows, has_next = _paginate(session, stmt, page, per_page)
+    return Page([_feed_post(r) for r in rows], page, per_page, has_next)
+
+
+def posts_by(
+    session: Session, *, author_id: int, viewer_id: int, page: int = 1, per_page: int = 20
+) -> Page[FeedPost]:
+    """Posts by one author that `viewer_id` may read, newest first."""
+    page, per_page = _bounds(page, per_page)
+    stmt = _visible_posts(viewer_id).where(Post.member_id == author_id)
+    rows, has_next = _paginate(session, stmt, page, per_page)
+    return Page([_feed_post(r) for r in rows], page, per_page, has_next)
+
+
+def post(session: Session, *, post_id: int, viewer_id: int) -> FeedPost | None:
+    """One post if `viewer_id` may read it, else None (unknown, deleted or not visible)."""
+    row = session.execute(_visible_posts(viewer_id).where(Post.id == post_id)).first()
+    return _feed_post(row) if row is not None else None
+
+
+def usage_preferences(session: Session, *, data_class: str, item_id: int) -> dict[str, bool]:
+    """The item's current stated usage preference per category (latest statement wins)."""
+    rows = session.execute(
+        select(UsagePreference.category, UsagePreference.allowed)
+        .where(UsagePreference.data_class == data_class, UsagePreference.item_id == item_id)
+        .order_by(UsagePreference.stated_at, UsagePreference.id)
+    ).all()
+    return {category: bool(allowed) for category, allowed in rows}
+
+
+# --- jobs ----------------------------------------------------------------------------
+
+
+def _job_skills(session: Session, job_ids: Sequence[int]) -> dict[int, list[str]]:
+    skills: dict[int, list[str]] = {job_id: [] for job_id in job_ids}
+    if job_ids:
+        rows = session.execute(
+            select(JobSkill.job_id, JobSkill.name)
+            .where(JobSkill.job_id.in_(job_ids))
+            .order_by(JobSkill.job_id, JobSkill.name)
+        )
+        for job_id, name in rows:
+            skills[job_id].append(name)
+    return skills
+
+
+def _job_view(job: Job, skills: list[str]) -> JobView:
+    return JobView(
+        id=job.id,
+        company=job.company,
+        title=job.title,
+        location=job.location,
+        region=job.region,
+        remote=job.remote,
+        employment_type=job.employment_type,
+        seniority=job.seniority,
+        description=job.description,
+        skills=skills,
+        created_at=job.created_at,
+    )
+
+
+def _matches(word: str):
+    """A job matches `word` when its title, company, location, description or a skill does."""
+    skill = exists().where(
+        JobSkill.job_id == Job.id, JobSkill.name.icontains(word, autoescape=True)
+    )
+    return or_(
+        Job.title.icontains(word, autoescape=True),
+        Job.company.icontains(word, autoescape=True),
+        Job.location.icontains(word, autoescape=True),
+        Job.description.icontains(word, autoescape=True),
+        skill,
+    )
+
+
+def jobs(
+    session: Session, *, q: str | None = None, page: int = 1, per_page: int = 20
+) -> Page[JobView]:
+    """Live job postings, newest first; with `q`, those matching every word of it."""
+    page, per_page = _bounds(page, per_page)
+    stmt = select(Job).where(Job.deleted_at.is_(None))
+    words = (q or "").split()[:10]
+    for word in words:
+        stmt = stmt.where(_matches(word))
+    stmt = stmt.order_by(Job.created_at.desc(), Job.id.desc())
+    rows, has_next = _paginate(session, stmt, page, per_page)
+    found = [row[0] for row in rows]
+    skills = _job_skills(session, [j.id for j in found])
+    return Page([_job_view(j, skills[j.id]) for j in found], page, per_page, has_next)
+
+
+def job(session: Session, *, job_id: int) -> JobView | None:
+    """One live job posting, or None when unknown or deleted."""
+    row = session.scalar(select(Job).where(Job.id == job_id, Job.deleted_at.is_(None)))
+    if row is None:
+        return None
+    return _job_view(row, _job_skills(session, [row.id])[row.id])
+
+
+__all__ = [
+    "EducationView",
+    "FeedPost",
+    "JobView",
+    "Page",
+    "PositionView",
+    "ProfileView",
+    "are_connected",
+    "connection_ids",
+    "feed",
+    "job",
+    "jobs",
+    "live_member",
+    "live_member_by_handle",
+    "post",
+    "posts_by",
+    "profile",
+    "usage_preferences",
+]

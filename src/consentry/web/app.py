@@ -1,0 +1,149 @@
+"""The web app: `create_app(settings, engine)` builds it; `consentry serve` runs it.
+
+The app is assembled from small parts, each installed by one call, in this order:
+session cookie and security headers (middleware), error handlers, the CSRF check on
+every state-changing route (an app-wide dependency), then the routers (log-in, pages,
+API) and the static files. Later features extend it without editing this file's logic:
+
+- `extra_middleware`: ASGI middleware run inside the session middleware (so it can read
+  `scope["session"]`), e.g. one that reads the `Sec-GPC` request header;
+- `extensions`: callables `(app) -> None` run last; they add routers, append to
+  `app.state.nav` (header links), `app.state.banners` (notices on every page) and
+  `app.state.usage_sources` (usage preferences a request states for what it creates).
+
+`app.state` also holds `settings`, `engine`, `sessions` (a session factory), `options`,
+`tokens` (API tokens), `login_throttle` and `templates`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from consentry import __version__
+from consentry.config import Settings
+from consentry.store.engine import sessions
+from consentry.web import api, auth, pages
+from consentry.web.auth import LoginThrottle
+from consentry.web.csrf import require_csrf
+from consentry.web.errors import install_error_handlers
+from consentry.web.layout import DEFAULT_NAV, STATIC, make_templates
+from consentry.web.tokens import ApiTokens
+
+Extension = Callable[[FastAPI], None]
+
+SESSION_COOKIE = "consentry_session"
+
+
+@dataclass(frozen=True)
+class WebOptions:
+    """How the web app behaves; the defaults suit http://127.0.0.1.
+
+    `secure_cookies` adds the `Secure` flag to the session cookie: switch it on whenever
+    the app is served over https (`consentry serve --secure-cookies`).
+    """
+
+    secure_cookies: bool = False
+    session_max_age_s: int = 14 * 24 * 3600
+    token_max_age_s: int = 30 * 24 * 3600
+    login_max_failures: int = 5
+    login_window_s: int = 300
+    per_page: int = 20
+
+
+# The pages use no inline script or style and load nothing from elsewhere; this policy
+# says so, so an injected <script> would not run even if escaping ever failed.
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+_DOCS_PATHS = ("/api/docs",)
+
+
+class SecurityHeaders:
+    """Adds conservative security headers to every response (CSP except on the API docs)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope["path"].startswith(_DOCS_PATHS)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"same-origin"))
+                headers.append((b"x-frame-options", b"DENY"))
+                if not docs:
+                    headers.append((b"content-security-policy", _CSP.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    options: WebOptions | None = None,
+    extra_middleware: Sequence[Middleware] = (),
+    extensions: Sequence[Extension] = (),
+) -> FastAPI:
+    """Build the web app and HTTP API over `engine`, configured by `settings`."""
+    options = options or WebOptions()
+    secret = settings.secret_key()
+    app = FastAPI(
+        title="Consentry",
+        version=__version__,
+        description="A professional network whose AI trains only on what members allowed.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        dependencies=[Depends(require_csrf)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                SessionMiddleware,
+                secret_key=secret.hex(),
+                session_cookie=SESSION_COOKIE,
+                max_age=options.session_max_age_s,
+                same_site="lax",
+                https_only=options.secure_cookies,
+            ),
+            *extra_middleware,
+        ],
+    )
+    state = app.state
+    state.settings = settings
+    state.engine = engine
+    state.sessions = sessions(engine)
+    state.options = options
+    state.tokens = ApiTokens(secret, max_age_s=options.token_max_age_s)
+    state.login_throttle = LoginThrottle(
+        max_failures=options.login_max_failures, window_s=options.login_window_s
+    )
+    state.templates = make_templates()
+    state.nav = list(DEFAULT_NAV)
+    state.banners = []
+    state.usage_sources = []
+
+    install_error_handlers(app)
+    app.include_router(auth.router)
+    app.include_router(pages.router)
+    app.include_router(api.public)
+    app.include_router(api.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for extend in extensions:
+        extend(app)
+    return app

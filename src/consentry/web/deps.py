@@ -1,0 +1,88 @@
+"""Request dependencies, as `Annotated` aliases routes declare by type.
+
+- `DbSession`: one SQLAlchemy session per request. It commits when the route returns and
+  rolls back when it raises, before the response is sent, so a client never sees success
+  for a change that was not committed.
+- `OptionalMember` / `CurrentMember`: who is asking, from an `Authorization: Bearer` API
+  token or else the session cookie. `CurrentMember` answers 401 JSON under /api and
+  redirects a browser to /login. Either sets `request.state.member` for templates and
+  later hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from consentry.network.queries import live_member
+from consentry.store.tables import Member
+from consentry.web.errors import NotSignedIn
+from consentry.web.tokens import ApiTokens, password_fingerprint
+
+SESSION_MEMBER = "member_id"
+SESSION_FINGERPRINT = "pw"
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """A session for this request; commit on success, roll back on any error."""
+    session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def _from_token(request: Request, db: Session, header: str) -> Member:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotSignedIn("the Authorization header must be 'Bearer <token>'")
+    tokens: ApiTokens = request.app.state.tokens
+    claims = tokens.read(token.strip())
+    member = live_member(db, claims.member_id) if claims is not None else None
+    if claims is None or member is None or not claims.still_valid_for(member):
+        raise NotSignedIn("the API token is invalid or has expired")
+    return member
+
+
+def _from_session(request: Request, db: Session) -> Member | None:
+    member_id = request.session.get(SESSION_MEMBER)
+    if type(member_id) is not int:
+        return None
+    member = live_member(db, member_id)
+    fingerprint = request.session.get(SESSION_FINGERPRINT)
+    if member is None or fingerprint != password_fingerprint(member.password_hash):
+        # Deleted account or changed password: this session no longer signs anyone in.
+        request.session.clear()
+        return None
+    return member
+
+
+def optional_member(request: Request, db: DbSession) -> Member | None:
+    """The signed-in member, or None. A bad API token is an error, never anonymous."""
+    header = request.headers.get("authorization")
+    member = _from_token(request, db, header) if header else _from_session(request, db)
+    request.state.member = member
+    return member
+
+
+OptionalMember = Annotated[Member | None, Depends(optional_member)]
+
+
+def current_member(member: OptionalMember) -> Member:
+    """The signed-in member; raises `NotSignedIn` (401 or a redirect to /login)."""
+    if member is None:
+        raise NotSignedIn()
+    return member
+
+
+CurrentMember = Annotated[Member, Depends(current_member)]

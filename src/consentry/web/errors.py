@@ -1,0 +1,151 @@
+"""How the web app says no: JSON `{"error": ...}` under /api, a plain page elsewhere.
+
+Every failure a client can cause ends in a 4xx with a one-line reason; anything else is
+logged here and answered with a 500 that reveals nothing about the server.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from consentry.errors import ConsentryError
+from consentry.web.csrf import CsrfRejected
+from consentry.web.layout import render
+
+log = logging.getLogger("consentry.web")
+
+API_PREFIX = "/api/"
+
+
+class NotSignedIn(Exception):
+    """The request needs a signed-in member (session cookie or API token) and has none."""
+
+    def __init__(self, reason: str = "sign in, or send an API token as 'Authorization: Bearer'"):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TooManyAttempts(Exception):
+    """Log-in is paused for this email and address after repeated failures."""
+
+    def __init__(self, retry_after_s: int):
+        super().__init__(f"too many failed log-ins; try again in {retry_after_s} seconds")
+        self.retry_after_s = retry_after_s
+
+
+def wants_json(request: Request) -> bool:
+    """API clients get JSON; everyone else (a browser) gets a page."""
+    return request.url.path.startswith(API_PREFIX)
+
+
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict | None = None,
+) -> Response:
+    """The one shape of an error: JSON under /api, the error page elsewhere."""
+    if wants_json(request):
+        return JSONResponse({"error": message, **(extra or {})}, status, headers=headers)
+    return render(
+        request,
+        "error.html",
+        {
+            "status": status,
+            "title": title or _TITLES.get(status, "Something went wrong"),
+            "message": message,
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+_TITLES = {
+    400: "That request could not be used",
+    401: "Please sign in",
+    403: "That request was refused",
+    404: "Not found",
+    405: "Method not allowed",
+    422: "That request could not be used",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    message = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(request, exc.status_code, message, headers=headers)
+
+
+def _where(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc) or "request"
+
+
+def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    problems = [
+        {"field": _where(tuple(e.get("loc", ()))), "message": str(e.get("msg", "invalid"))}
+        for e in exc.errors()
+    ]
+    first = problems[0] if problems else {"field": "request", "message": "invalid"}
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    message = f"{first['field']}: {first['message']}{more}"
+    status = 422 if wants_json(request) else 400
+    return error_response(request, status, message, extra={"fields": problems})
+
+
+def _user_error(request: Request, exc: ConsentryError) -> Response:
+    return error_response(request, 400, str(exc))
+
+
+def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": exc.reason}, 401, headers={"WWW-Authenticate": "Bearer"})
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+def _csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
+    if wants_json(request):
+        return error_response(request, 403, "missing or invalid CSRF token (X-CSRF-Token header)")
+    return error_response(
+        request,
+        403,
+        "This form was out of date or did not come from Consentry. "
+        "Go back, reload the page and try again.",
+        title="That form could not be accepted",
+    )
+
+
+def _too_many(request: Request, exc: TooManyAttempts) -> Response:
+    return error_response(request, 429, str(exc), headers={"Retry-After": str(exc.retry_after_s)})
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    if wants_json(request):
+        return JSONResponse({"error": "internal error"}, 500)
+    try:
+        return error_response(request, 500, "Please try again in a moment.")
+    except Exception:  # the error page itself failed: say as little as possible
+        return Response("internal error", 500, media_type="text/plain")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every exception a request can raise to one of the handlers above."""
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ConsentryError, _user_error)
+    app.add_exception_handler(NotSignedIn, _not_signed_in)
+    app.add_exception_handler(CsrfRejected, _csrf_rejected)
+    app.add_exception_handler(TooManyAttempts, _too_many)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,168 @@
+"""The JSON shapes of the HTTP API (they are also its OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from consentry.network import queries
+from consentry.network.publishing import MAX_TEXT, MAX_TITLE
+from consentry.store.tables import Member
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="One sentence saying what was wrong.")
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class MeOut(BaseModel):
+    id: int
+    handle: str
+    display_name: str
+    email: str
+    region: str
+    role: str
+    csrf_token: str | None = Field(
+        None, description="For scripts using the session cookie: send as X-CSRF-Token."
+    )
+
+    @classmethod
+    def of(cls, member: Member, csrf_token: str | None) -> MeOut:
+        return cls(
+            id=member.id,
+            handle=member.handle,
+            display_name=member.display_name,
+            email=member.email,
+            region=member.region,
+            role=member.role,
+            csrf_token=csrf_token,
+        )
+
+
+class AuthorOut(BaseModel):
+    handle: str
+    display_name: str
+
+
+class PostOut(BaseModel):
+    id: int
+    author: AuthorOut
+    kind: str
+    title: str
+    text: str
+    visibility: str
+    created_at: datetime
+    comment_count: int
+
+    @classmethod
+    def of(cls, post: queries.FeedPost) -> PostOut:
+        return cls(
+            id=post.id,
+            author=AuthorOut(handle=post.author_handle, display_name=post.author_name),
+            kind=post.kind,
+            title=post.title,
+            text=post.text,
+            visibility=post.visibility,
+            created_at=post.created_at,
+            comment_count=post.comment_count,
+        )
+
+
+class CreatedPostOut(PostOut):
+    usage_preferences: dict[str, bool] = Field(
+        description="Usage preferences stated for this item (category -> allowed)."
+    )
+
+
+class PostIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    visibility: Literal["public", "connections"]
+    kind: Literal["post", "article"] = "post"
+    title: str = Field("", max_length=MAX_TITLE)
+
+
+class FeedOut(BaseModel):
+    items: list[PostOut]
+    page: int
+    next_page: int | None
+
+
+class PositionOut(BaseModel):
+    title: str
+    company: str
+    location: str
+    started_on: date
+    ended_on: date | None
+    description: str
+
+
+class EducationOut(BaseModel):
+    school: str
+    degree: str
+    field_of_study: str
+    started_on: date | None
+    ended_on: date | None
+
+
+class MemberOut(BaseModel):
+    handle: str
+    display_name: str
+    headline: str
+    about: str
+    industry: str
+    location: str
+    positions: list[PositionOut]
+    education: list[EducationOut]
+    skills: list[str]
+
+    @classmethod
+    def of(cls, view: queries.ProfileView) -> MemberOut:
+        return cls(
+            handle=view.handle,
+            display_name=view.display_name,
+            headline=view.headline,
+            about=view.about,
+            industry=view.industry,
+            location=view.location,
+            positions=[PositionOut(**vars(p)) for p in view.positions],
+            education=[EducationOut(**vars(e)) for e in view.education],
+            skills=view.skills,
+        )
+
+
+class JobOut(BaseModel):
+    id: int
+    company: str
+    title: str
+    location: str
+    region: str
+    remote: bool
+    employment_type: str
+    seniority: str
+    description: str
+    skills: list[str]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, job: queries.JobView) -> JobOut:
+        return cls(**vars(job))
+
+
+class JobsOut(BaseModel):
+    items: list[JobOut]
+    page: int
+    next_page: int | None
