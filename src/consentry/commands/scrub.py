@@ -1,9 +1,157 @@
-"""CLI for the scrub area (filled in by that area)."""
+"""`consentry scrub`: JSON Lines in, scrubbed JSON Lines out (spans on the input text)."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
 import typer
+
+from consentry.errors import ConsentryError
+
+_BATCH = 4096
+
+
+def _records(stream: IO[str]) -> Iterator[tuple[int, dict]]:
+    """(line number, record) for each non-blank line; a malformed line is a user mistake."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConsentryError(f"line {number}: not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise ConsentryError(f'line {number}: expected a JSON object with "id" and "text"')
+        if "id" not in record:
+            raise ConsentryError(f'line {number}: missing "id"')
+        if not isinstance(record.get("text"), str):
+            raise ConsentryError(f'line {number}: "text" must be a string')
+        names = record.get("author_names", [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ConsentryError(f'line {number}: "author_names" must be a list of strings')
+        region = record.get("region")
+        if region is not None and not isinstance(region, str):
+            raise ConsentryError(f'line {number}: "region" must be a string')
+        yield number, record
+
+
+def _known_from_db(required: bool) -> tuple[list[str], list[str]]:
+    """Member names and handles from the configured database (none if it is not set up)."""
+    from consentry.commands.context import settings, store_engine
+    from consentry.datasets.scrub.known import member_names
+
+    cfg = settings()
+    if not required and cfg.is_embedded and not (cfg.data_dir / "consentry.db").exists():
+        return [], []  # no database set up; do not create one as a side effect
+    try:
+        engine = store_engine(cfg)
+    except Exception as exc:
+        if required:
+            raise ConsentryError(f"cannot read member names from the database: {exc}") from None
+        return [], []
+    try:
+        with engine.connect() as conn:
+            return member_names(conn)
+    finally:
+        engine.dispose()
+
+
+def _read_names(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConsentryError(f"cannot read names file {path}: {exc.strerror}") from None
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def scrub(
+    input: str = typer.Option(
+        "-", "--input", "-i", help="JSON Lines file to read, or - for stdin."
+    ),
+    output: str = typer.Option("-", "--output", "-o", help="File to write, or - for stdout."),
+    names: Path | None = typer.Option(
+        None, "--names", help="A file of known person names to scrub, one per line."
+    ),
+    names_from_db: bool | None = typer.Option(
+        None,
+        "--names-from-db/--no-names-from-db",
+        help="Scrub every member name the database knows (default: when a database is set up).",
+    ),
+    region: str | None = typer.Option(
+        None, "--region", help="Region hint for national phone numbers, e.g. DE or US-CA."
+    ),
+) -> None:
+    """Replace personal data in texts with typed placeholders.
+
+    Reads {"id", "text"} per line (optional "author_names": [...], "region"); writes
+    {"id", "text", "spans": [{"start", "end", "type"}]} with spans on the input text.
+    Nothing is written to --output unless every line was scrubbed.
+    """
+    from consentry.datasets.scrub import Scrubber
+
+    known: list[str] = []
+    handles: list[str] = []
+    if names is not None:
+        known += _read_names(names)
+    if names_from_db is not False:
+        db_names, handles = _known_from_db(required=names_from_db is True)
+        known += db_names
+    scrubber = Scrubber(known_names=known, known_handles=handles, region=region)
+
+    if input == "-":
+        source: IO[str] = sys.stdin
+    else:
+        try:
+            source = open(input, encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise ConsentryError(f"cannot read {input}: {exc.strerror}") from None
+    target_dir = Path(output).resolve().parent if output != "-" else None
+    if target_dir is not None and not target_dir.is_dir():
+        raise ConsentryError(f"cannot write {output}: no such folder {target_dir}")
+    fd, tmp_name = tempfile.mkstemp(prefix=".scrub-", suffix=".jsonl", dir=target_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
+            batch: list[dict] = []
+            for _, record in _records(source):
+                batch.append(record)
+                if len(batch) >= _BATCH:
+                    _write(scrubber, batch, tmp)
+                    batch = []
+            _write(scrubber, batch, tmp)
+        if output == "-":
+            with open(tmp_name, encoding="utf-8") as done:
+                shutil.copyfileobj(done, sys.stdout)
+            sys.stdout.flush()
+        else:
+            os.replace(tmp_name, output)
+    finally:
+        if source is not sys.stdin:
+            source.close()
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+
+
+def _write(scrubber, batch: list[dict], out: IO[str]) -> None:
+    if not batch:
+        return
+    results = scrubber.scrub_batch(
+        [r["text"] for r in batch],
+        [r.get("author_names", ()) for r in batch],
+        [r.get("region") for r in batch],
+    )
+    for record, result in zip(batch, results, strict=True):
+        spans = [{"start": s.start, "end": s.end, "type": s.type} for s in result.spans]
+        row = {"id": record["id"], "text": result.text, "spans": spans}
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to `app`."""
+    """Add `consentry scrub`."""
+    app.command("scrub")(scrub)

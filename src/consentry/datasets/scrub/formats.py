@@ -1,0 +1,248 @@
+"""Detectors for personal data recognised by its format: emails, URLs, IPs, cards, IBANs,
+national IDs, dates of birth and street addresses.
+
+Each detector returns `(start, end, type)` triples on the text it is given. Detectors for
+checksummed numbers propose candidates by regex and keep only those that pass the number's
+own check (`checksums`). Each detector is only run on texts that contain what it needs
+(see `Scrubber`), so none of them may find anything in a text without that trigger.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from consentry.datasets.scrub import checksums as ck
+
+Found = list[tuple[int, int, str]]
+
+EMAIL = re.compile(
+    r"(?<![\w.+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@"
+    r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*"
+    r"\.[A-Za-z]{2,24}(?![\w\-])"
+)
+# An @mention: a handle not glued to a word or an email's local part.
+MENTION = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
+
+# Every URL is scrubbed (see the package docstring): with a scheme, www., or a bare domain.
+_TLDS = (
+    "com|org|net|io|dev|me|co|ai|app|info|biz|eu|de|fr|uk|es|it|nl|pl|se|ch|at|be|ca|us|in|"
+    "page|site|blog|xyz|tech|online|pro|name|ie|pt|dk|fi|no|cz|au|jp|gg|ly|to|cc|tv"
+)
+URL = re.compile(
+    r"(?<![\w@.\-])(?:(?:https?|ftp)://[^\s<>\"'`]+|www\.[^\s<>\"'`]+"
+    rf"|(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+(?:{_TLDS})(?![\w\-@])(?:/[^\s<>\"'`]*)?)"
+)
+URL_TRIGGER = re.compile(rf"://|www\.|[A-Za-z0-9]\.(?:{_TLDS})\b")
+_URL_TRAILING = ".,;:!?'\")]}*"
+
+IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
+IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:)(?![\w:])")
+
+CARD = re.compile(r"(?<![\w\-])\d(?:[ \-]?\d){12,18}(?![\w]|[ \-]?\d)")
+IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})\d{2}(?= ?[A-Z0-9])")
+
+SSN = re.compile(r"(?<![\w\-])\d{3}([\- ])\d{2}\1\d{4}(?![\w\-])")
+NINE_GROUPED = re.compile(
+    r"(?<![\w\-])\d{3}([\- ])\d{3}\1\d{3}(?![\w\-]|\1\d)|\b\d{4}\.\d{2}\.\d{3}\b"
+)
+NINE_BARE = re.compile(r"(?<![\w.,+\-])\d{9}(?![\w\-]|[.,]\d)")
+ELEVEN = re.compile(r"(?<![\w.,+\-])\d{2} ?\d{3} ?\d{3} ?\d{3}(?![\w\-]|[.,]\d| \d)")
+NINO = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])")
+NIR = re.compile(r"(?<![\w])[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w]| \d)")
+DNI = re.compile(r"(?<![\w\-])(?:[XYZ]-?\d{7}|\d{8})[\- ]?[A-Z](?![\w])")
+CODICE_FISCALE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{6}[0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{2}[A-Za-z]"
+    r"[0-9LMNPQRSTUV]{3}[A-Za-z](?![A-Za-z0-9])"
+)
+PERSONNUMMER = re.compile(r"(?<![\w+\-])(?:(?:19|20)\d{6}[\-+]?|\d{6}[\-+])\d{4}(?![\w\-])")
+_SSN_CUE = re.compile(r"(?i)\b(?:ssn|social security|soc\.? sec\.?)\b")
+
+
+def find_emails(text: str) -> Found:
+    return [(m.start(), m.end(), "EMAIL") for m in EMAIL.finditer(text)]
+
+
+def find_mentions(text: str) -> Found:
+    """`@handle` mentions, typed PERSON (a handle names a person)."""
+    return [(m.start(), m.end(), "PERSON") for m in MENTION.finditer(text)]
+
+
+def find_urls(text: str) -> Found:
+    out = []
+    for m in URL.finditer(text):
+        start, end = m.start(), m.end()
+        while end > start and text[end - 1] in _URL_TRAILING:
+            # Keep a closing bracket that closes one opened inside the URL.
+            if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
+                break
+            end -= 1
+        if end > start:
+            out.append((start, end, "URL"))
+    return out
+
+
+def find_ips(text: str) -> Found:
+    out: Found = []
+    for m in IPV4.finditer(text):
+        try:
+            ipaddress.IPv4Address(m.group())
+        except ValueError:
+            continue
+        out.append((m.start(), m.end(), "IP"))
+    if ":" in text:
+        for m in IPV6.finditer(text):
+            value = m.group()
+            if value.count(":") < 2 or sum(c.isdigit() for c in value) == 0:
+                continue
+            try:
+                ipaddress.IPv6Address(value)
+            except ValueError:
+                continue
+            out.append((m.start(), m.end(), "IP"))
+    return out
+
+
+def find_cards(text: str) -> Found:
+    return [(m.start(), m.end(), "CARD") for m in CARD.finditer(text) if ck.card_valid(m.group())]
+
+
+def find_ibans(text: str) -> Found:
+    """IBANs in compact or 4-group form: the country's length decides where the IBAN ends."""
+    out: Found = []
+    for m in IBAN_START.finditer(text):
+        length = ck.IBAN_LENGTHS.get(m.group(1))
+        if length is None:
+            continue
+        i, taken, n = m.start(), 0, len(text)
+        while i < n and taken < length:
+            ch = text[i]
+            if ch.isascii() and ch.isalnum():
+                taken += 1
+                i += 1
+            elif ch == " " and i + 1 < n and text[i + 1].isascii() and text[i + 1].isalnum():
+                i += 1
+            else:
+                break
+        if taken != length or (i < n and text[i].isascii() and text[i].isalnum()):
+            continue
+        if ck.iban_valid(text[m.start() : i]):
+            out.append((m.start(), i, "IBAN"))
+    return out
+
+
+def find_ids(text: str) -> Found:
+    """National identification numbers, each confirmed by its own check rule."""
+    out: Found = []
+
+    def keep(pattern: re.Pattern[str], *checks) -> None:
+        for m in pattern.finditer(text):
+            value = m.group()
+            if any(check(value) for check in checks):
+                out.append((m.start(), m.end(), "ID"))
+
+    keep(SSN, ck.us_ssn_valid, ck.ca_sin_valid)
+    keep(NINE_GROUPED, ck.ca_sin_valid, ck.nl_bsn_valid)
+    keep(NINO, ck.uk_nino_valid)
+    keep(NIR, ck.fr_nir_valid)
+    keep(ELEVEN, ck.de_steuer_id_valid, ck.pl_pesel_valid)
+    keep(DNI, ck.es_dni_valid)
+    keep(PERSONNUMMER, ck.se_personnummer_valid)
+    keep(CODICE_FISCALE, ck.it_codice_fiscale_valid)
+    for m in NINE_BARE.finditer(text):
+        value = m.group()
+        cue = _SSN_CUE.search(text, max(0, m.start() - 40), m.start())
+        if ck.nl_bsn_valid(value) or ck.ca_sin_valid(value) or (cue and ck.us_ssn_valid(value)):
+            out.append((m.start(), m.end(), "ID"))
+    return out
+
+
+# ---- dates of birth -------------------------------------------------------------------------
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
+    "januar|februar|märz|maerz|mai|juni|juli|oktober|dezember|"
+    "janvier|février|fevrier|mars|avril|juin|juillet|août|aout|septembre|octobre|novembre|décembre|"
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
+    "gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    "januari|februari|maart|mei|augustus"
+)
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_MON = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"(?:19|20)\d{2}"
+DATE = re.compile(
+    rf"(?i)(?<![\w.])(?:{_YEAR}[\-/.]{_MON}[\-/.]{_DAY}"
+    rf"|{_DAY}[./\-]{_DAY}[./\-](?:{_YEAR}|\d{{2}})"
+    rf"|{_DAY}(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?(?:{_MONTHS})\.?,?\s+(?:de\s+)?{_YEAR}"
+    rf"|(?:{_MONTHS})\.?\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR})(?![\w])"
+)
+BIRTH_CUE = re.compile(
+    r"(?i)\b(?:born|birth(?:day|date)?|d\.?o\.?b|geboren|geb\.|geburtstag|geburtsdatum|"
+    r"née?|naissance|anniversaire|nacid[oa]|nacimiento|cumpleaños|nat[oa]|nascita|"
+    r"compleanno|geboortedatum|verjaardag|jarig|urodzon[ya]|urodzin|född|födelsedag)(?!\w)"
+)
+_CUE_WINDOW = 40
+
+
+def find_dobs(text: str) -> Found:
+    """Dates within a few words of a birth cue ("born", "DOB", "geboren", "né le", ...)."""
+    out: Found = []
+    seen: set[int] = set()
+    for cue in BIRTH_CUE.finditer(text):
+        lo, hi = max(0, cue.start() - _CUE_WINDOW), min(len(text), cue.end() + _CUE_WINDOW)
+        for m in DATE.finditer(text, lo, hi):
+            if m.start() not in seen:
+                seen.add(m.start())
+                out.append((m.start(), m.end(), "DOB"))
+    return out
+
+
+# ---- street addresses -----------------------------------------------------------------------
+
+_CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
+_NUM = r"\d{1,5}(?:\s?[a-zA-Z](?![\w]))?(?:\s?(?:bis|ter))?"
+_SUFFIX_EN = (
+    "Street|St\\.?|Road|Rd\\.?|Avenue|Ave\\.?|Lane|Ln\\.?|Drive|Dr\\.?|Boulevard|Blvd\\.?|Way|"
+    "Place|Pl\\.?|Court|Ct\\.?|Close|Crescent|Terrace|Square|Sq\\.?|Parkway|Pkwy|Highway|Hwy|"
+    "Row|Gardens|Grove|Hill|Mews|Walk|Circle|Trail"
+)
+_FR_WORDS = "rue|avenue|av\\.|boulevard|bd|place|allée|allee|chemin|quai|impasse|route|cours|square"
+_FR_LINK = r"(?:(?:de\s+la|de\s+l'|du|des|de|d'|la|le|les|l')\s*)?"
+_LATIN_PREFIX = (
+    "Calle|C/|Avenida|Avda\\.?|Plaza|Paseo|Carrer|Camino|Ronda|Via|Viale|Piazza|Corso|Largo|"
+    "Vicolo|Rua|Travessa|Praça|ul\\.|ulica|Aleja|al\\.|Plac"
+)
+_LATIN_LINK = r"(?:(?:de\s+la|de\s+los|de\s+las|del|de|della|delle|dei|degli|di|da|do|dos|das)\s+)?"
+_GERMANIC_SUFFIX = (
+    "straße|strasse|str\\.|weg|platz|allee|gasse|ring|damm|ufer|steig|"
+    "straat|laan|plein|gracht|singel|kade|dijk|steeg|"
+    "gatan|vägen|gränd|torget|gade|vej|veien|gata"
+)
+_GERMANIC_SEPARATE = "Straße|Strasse|Str\\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Straat|Laan|Plein"
+# Optional postcode and city after the street: DE/FR/ES/IT "10115 Berlin", NL "1012 AB",
+# PL "00-950", SE "114 55", UK "NW1 6XE", US "Springfield, IL 62704".
+_TAIL = (
+    r"(?:,?\s+(?:(?:\d{5}|\d{4}(?:\s?[A-Z]{2})?|\d{2}-\d{3}|\d{3}\s\d{2}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})"
+    rf"\s+{_CAP}(?:\s+{_CAP})?(?:,?\s+[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}})?"
+    rf"|{_CAP}(?:\s+{_CAP})?,?\s+(?:[A-Z]{{2}}\s+(?:\d{{5}}(?:-\d{{4}})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d)"
+    r"|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
+    r"|\d{4,5})))?"
+)
+ADDRESS = re.compile(
+    # 12 Baker Street / 221B Baker St. (English-speaking countries)
+    rf"(?<![\w.,])(?:{_NUM},?\s+(?:{_CAP}\s+){{1,3}}(?:{_SUFFIX_EN})(?![\w])"
+    # 5 rue de Rivoli / 12 avenue des Champs-Élysées (French)
+    rf"|{_NUM},?\s+(?i:{_FR_WORDS})\s+{_FR_LINK}{_CAP}(?:[\s\-]+{_CAP}){{0,3}}"
+    # Calle Mayor 3 / Via Roma 10 / ul. Marszałkowska 10 (Romance and Polish: word first)
+    rf"|(?:{_LATIN_PREFIX})\s+{_LATIN_LINK}{_CAP}(?:\s+{_LATIN_LINK}{_CAP}){{0,3}},?\s+(?:n\.?º?\s*)?{_NUM}"
+    # Hauptstraße 5 / Kerkstraat 12 / Storgatan 5 (compound street names)
+    rf"|[A-ZÀ-ÖØ-Þ][\w\-]*(?:{_GERMANIC_SUFFIX})\s+{_NUM}"
+    # Berliner Straße 12 (separate street word)
+    rf"|{_CAP}\s+(?:{_GERMANIC_SEPARATE})\s+{_NUM})"
+    rf"{_TAIL}"
+)
+
+
+def find_addresses(text: str) -> Found:
+    return [(m.start(), m.end(), "ADDRESS") for m in ADDRESS.finditer(text)]

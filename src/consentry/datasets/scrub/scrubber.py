@@ -1,0 +1,181 @@
+"""The scrubber: finds personal data in a text and replaces it with typed placeholders.
+
+`Scrubber.find` and `Scrubber.scrub` work on one text; `Scrubber.scrub_batch` on many, and
+is what a dataset build calls on each Arrow batch. Both run the same per-text detection, so
+they give the same spans; the batch path only decides faster, with vectorised Arrow kernels
+(RE2), which detector families a text can need at all (see `triggers`).
+
+Overlaps are resolved once, the same way for every caller: structured types first, longer
+span first, then the more specific type (a checksum-validated CARD, IBAN or ID beats a
+PHONE over the same digits); PERSON spans fill in only where nothing structured was found,
+so a name never swallows an email, URL or address.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from consentry.datasets.scrub import formats, persons, phones
+from consentry.datasets.scrub.triggers import Triggers, triggers_batch, triggers_of
+
+TYPES = ("EMAIL", "PHONE", "PERSON", "ADDRESS", "URL", "ID", "CARD", "IBAN", "IP", "DOB")
+# A bare handle: words joined by `.`, `_` or `-`, or letters followed by digits.
+_HANDLE = re.compile(
+    r"(?<![\w@/.\-])(?:[A-Za-z0-9]+(?:[_.\-][A-Za-z0-9]+)+|[A-Za-z_]+\d[A-Za-z0-9_]*)(?![\w@])"
+)
+# Higher wins a tie between overlapping spans of the same length.
+_PRIORITY = {
+    "CARD": 9, "IBAN": 9, "ID": 8, "EMAIL": 8, "IP": 7, "URL": 6, "DOB": 5, "PHONE": 4,
+    "ADDRESS": 3, "PERSON": 1,
+}  # fmt: skip
+
+
+class Span(NamedTuple):
+    """Personal data of `type` at `text[start:end]`."""
+
+    start: int
+    end: int
+    type: str
+
+    @property
+    def placeholder(self) -> str:
+        return f"<{self.type}>"
+
+
+@dataclass(frozen=True)
+class ScrubResult:
+    """The scrubbed text and the spans that were replaced, as offsets into the input text."""
+
+    text: str
+    spans: list[Span]
+
+
+def resolve(found: Iterable[tuple[int, int, str]]) -> list[Span]:
+    """Non-overlapping spans, sorted by start: structured types first, then PERSON."""
+    ordered = sorted(found, key=lambda f: (f[2] == "PERSON", f[0] - f[1], -_PRIORITY[f[2]], f[0]))
+    taken: list[tuple[int, int]] = []
+    kept: list[Span] = []
+    for start, end, kind in ordered:
+        if end <= start:
+            continue
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        kept.append(Span(start, end, kind))
+    kept.sort()
+    return kept
+
+
+def apply(text: str, spans: Sequence[Span]) -> str:
+    """`text` with each span replaced by its placeholder (spans sorted, non-overlapping)."""
+    if not spans:
+        return text
+    parts: list[str] = []
+    at = 0
+    for span in spans:
+        parts.append(text[at : span.start])
+        parts.append(span.placeholder)
+        at = span.end
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+class Scrubber:
+    """Finds and replaces personal data.
+
+    `known_names` are full display names the network knows (every member's); `known_handles`
+    are member handles, found in text even without an `@`. `region` is the default region
+    hint for national-format phone numbers; a per-call `region` overrides it.
+    """
+
+    def __init__(
+        self,
+        known_names: Iterable[str] = (),
+        known_handles: Iterable[str] = (),
+        *,
+        region: str | None = None,
+    ) -> None:
+        self.names = persons.NameIndex(known_names)
+        # Only handles that cannot be an ordinary word are matched bare ("anna.mueller84").
+        self.handles = frozenset(h.casefold() for h in known_handles if h and not h.isalpha())
+        self.region = region
+
+    def add_names(self, names: Iterable[str]) -> None:
+        """Learn more known full names."""
+        for name in names:
+            self.names.add(name)
+
+    def find(
+        self, text: str, *, author_names: Iterable[str] = (), region: str | None = None
+    ) -> list[Span]:
+        """The personal data in `text`: sorted, non-overlapping spans."""
+        return self._find(text, triggers_of(text), author_names, region or self.region)
+
+    def scrub(
+        self, text: str, *, author_names: Iterable[str] = (), region: str | None = None
+    ) -> ScrubResult:
+        """`text` with every span found replaced by its `<TYPE>` placeholder."""
+        spans = self.find(text, author_names=author_names, region=region)
+        return ScrubResult(apply(text, spans), spans)
+
+    def scrub_batch(
+        self,
+        texts: Sequence[str],
+        author_names: Sequence[Sequence[str]] | None = None,
+        regions: Sequence[str | None] | None = None,
+    ) -> list[ScrubResult]:
+        """Scrub many texts at once; result `i` is exactly `scrub(texts[i], ...)`.
+
+        `author_names[i]` and `regions[i]` belong to `texts[i]` when given.
+        """
+        flags = triggers_batch(texts)
+        out: list[ScrubResult] = []
+        for i, text in enumerate(texts):
+            names = author_names[i] if author_names is not None else ()
+            region = (regions[i] if regions is not None else None) or self.region
+            spans = self._find(text, flags[i], names, region)
+            out.append(ScrubResult(apply(text, spans), spans))
+        return out
+
+    def _find(
+        self, text: str, t: Triggers, author_names: Iterable[str], region: str | None
+    ) -> list[Span]:
+        found: list[tuple[int, int, str]] = []
+        if t.at:
+            found += formats.find_emails(text)
+            found += formats.find_mentions(text)
+        if t.url:
+            found += formats.find_urls(text)
+        if t.digit:
+            found += formats.find_ibans(text)
+            found += formats.find_cards(text)
+            found += formats.find_ids(text)
+            found += formats.find_ips(text)
+            found += phones.find_phones(text, region)
+            found += formats.find_addresses(text)
+            if t.birth:
+                found += formats.find_dobs(text)
+        if self.handles and t.handle:
+            found += self._find_handles(text)
+        found += persons.find_persons(text, self.names, persons.author_index(author_names))
+        return resolve(found)
+
+    def _find_handles(self, text: str) -> list[tuple[int, int, str]]:
+        return [
+            (m.start(), m.end(), "PERSON")
+            for m in _HANDLE.finditer(text)
+            if m.group().casefold() in self.handles
+        ]
+
+
+def scrub_batch(
+    texts: Sequence[str],
+    author_names: Sequence[Sequence[str]] | None = None,
+    *,
+    scrubber: Scrubber | None = None,
+) -> list[ScrubResult]:
+    """Scrub `texts` with `scrubber` (a scrubber that knows no member names by default)."""
+    return (scrubber or Scrubber()).scrub_batch(texts, author_names)
