@@ -1,0 +1,96 @@
+"""Writing many rows fast, inside the caller's transaction.
+
+`BulkSink` takes rows as tuples in a table's column order and writes them in batches:
+SQLAlchemy Core `executemany` on SQLite, `COPY ... FROM STDIN` through psycopg on
+PostgreSQL. Neither builds an ORM object, and neither commits: the whole network is
+written in one transaction, so a failure leaves the previous network untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, insert, select, text
+
+import consentry.store.all_tables  # noqa: F401  (every table module, so metadata is complete)
+from consentry.store.tables import Base
+
+BATCH = 10_000
+
+
+class BulkSink:
+    """Buffers rows per table and flushes them in batches of `BATCH` through `conn`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+        self.counts: dict[str, int] = {}
+        self._buffers: dict[str, list[tuple[Any, ...]]] = {}
+
+    def write(self, table: Table, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Queue `rows` (tuples in `table.columns` order); flushes full batches."""
+        buffer = self._buffers.setdefault(table.name, [])
+        buffer.extend(rows)
+        if len(buffer) >= BATCH:
+            self._flush(table, buffer)
+
+    def add(self, table: Table, row: tuple[Any, ...]) -> None:
+        buffer = self._buffers.setdefault(table.name, [])
+        buffer.append(row)
+        if len(buffer) >= BATCH:
+            self._flush(table, buffer)
+
+    def flush(self, table: Table) -> None:
+        """Write whatever is queued for `table`."""
+        buffer = self._buffers.get(table.name)
+        if buffer:
+            self._flush(table, buffer)
+
+    def flush_all(self) -> None:
+        # Parents before children, so foreign keys hold at every statement.
+        for table in Base.metadata.sorted_tables:
+            self.flush(table)
+
+    def _flush(self, table: Table, buffer: list[tuple[Any, ...]]) -> None:
+        # Rows a batch refers to must be written first (foreign keys are checked per statement).
+        for fk in table.foreign_keys:
+            parent = fk.column.table
+            if parent is not table and self._buffers.get(parent.name):
+                self._flush(parent, self._buffers[parent.name])  # type: ignore[arg-type]
+        if self.postgres:
+            self._copy(table, buffer)
+        else:
+            keys = [c.key for c in table.columns]
+            self.conn.execute(insert(table), [dict(zip(keys, row, strict=True)) for row in buffer])
+        self.counts[table.name] = self.counts.get(table.name, 0) + len(buffer)
+        buffer.clear()
+
+    def _copy(self, table: Table, buffer: list[tuple[Any, ...]]) -> None:
+        columns = ", ".join(f'"{c.name}"' for c in table.columns)
+        cursor = self.conn.connection.driver_connection.cursor()
+        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            for row in buffer:
+                copy.write_row(row)
+        cursor.close()
+
+
+def member_count(conn: Connection) -> int:
+    from consentry.store.tables import Member
+
+    return conn.scalar(select(func.count()).select_from(Member.__table__)) or 0
+
+
+def delete_everything(conn: Connection) -> None:
+    """Empty every table Consentry knows, children first (alembic's own table is not one).
+
+    Other areas' tables (consent ledger, datasets) may refer to members, so replacing the
+    network means emptying them too.
+    """
+    tables = list(reversed(Base.metadata.sorted_tables))
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        conn.execute(text(f"TRUNCATE {names}"))
+        return
+    for table in tables:
+        conn.execute(table.delete())

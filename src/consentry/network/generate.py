@@ -1,0 +1,180 @@
+"""The synthetic network generator: a realistic, deterministic professional network in bulk.
+
+`generate_network(engine, members=..., seed=...)` writes members (with the four demo
+accounts as members 1-4), profiles, careers, connections, posts, articles, comments,
+@mentions, private messages, job postings, revisions of edited items and the ground
+truth of every piece of personal data planted into text (`planted_pii`).
+
+Same seed, same rows: every table's content is a function of (seed, members, time window)
+alone, except password hashes (argon2 salts are random). The time window runs from
+2019-01-01 to `as_of`, by default the earlier of `DEFAULT_END` and today (UTC midnight),
+so nothing is ever dated in the future.
+
+Everything is written in one transaction: a failed run leaves the previous network as it
+was. Rows go out in batches (Core executemany on SQLite, COPY on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
+
+from consentry.errors import ConsentryError
+from consentry.network import activity
+from consentry.network.accounts import hash_password
+from consentry.network.bulk import BulkSink, delete_everything, member_count
+from consentry.network.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from consentry.network.population import build_population, write_members, write_profiles
+from consentry.network.run import GenerationRun
+from consentry.store.engine import utcnow
+
+START = datetime(2019, 1, 1)
+DEFAULT_END = datetime(2026, 11, 1)
+
+# Display order of tables in the summary.
+TABLES = (
+    "members",
+    "profiles",
+    "positions",
+    "education",
+    "skills",
+    "connections",
+    "posts",
+    "comments",
+    "mentions",
+    "messages",
+    "jobs",
+    "job_skills",
+    "revisions",
+    "planted_pii",
+)
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    """What one run wrote: rows per table and how long it took."""
+
+    members: int
+    seed: int
+    counts: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.elapsed if self.elapsed > 0 else 0.0
+
+    def summary(self) -> str:
+        """One paragraph for people: what was generated, how fast."""
+        c = self.counts
+        parts = ", ".join(f"{c.get(t, 0):,} {t.replace('_', ' ')}" for t in TABLES[1:])
+        return (
+            f"Generated a network of {c.get('members', 0):,} members "
+            f"({self.members:,} synthetic + {len(DEMO_ACCOUNTS)} demo accounts, seed {self.seed}): "
+            f"{parts}. {self.rows:,} rows in {self.elapsed:.1f} s "
+            f"({self.rows_per_second:,.0f} rows/s). Demo log-in: {DEMO_ACCOUNTS[0].email} / "
+            f"{DEMO_PASSWORD} (see `consentry demo-accounts`)."
+        )
+
+
+def default_end() -> datetime:
+    """The end of the default time window: `DEFAULT_END`, or today if that is earlier."""
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return min(DEFAULT_END, today)
+
+
+# Stages and the rows each reports progress in, in the order they run.
+def _stage_totals(members: int) -> dict[str, int]:
+    total = members + len(DEMO_ACCOUNTS)
+    return {
+        "members": total,
+        "profiles": total,
+        "connections": total * activity.CONNECTIONS_PER_MEMBER // 2,
+        "posts": total * activity.POSTS_PER_MEMBER,
+        "comments": total * activity.POSTS_PER_MEMBER // 2,
+        "messages": total * activity.MESSAGES_PER_MEMBER,
+        "jobs": activity.job_count(total),
+    }
+
+
+@contextmanager
+def _progress(show: bool, totals: dict[str, int]) -> Iterator[Callable[[str, int], None]]:
+    if not show:
+        yield lambda stage, done: None
+        return
+    columns = (
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, transient=False) as bar:
+        tasks = {stage: bar.add_task(stage, total=total) for stage, total in totals.items()}
+
+        def advance(stage: str, done: int) -> None:
+            bar.advance(tasks[stage], done)
+
+        yield advance
+        for stage, task in tasks.items():  # estimates may be off: show every stage as done
+            bar.update(
+                task, completed=bar.tasks[task].completed, total=bar.tasks[task].completed or 1
+            )
+            del stage
+
+
+def generate_network(
+    engine: Engine,
+    *,
+    members: int,
+    seed: int,
+    reset: bool = False,
+    progress: bool = False,
+    as_of: datetime | None = None,
+) -> GenerationStats:
+    """Generate a network of `members` synthetic members (plus the demo accounts).
+
+    Refuses (ConsentryError) when the database already has members, unless `reset`,
+    which first empties every Consentry table (the network and everything that refers
+    to it). `as_of` ends the time window (naive UTC; default `default_end()`); nothing is
+    dated after it. Runs in one transaction; returns what was written.
+    """
+    if members < 1:
+        raise ConsentryError("the network needs at least one member")
+    end = as_of or default_end()
+    if end <= START:
+        raise ConsentryError(f"the time window must end after {START:%Y-%m-%d}")
+    began = time.perf_counter()
+    password_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow by design: once per run
+    with engine.begin() as conn:
+        existing = member_count(conn)
+        if existing and not reset:
+            raise ConsentryError(
+                f"the network already has {existing:,} members; use --reset to replace it"
+            )
+        if existing or reset:
+            delete_everything(conn)
+        sink = BulkSink(conn)
+        with _progress(progress, _stage_totals(members)) as advance:
+            run = GenerationRun(sink, seed=seed, start=START, end=end, advance=advance)
+            pop = build_population(run, members)
+            write_members(run, pop, password_hash)
+            write_profiles(run, pop)
+            edges = activity.connections(run, pop)
+            _authors, post_created = activity.posts(run, pop)
+            activity.comments(run, pop, post_created)
+            activity.messages(run, pop, edges)
+            activity.jobs(run, pop)
+            sink.flush_all()
+    counts = {t: sink.counts.get(t, 0) for t in TABLES}
+    return GenerationStats(
+        members=members, seed=seed, counts=counts, elapsed=time.perf_counter() - began
+    )
