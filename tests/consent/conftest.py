@@ -16,7 +16,9 @@ from consentry.store.tables import Member
 EPOCH = datetime(2024, 1, 1)
 
 
-def add_members(engine, specs: list[tuple[str, date]], *, created_at: datetime = EPOCH) -> list[int]:
+def add_members(
+    engine, specs: list[tuple[str, date]], *, created_at: datetime = EPOCH
+) -> list[int]:
     """Insert members with (region, birth_date); returns their ids in order."""
     rows = []
     with ledger_session(engine) as session:
@@ -43,7 +45,9 @@ def add_members(engine, specs: list[tuple[str, date]], *, created_at: datetime =
     return [r["id"] for r in rows]
 
 
-def publish_preset(engine, name: str = "consent-first", *, at: datetime = EPOCH, notice_days: int = 0):
+def publish_preset(
+    engine, name: str = "consent-first", *, at: datetime = EPOCH, notice_days: int = 0
+):
     with ledger_session(engine) as session:
         return publish(session, load_policy(name), notice_days=notice_days, at=at)
 
@@ -53,7 +57,15 @@ def record(engine, *changes: ConsentChange):
         return append(session, list(changes))
 
 
-def change(member_id: int, purpose: str, action: str, at: datetime, *, version: int = 1, source: str = "settings") -> ConsentChange:
+def change(
+    member_id: int,
+    purpose: str,
+    action: str,
+    at: datetime,
+    *,
+    version: int = 1,
+    source: str = "settings",
+) -> ConsentChange:
     return ConsentChange(
         member_id=member_id,
         purpose=purpose,
