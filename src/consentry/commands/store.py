@@ -6,6 +6,8 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from consentry.commands.context import settings
+from consentry.consent.ledger import ledger_session
+from consentry.consent.versions import ensure_default_policy
 from consentry.errors import ConsentryError
 from consentry.store import migrate, open_engine
 
@@ -16,6 +18,8 @@ def init() -> None:
     engine = open_engine(cfg.database_url)
     try:
         before, after = migrate(engine)
+        with ledger_session(engine) as session:
+            first = ensure_default_policy(session, cfg)
     except OperationalError as exc:
         raise ConsentryError(f"cannot reach the database: {exc.orig}".splitlines()[0]) from None
     finally:
@@ -25,6 +29,8 @@ def init() -> None:
         typer.echo(f"database at {where} is already at schema {after}")
     else:
         typer.echo(f"database at {where} migrated from {before or 'empty'} to schema {after}")
+    if first is not None:
+        typer.echo(f"policy {first.policy.name} published as version 1, in force now")
 
 
 def register(app: typer.Typer) -> None:
