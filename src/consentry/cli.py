@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from consentry import __version__
-from consentry.commands import consent, network, scrub, store, web
+from consentry.commands import consent, datasets, network, scrub, store, web
 from consentry.errors import ConsentryError
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ network.register(app)
 web.register(app)
 consent.register(app)
 scrub.register(app)
+datasets.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

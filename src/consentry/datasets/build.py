@@ -81,10 +81,13 @@ def build_dataset(
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
     parent_id: str | None = None,
+    policy_version: int | None = None,
 ) -> BuildResult:
     """Build (or with `dry_run`, count) a dataset version for `purpose` as of ledger
     position `as_of` (default: the head when the build starts).
 
+    `policy_version` pins the policy version (refused while in its notice period); by
+    default the newest version whose notice period has passed applies.
     Raises ConsentryError for an unknown purpose, a position past the head, a policy
     still in its notice period, or a bad shard count; nothing is written then.
     """
@@ -92,7 +95,7 @@ def build_dataset(
         raise ConsentryError("--shards must be between 1 and 4096")
     dataset_engine = get_engine(engine)
     with session_scope(db) as session:
-        snap = snapshots.take(session, purpose=purpose, as_of=as_of)
+        snap = snapshots.take(session, purpose=purpose, as_of=as_of, policy_version=policy_version)
         items = consented_items(
             snap.purpose_def.data_classes,
             decisions=snap.decisions,
@@ -125,8 +128,15 @@ def build_dataset(
     scrubbed: Counter[str] = Counter()
     try:
         key = settings.secret_key()
-        rows = _records(db, snap, items_total=eligible_items, shards=shards, key=key,
-                        scrubbed=scrubbed, progress=progress)
+        rows = _records(
+            db,
+            snap,
+            items_total=eligible_items,
+            shards=shards,
+            key=key,
+            scrubbed=scrubbed,
+            progress=progress,
+        )
         written = dataset_engine.write_shards(
             rows, shards=shards, out_dir=staging / "data", scratch=scratch
         )
@@ -153,16 +163,28 @@ def build_dataset(
         os.replace(staging, final)
         try:
             with session_scope(db) as session:
-                _record(session, dataset_id, snap, engine, shards, final, manifest, counts,
-                        files, written, parent_id)
+                _record(
+                    session,
+                    dataset_id,
+                    snap,
+                    engine,
+                    shards,
+                    final,
+                    manifest,
+                    counts,
+                    files,
+                    written,
+                    parent_id,
+                )
         except BaseException:
             shutil.rmtree(final, ignore_errors=True)
             raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
-    return BuildResult(dataset_id, snap, shards, engine, counts, excluded, dict(scrubbed),
-                       path=final, files=files)
+    return BuildResult(
+        dataset_id, snap, shards, engine, counts, excluded, dict(scrubbed), path=final, files=files
+    )
 
 
 def _records(
@@ -191,8 +213,9 @@ def _records(
             rows = [dict(r._mapping) for r in chunk]
             attach_structure(session, rows, at=snap.at)
             authors = [names.get(r["member_id"], ()) for r in rows]
-            titles = scrubber.scrub_batch([r["title"] or "" for r in rows], authors)
-            texts = scrubber.scrub_batch([r["text"] or "" for r in rows], authors)
+            regions = [r["country"] or None for r in rows]
+            titles = scrubber.scrub_batch([r["title"] or "" for r in rows], authors, regions)
+            texts = scrubber.scrub_batch([r["text"] or "" for r in rows], authors, regions)
             out = []
             for row, title, text in zip(rows, titles, texts, strict=True):
                 for span in (*title.spans, *text.spans):
@@ -226,8 +249,19 @@ def _year(value: datetime | str) -> int:
     return value.year
 
 
-def _record(session, dataset_id, snap, engine, shards, final, manifest, counts, files,
-            written: ShardWrite, parent_id) -> None:
+def _record(
+    session,
+    dataset_id,
+    snap,
+    engine,
+    shards,
+    final,
+    manifest,
+    counts,
+    files,
+    written: ShardWrite,
+    parent_id,
+) -> None:
     session.add(
         DatasetVersionRow(
             id=dataset_id,
@@ -251,8 +285,10 @@ def _record(session, dataset_id, snap, engine, shards, final, manifest, counts, 
     session.flush()
     session.execute(
         insert(DatasetShardRow),
-        [{"dataset_id": dataset_id, **{k: f[k] for k in ("shard", "file", "rows", "sha256")}}
-         for f in files],
+        [
+            {"dataset_id": dataset_id, **{k: f[k] for k in ("shard", "file", "rows", "sha256")}}
+            for f in files
+        ],
     )
     lineage = pq.ParquetFile(written.lineage)
     for batch in lineage.iter_batches(batch_size=LINEAGE_BATCH):

@@ -60,12 +60,14 @@ _DECISION_TO_EXCLUSION = {"excluded": "jurisdiction", "under-age": "under_age"}
 
 def text_as_of(table, data_class: str, field: str, at: datetime) -> ColumnElement[str]:
     """The text of `field` as it read at `at`: the current text if the item was last
-    edited at or before `at`, else the one revision valid then."""
+    edited at or before `at`, else the one revision valid then. (A profile's item id is
+    its member's id.)"""
+    item_id = table.member_id if table is Profile else table.id
     earlier = (
         select(Revision.text)
         .where(
             Revision.data_class == data_class,
-            Revision.item_id == table.id,
+            Revision.item_id == item_id,
             Revision.field == field,
             Revision.valid_from <= at,
             Revision.valid_to > at,

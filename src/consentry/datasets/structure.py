@@ -17,9 +17,7 @@ from consentry.store.tables import JobSkill, Position, Skill
 
 
 def _live(table, at: datetime):
-    return and_(
-        table.created_at <= at, or_(table.deleted_at.is_(None), table.deleted_at > at)
-    )
+    return and_(table.created_at <= at, or_(table.deleted_at.is_(None), table.deleted_at > at))
 
 
 def attach_structure(session: Session, rows: list[dict], *, at: datetime) -> None:

@@ -26,7 +26,7 @@ class DatasetVersionRow(Base):
     as_of_seq: Mapped[int] = mapped_column(Integer, nullable=False)
     as_of_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     as_of_time: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    policy_version: Mapped[str] = mapped_column(String(64), nullable=False)
+    policy_version: Mapped[int] = mapped_column(Integer, nullable=False)
     policy_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     path: Mapped[str] = mapped_column(Text, nullable=False)
     manifest_sha256: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -52,7 +52,7 @@ class DuckDBEngine:
                 con.register("batch", pa.Table.from_batches([batch], schema=BUILD_SCHEMA))
                 con.execute("INSERT INTO staged SELECT * FROM batch")
                 con.unregister("batch")
-            staged = con.execute("SELECT count(*) FROM staged").fetchone()[0]
+            staged = con.execute("SELECT count(*) FROM staged").fetchall()[0][0]
             con.execute(
                 """
                 CREATE TABLE kept AS
@@ -63,7 +63,7 @@ class DuckDBEngine:
                 """
             )
             con.execute("DROP TABLE staged")
-            kept = con.execute("SELECT count(*) FROM kept").fetchone()[0]
+            kept = con.execute("SELECT count(*) FROM kept").fetchall()[0][0]
             columns = ", ".join(f'"{name}"' for name in RECORD_SCHEMA.names)
             files = []
             for shard in range(shards):

@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("as_of_seq", sa.Integer(), nullable=False),
         sa.Column("as_of_hash", sa.String(length=64), nullable=False),
         sa.Column("as_of_time", sa.DateTime(), nullable=False),
-        sa.Column("policy_version", sa.String(length=64), nullable=False),
+        sa.Column("policy_version", sa.Integer(), nullable=False),
         sa.Column("policy_hash", sa.String(length=64), nullable=False),
         sa.Column("path", sa.Text(), nullable=False),
         sa.Column("manifest_sha256", sa.String(length=64), nullable=False),

@@ -1,0 +1,1 @@
+"""Datasets: what enters a training set, scrubbed of personal data, and proof of why."""

@@ -1,0 +1,121 @@
+"""The snapshot a build reads: a ledger position and time, the policy that applied, and
+the batch decisions of every member for the purpose as of then."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import FromClause, func, select
+from sqlalchemy.orm import Session
+
+from consentry.consent import ledger
+from consentry.consent.decide import decide_all
+from consentry.consent.policy import Purpose
+from consentry.consent.versions import resolve_policy
+from consentry.datasets.scrub import Scrubber
+from consentry.errors import ConsentryError
+from consentry.store.consent_tables import ConsentEvent
+from consentry.store.engine import utcnow
+from consentry.store.tables import Member
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a dataset is built as of: ledger position `seq` (hash `head_hash`) at time `at`,
+    under policy `policy_version`, with `decisions` the batch-decision relation."""
+
+    purpose: str
+    purpose_def: Purpose
+    seq: int
+    head_hash: str
+    at: datetime
+    policy_version: int
+    policy_hash: str
+    decisions: FromClause
+
+
+def take(
+    session: Session, *, purpose: str, as_of: int | None = None, policy_version: int | None = None
+) -> Snapshot:
+    """The snapshot for a build of `purpose` as of ledger position `as_of` (default: the
+    head now). An explicit position takes the time of its own entry, so a rebuild as of
+    the same position reads the same network and the same decisions.
+    """
+    head = ledger.head(session)
+    if as_of is None or as_of == head.seq:
+        seq, digest, at = head.seq, head.hash, utcnow()
+    else:
+        if as_of > head.seq:
+            raise ConsentryError(
+                f"ledger position {as_of} does not exist yet; the head is at {head.seq}"
+            )
+        seq = as_of
+        if as_of == 0:
+            digest, at = ledger.GENESIS, _first_time(session)
+        else:
+            entry = session.get(ConsentEvent, as_of)
+            digest, at = entry.hash, entry.occurred_at
+    return at_position(
+        session, purpose=purpose, seq=seq, head_hash=digest, at=at, policy_version=policy_version
+    )
+
+
+def at_position(
+    session: Session,
+    *,
+    purpose: str,
+    seq: int,
+    head_hash: str,
+    at: datetime,
+    policy_version: int | None = None,
+) -> Snapshot:
+    """The snapshot at an exactly known (position, hash, time): what an audit re-derives."""
+    active = resolve_policy(session, at, version=policy_version)
+    purpose_def = active.policy.purpose(purpose)
+    trainable = tuple(c for c in purpose_def.data_classes if c != "message")
+    if not trainable:
+        raise ConsentryError(f"purpose {purpose!r} uses no trainable data class")
+    decisions = decide_all(session, purpose, as_of_seq=seq, at=at, policy=active).subquery(
+        "decisions"
+    )
+    return Snapshot(
+        purpose=purpose,
+        purpose_def=Purpose(
+            purpose_def.key, purpose_def.title, purpose_def.text, trainable, purpose_def.aipref
+        ),
+        seq=seq,
+        head_hash=head_hash,
+        at=at,
+        policy_version=active.version,
+        policy_hash=active.content_hash,
+        decisions=decisions,
+    )
+
+
+def _first_time(session: Session) -> datetime:
+    first = session.scalar(select(func.min(Member.created_at)))
+    return first or utcnow()
+
+
+def count_rows():
+    return func.count()
+
+
+def count_distinct(column):
+    return func.count(func.distinct(column))
+
+
+def scrubber_for(session: Session) -> tuple[Scrubber, dict[int, tuple[str, ...]]]:
+    """A scrubber that knows every member's name and handle, and each member's own names
+    (first, last, display) for scrubbing their own records."""
+    names: dict[int, tuple[str, ...]] = {}
+    display: list[str] = []
+    handles: list[str] = []
+    for member_id, first, last, full, handle in session.execute(
+        select(Member.id, Member.first_name, Member.last_name, Member.display_name, Member.handle)
+    ):
+        names[member_id] = (full, first, last)
+        display.append(full)
+        handles.append(handle)
+    return Scrubber(known_names=display, known_handles=handles), names
