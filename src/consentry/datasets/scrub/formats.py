@@ -215,7 +215,7 @@ _LATIN_PREFIX = (
 )
 _LATIN_LINK = r"(?:(?:de\s+la|de\s+los|de\s+las|del|de|della|delle|dei|degli|di|da|do|dos|das)\s+)?"
 _GERMANIC_SUFFIX = (
-    "straße|strasse|str\\.|weg|platz|allee|gasse|ring|damm|ufer|steig|"
+    "straße|strasse|str\\.|weg|platz|allee|gasse|damm|ufer|"
     "straat|laan|plein|gracht|singel|kade|dijk|steeg|"
     "gatan|vägen|gränd|torget|gade|vej|veien|gata"
 )

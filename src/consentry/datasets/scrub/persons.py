@@ -39,9 +39,23 @@ RUN = re.compile(
 _TOKEN = re.compile(r"\S+")
 
 # Capitalised words that follow a given name without being a surname.
-_NOT_SURNAME = frozenset(
-    ["the", "and", "or", "but", "of", "in", "on", "at", "for", "with", "from", "to", "by", "as", "is", "was", "are", "we", "i", "you", "he", "she", "they", "it", "our", "my", "your", "his", "her", "their", "this", "that", "these", "those", "team", "today", "yesterday", "tomorrow", "tonight", "thanks", "thank", "hi", "hello", "dear", "congrats", "congratulations", "welcome", "cheers", "best", "regards", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "inc", "ltd", "llc", "gmbh", "ag", "sa", "corp", "co", "plc", "university", "street", "road", "avenue", "lane", "drive", "and/or", "also", "just", "so", "if", "when", "after", "before", "during", "who", "what", "where", "why", "how", "all", "any", "every", "great", "big", "new", "old", "good", "last", "next", "first"]
-)
+_NOT_SURNAME_WORDS = """
+the and or but of in on at for with from to by as is was are we i you he she they it our my
+your his her their this that these those team today yesterday tomorrow tonight thanks thank hi
+hello dear congrats congratulations welcome cheers best regards monday tuesday wednesday
+thursday friday saturday sunday january february march april may june july august september
+october november december inc ltd llc gmbh ag sa corp co plc street road avenue lane drive also
+just so if when after before during who what where why how all any every great big new old good
+last next first high school college university secondary primary international institute
+academy hospital clinic bank group consulting labs studio agency foundation center centre office
+director manager engineer designer developer officer lead head analyst scientist consultant
+specialist coordinator assistant associate intern architect president partner founder recruiter
+teacher nurse
+"""
+_NOT_SURNAME = frozenset(_NOT_SURNAME_WORDS.split())
+# Words before a given name that make it a place: San Francisco, Saint Paul, São Paulo.
+_PLACE_WORDS = "san santa santo são sao saint st ste sainte los las el port fort mount"
+_PLACE_PREFIXES = frozenset(_PLACE_WORDS.split())
 
 _DATA = resources.files("consentry.datasets.scrub") / "data"
 
@@ -126,20 +140,21 @@ def find_persons(
         titled = m.group("title") is not None
         i = 0
         while i < n:
-            length = 0
+            # The longest reading wins: "Thomas Davies" (known) over "Thomas" (the author's).
+            length = known.match(words, i)
             if author is not None:
-                length = author.match(words, i)
-            if not length:
-                length = known.match(words, i)
-            if not length and (titled and i == 0):
-                length = _surname_length(raw, words, i + 1) + 1
-            if not length:
-                w = words[i]
-                if w in solo:
-                    length = 1 + _surname_length(raw, words, i + 1)
-                elif w in needs_surname:
-                    more = _surname_length(raw, words, i + 1)
-                    length = 1 + more if more else 0
+                length = max(length, author.match(words, i))
+            w = words[i]
+            if titled and i == 0:
+                length = max(length, 1 + _surname_length(raw, words, 1))
+            elif i and words[i - 1] in _PLACE_PREFIXES:
+                pass  # San Francisco, Saint Paul: a place, unless known as a name above
+            elif w in solo:
+                length = max(length, 1 + _surname_length(raw, words, i + 1))
+            elif w in needs_surname:
+                more = _surname_length(raw, words, i + 1)
+                if more:
+                    length = max(length, 1 + more)
             if length:
                 out.append((tokens[i][0], tokens[i + length - 1][1], "PERSON"))
                 i += length

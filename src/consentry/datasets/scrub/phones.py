@@ -29,7 +29,7 @@ PHONE_CANDIDATE = re.compile(
 )
 _DATE_LIKE = re.compile(
     r"\d{1,4}([./\-])\d{1,2}\1\d{1,4}|(?:19|20)\d\d\s?[\-/]\s?(?:19|20)?\d\d"
-    r"|\d{1,2}[./]\d{1,2}"
+    r"|\d{1,2}[./]\d{1,2}|(?:19|20)\d\d/\d+"
 )
 _THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 _IPV4_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
