@@ -50,13 +50,16 @@ def state_usage(
     *,
     data_class: str,
     item_id: int,
-    usage: Mapping[str, bool],
+    usage: Mapping[str, bool | None],
     at: datetime | None = None,
 ) -> list[UsagePreference]:
-    """Record the item's usage preferences (category -> allowed); rows are never updated."""
+    """Record the item's stated usage preferences (category -> allowed; None means
+    unknown and is not stored). Rows are never updated: the latest statement wins."""
     at = at or utcnow()
     rows = []
     for category, allowed in sorted(usage.items()):
+        if allowed is None:
+            continue
         if not category or len(category) > 32:
             raise PostRejected(f"usage category {category!r} is not a valid category name")
         rows.append(
@@ -80,7 +83,7 @@ def publish_post(
     visibility: str = "public",
     kind: str = "post",
     title: str = "",
-    usage: Mapping[str, bool] | None = None,
+    usage: Mapping[str, bool | None] | None = None,
     now: datetime | None = None,
 ) -> Post:
     """Create a post (or article) by `author_id` and return it, flushed, with its id.

@@ -5,7 +5,7 @@ or the browser's session cookie; with the cookie, state-changing calls also need
 `X-CSRF-Token` header (GET /api/v1/me returns the token).
 
 Extension point: `app.state.usage_sources` is a list of callables
-`(request) -> Mapping[str, bool]` giving the usage preferences a request states for the
+`(request) -> Mapping[str, bool | None]` giving the usage preferences a request states for the
 item it creates (for example from a `Content-Usage` header). POST /api/v1/posts records
 their combination, where a denial from any source wins.
 """
@@ -39,7 +39,7 @@ from consentry.web.schemas import (
 )
 from consentry.web.tokens import ApiTokens
 
-UsageSource = Callable[[Request], Mapping[str, bool]]
+UsageSource = Callable[[Request], Mapping[str, bool | None]]
 
 # Declared so the OpenAPI schema shows the bearer scheme; `deps` does the actual check.
 _bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/tokens.")
@@ -60,12 +60,14 @@ PageNumber = Annotated[int, Query(ge=1, le=10_000)]
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def combine_usage(statements: Iterable[Mapping[str, bool]]) -> dict[str, bool]:
-    """Combine usage statements per category: any denial beats any permission."""
+def combine_usage(statements: Iterable[Mapping[str, bool | None]]) -> dict[str, bool]:
+    """Combine usage statements per category: any denial beats any permission; None
+    (unknown) states nothing."""
     combined: dict[str, bool] = {}
     for statement in statements:
         for category, allowed in statement.items():
-            combined[category] = combined.get(category, True) and bool(allowed)
+            if allowed is not None:
+                combined[category] = combined.get(category, True) and bool(allowed)
     return combined
 
 

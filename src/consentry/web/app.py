@@ -9,7 +9,9 @@ API) and the static files. Later features extend it without editing this file's 
   `scope["session"]`), e.g. one that reads the `Sec-GPC` request header;
 - `extensions`: callables `(app) -> None` run last; they add routers, append to
   `app.state.nav` (header links), `app.state.banners` (notices on every page) and
-  `app.state.usage_sources` (usage preferences a request states for what it creates).
+  `app.state.usage_sources` (usage preferences a request states for what it creates)
+  and `app.state.member_hooks` (run for every request with a signed-in member, e.g. to
+  record a `Sec-GPC: 1` objection through the consent API).
 
 `app.state` also holds `settings`, `engine`, `sessions` (a session factory), `options`,
 `tokens` (API tokens), `login_throttle` and `templates`.
@@ -137,6 +139,7 @@ def create_app(
     state.nav = list(DEFAULT_NAV)
     state.banners = []
     state.usage_sources = []
+    state.member_hooks = []
 
     install_error_handlers(app)
     app.include_router(auth.router)

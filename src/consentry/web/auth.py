@@ -19,7 +19,13 @@ from fastapi.responses import RedirectResponse, Response
 from consentry.network.accounts import authenticate
 from consentry.store.tables import Member
 from consentry.web.csrf import rotate_csrf_token
-from consentry.web.deps import SESSION_FINGERPRINT, SESSION_MEMBER, DbSession, OptionalMember
+from consentry.web.deps import (
+    SESSION_FINGERPRINT,
+    SESSION_MEMBER,
+    DbSession,
+    OptionalMember,
+    Viewer,
+)
 from consentry.web.errors import TooManyAttempts
 from consentry.web.layout import render
 from consentry.web.tokens import password_fingerprint
@@ -107,7 +113,7 @@ def sign_in(request: Request, member: Member) -> None:
     request.session[SESSION_MEMBER] = member.id
     request.session[SESSION_FINGERPRINT] = password_fingerprint(member.password_hash)
     rotate_csrf_token(request)
-    request.state.member = member
+    request.state.member = Viewer.of(member)
 
 
 def sign_out(request: Request) -> None:

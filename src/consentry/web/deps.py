@@ -5,13 +5,14 @@
   for a change that was not committed.
 - `OptionalMember` / `CurrentMember`: who is asking, from an `Authorization: Bearer` API
   token or else the session cookie. `CurrentMember` answers 401 JSON under /api and
-  redirects a browser to /login. Either sets `request.state.member` for templates and
-  later hooks.
+  redirects a browser to /login. Either sets `request.state.member` (a `Viewer`) for templates, and
+  runs each `app.state.member_hooks` entry for a signed-in member.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,7 +23,37 @@ from consentry.store.tables import Member
 from consentry.web.errors import NotSignedIn
 from consentry.web.tokens import ApiTokens, password_fingerprint
 
+# Called once per request that resolves a signed-in member, inside the request's
+# transaction: e.g. to act on a `Sec-GPC: 1` header for that member.
+MemberHook = Callable[[Request, Session, Member], None]
+
 SESSION_MEMBER = "member_id"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is signed in, copied out of the `Member` row: `request.state.member` holds one,
+    so templates and error pages can use it after the request's transaction has ended."""
+
+    id: int
+    handle: str
+    display_name: str
+    email: str
+    region: str
+    role: str
+
+    @classmethod
+    def of(cls, member: Member) -> Viewer:
+        return cls(
+            member.id,
+            member.handle,
+            member.display_name,
+            member.email,
+            member.region,
+            member.role,
+        )
+
+
 SESSION_FINGERPRINT = "pw"
 
 
@@ -71,7 +102,11 @@ def optional_member(request: Request, db: DbSession) -> Member | None:
     """The signed-in member, or None. A bad API token is an error, never anonymous."""
     header = request.headers.get("authorization")
     member = _from_token(request, db, header) if header else _from_session(request, db)
-    request.state.member = member
+    request.state.member = Viewer.of(member) if member is not None else None
+    if member is not None:
+        hooks: list[MemberHook] = request.app.state.member_hooks
+        for hook in hooks:
+            hook(request, db, member)
     return member
 
 
