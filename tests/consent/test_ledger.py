@@ -3,6 +3,7 @@ state rebuilt from the log, refused bad input with nothing written."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -64,7 +65,7 @@ def test_chain_links_every_entry_to_the_one_before(ledger10):
         entries = history(session)
     assert [e.seq for e in entries] == list(range(1, 11))
     assert entries[0].prev_hash == GENESIS
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after.prev_hash == before.hash
     result = _check(ledger10)
     assert result.ok and result.entries == 10 and result.head_hash == entries[-1].hash

@@ -1,0 +1,194 @@
+"""Properties of the decision rules on random ledgers (Hypothesis), and batch == single.
+
+Heavy properties run on fresh SQLite databases (one per example); a smaller randomised
+set compares the batch SQL with single decisions on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from consentry.consent.decide import ALLOWED_CODES, decide, decide_all
+from consentry.consent.ledger import ledger_session
+from consentry.consent.policy import load_policy, policy_from_toml
+from consentry.consent.versions import publish, resolve_policy
+from consentry.store import open_engine
+from consentry.store.engine import session_scope
+
+from .conftest import EPOCH, add_members, change, record
+
+REGIONS = ["DE", "FR", "BE", "GB", "HK", "US-CA", "US-TX", "CA-QC", "BR", "CH", "NO"]
+PURPOSES = ["train-genai", "train-ai", "recruiter-ai", "share-affiliates"]
+ACTIONS = ["grant", "withdraw", "object", "grant", "erase", "notice-shown"]
+WIDENING_AT = datetime(2025, 3, 1)
+
+members_st = st.lists(
+    st.tuples(
+        st.sampled_from(REGIONS),
+        st.dates(min_value=date(2005, 1, 1), max_value=date(2013, 12, 31))
+        | st.just(date(1980, 2, 29)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+events_st = st.lists(
+    st.tuples(
+        st.integers(0, 5), st.sampled_from(PURPOSES), st.sampled_from(ACTIONS), st.integers(0, 900)
+    ),
+    max_size=25,
+)
+scenario = st.fixed_dictionaries(
+    {
+        "preset": st.sampled_from(["consent-first", "linkedin-2024", "linkedin-2025"]),
+        "widen": st.booleans(),
+        "members": members_st,
+        "events": events_st,
+        "later": events_st,
+        "purpose": st.sampled_from(PURPOSES),
+        "at_day": st.integers(0, 1000),
+        "cut": st.floats(0, 1),
+    }
+)
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _build(engine, sc) -> None:
+    ids = add_members(engine, sc["members"], created_at=EPOCH)
+    with ledger_session(engine) as session:
+        base = load_policy(sc["preset"])
+        publish(session, base, notice_days=0, at=EPOCH)
+        if sc["widen"]:
+            wider = base.source.replace(
+                'data_classes = ["profile"]', 'data_classes = ["profile", "post"]'
+            )
+            publish(session, policy_from_toml(wider), notice_days=0, at=WIDENING_AT)
+    _append(engine, sc["events"], ids, start=EPOCH)
+
+
+def _append(engine, events, ids, *, start):
+    changes = []
+    for idx, purpose, action, day in sorted(events, key=lambda e: e[3]):
+        when = start + timedelta(days=day, hours=1)
+        version = 2 if when >= WIDENING_AT and _versions(engine) == 2 else 1
+        target = "*" if action in ("erase", "notice-shown") else purpose
+        changes.append(change(ids[idx % len(ids)], target, action, when, version=version))
+    if changes:
+        record(engine, *changes)
+
+
+def _versions(engine) -> int:
+    from consentry.consent.versions import versions
+
+    with session_scope(engine) as session:
+        return len(versions(session))
+
+
+def _fresh(template: Path):
+    folder = Path(tempfile.mkdtemp())
+    shutil.copyfile(template, folder / "c.db")
+    return open_engine(f"sqlite:///{folder / 'c.db'}"), folder
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sc=scenario)
+def test_decision_rules_hold_and_batch_agrees(sqlite_template, sc):
+    engine, folder = _fresh(sqlite_template)
+    try:
+        _build(engine, sc)
+        purpose = sc["purpose"]
+        at = EPOCH + timedelta(days=sc["at_day"])
+        with session_scope(engine) as session:
+            from consentry.consent.ledger import history, position_at
+
+            log = history(session)
+            head_at = position_at(session, at)
+            T = int(head_at * sc["cut"])
+            active = resolve_policy(session, at)
+            batch = {
+                r.member_id: r
+                for r in session.execute(decide_all(session, purpose, as_of_seq=T, at=at))
+            }
+            for member_id, (region, born) in enumerate(sc["members"], 1):
+                d = decide(session, member_id, purpose, at=at, as_of_seq=T)
+                row = batch[member_id]
+                # One engine: batch SQL and single decisions agree exactly.
+                assert (row.allowed, row.basis, row.reason_code) == (d.allowed, d.basis, d.code)
+                assert d.allowed == (d.code in ALLOWED_CODES)
+                basis = active.policy.basis_for(purpose, region, at).basis
+                if basis == "excluded":
+                    assert not d.allowed
+                if _age(born, at.date()) < active.policy.age_of_consent(region):
+                    assert not d.allowed and d.code in ("under-age", "excluded")
+                    continue
+                if basis == "excluded":
+                    continue
+                mine = [e for e in log if e.member_id == member_id and e.seq <= T]
+                if any(e.action == "erase" for e in mine):
+                    assert d.code == "erased"
+                    continue
+                choices = [
+                    e
+                    for e in mine
+                    if e.purpose == purpose and e.action in ("grant", "withdraw", "object")
+                ]
+                if not choices:
+                    assert d.allowed == (basis == "legitimate-interest")
+                elif choices[-1].action in ("withdraw", "object"):
+                    assert not d.allowed  # the latest explicit "no" wins under either basis
+                elif choices[-1].policy_version >= active.renewal_floor.get(purpose, 0):
+                    assert d.allowed  # the latest explicit "yes" wins
+                else:
+                    assert d.code in ("renewal-needed", "default-on")
+            before = {m: decide(session, m, purpose, at=at, as_of_seq=T) for m in batch}
+        # Time travel: appending later events never changes a decision as of T.
+        last = log[-1].occurred_at if log else EPOCH
+        _append(engine, sc["later"], list(range(1, len(sc["members"]) + 1)), start=last)
+        with session_scope(engine) as session:
+            for m, d in before.items():
+                assert decide(session, m, purpose, at=at, as_of_seq=T) == d
+            again = {
+                r.member_id: r.reason_code
+                for r in session.execute(decide_all(session, purpose, as_of_seq=T, at=at))
+            }
+            assert again == {m: d.code for m, d in before.items()}
+    finally:
+        engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_batch_agrees_with_single_decisions_on_both_databases(engine):
+    rng = random.Random(11)
+    specs = [
+        (rng.choice(REGIONS), date(rng.randint(2004, 2012), rng.randint(1, 12), 1))
+        for _ in range(40)
+    ]
+    ids = add_members(engine, specs)
+    with ledger_session(engine) as session:
+        publish(session, load_policy("linkedin-2024"), notice_days=0, at=EPOCH)
+    events = [
+        (rng.randrange(40), rng.choice(PURPOSES), rng.choice(ACTIONS), rng.randint(0, 700))
+        for _ in range(150)
+    ]
+    _append(engine, events, ids, start=EPOCH)
+    with session_scope(engine) as session:
+        for purpose in PURPOSES:
+            for at, T in (
+                (datetime(2024, 9, 25), 60),
+                (datetime(2026, 1, 1), 150),
+                (datetime(2024, 3, 1), 10),
+            ):
+                rows = session.execute(decide_all(session, purpose, as_of_seq=T, at=at)).all()
+                assert len(rows) == 40
+                for r in rows:
+                    d = decide(session, r.member_id, purpose, at=at, as_of_seq=T)
+                    assert (r.allowed, r.basis, r.reason_code) == (d.allowed, d.basis, d.code)
