@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn a user mistake into one red line and exit code 2."""
     err = Console(stderr=True, soft_wrap=True)
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode click returns, rather than raises, a command's exit code.
+        code = app(args=argv, standalone_mode=False)
     except ConsentryError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         return 2
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted; nothing half-written was kept")
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
