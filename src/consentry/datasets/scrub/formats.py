@@ -39,7 +39,8 @@ _URL_TRAILING = ".,;:!?'\")]}*"
 IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:)(?![\w:])")
 
-CARD = re.compile(r"(?<![\w\-])\d(?:[ \-]?\d){12,18}(?![\w]|[ \-]?\d)")
+CARD = re.compile(r"(?<![\w\-])\d(?:[ \-]?\d){12,}(?!\w)")
+_GROUP = re.compile(r"\d+")
 IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})\d{2}(?= ?[A-Z0-9])")
 
 SSN = re.compile(r"(?<![\w\-])\d{3}([\- ])\d{2}\1\d{4}(?![\w\-])")
@@ -104,7 +105,25 @@ def find_ips(text: str) -> Found:
 
 
 def find_cards(text: str) -> Found:
-    return [(m.start(), m.end(), "CARD") for m in CARD.finditer(text) if ck.card_valid(m.group())]
+    """Card numbers; a run of digit groups may hold one next to other numbers ("... 2 weeks")."""
+    out: Found = []
+    for m in CARD.finditer(text):
+        if ck.card_valid(m.group()):
+            out.append((m.start(), m.end(), "CARD"))
+            continue
+        groups = [(g.start(), g.end()) for g in _GROUP.finditer(m.group())]
+        if len(groups) < 2:
+            continue
+        # The longest run of whole groups that is a valid card number, if any.
+        best = None
+        for i in range(len(groups)):
+            for j in range(len(groups), i, -1):
+                a, b = groups[i][0], groups[j - 1][1]
+                if (best is None or b - a > best[1] - best[0]) and ck.card_valid(m.group()[a:b]):
+                    best = (a, b)
+        if best:
+            out.append((m.start() + best[0], m.start() + best[1], "CARD"))
+    return out
 
 
 def find_ibans(text: str) -> Found:

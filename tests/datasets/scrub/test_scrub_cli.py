@@ -1,0 +1,85 @@
+"""`consentry scrub`: JSON Lines in and out, spans on the input, one-line errors, no half files."""
+
+from __future__ import annotations
+
+import json
+
+from consentry.cli import main
+
+
+def _run(capsys, args, stdin_text, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin_text))
+    code = main(["scrub", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_scrub_writes_spans_on_the_input_text(capsys, monkeypatch, settings_env) -> None:
+    lines = [
+        {"id": 1, "text": "Mail anna@example.org, Anna Weber", "author_names": ["Anna Weber"]},
+        {"id": "b", "text": "IBAN DE89 3704 0044 0532 0130 00 please"},
+        {"id": 3, "text": "nothing personal here"},
+    ]
+    code, out, _ = _run(capsys, [], "\n".join(json.dumps(x) for x in lines) + "\n", monkeypatch)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in rows] == [1, "b", 3]
+    assert rows[0]["text"] == "Mail <EMAIL>, <PERSON>"
+    for row, source in zip(rows, lines, strict=True):
+        for span in row["spans"]:
+            assert source["text"][span["start"] : span["end"]] not in row["text"]
+    assert rows[1]["spans"] == [{"start": 5, "end": 32, "type": "IBAN"}]
+    assert rows[2] == {"id": 3, "text": "nothing personal here", "spans": []}
+    assert not settings_env.exists(), "no database was created as a side effect"
+
+
+def test_malformed_line_names_the_line_and_writes_nothing(
+    capsys, monkeypatch, tmp_path, settings_env
+) -> None:
+    target = tmp_path / "out.jsonl"
+    stdin = '{"id": 1, "text": "a@b.com"}\n\n{"id": 2, "text": 5}\n'
+    code, _, err = _run(capsys, ["--output", str(target)], stdin, monkeypatch)
+    assert code == 2
+    assert "line 3" in err and len(err.strip().splitlines()) == 1
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == [settings_env] or list(tmp_path.iterdir()) == []
+
+
+def test_names_file_and_output_file(capsys, monkeypatch, tmp_path, settings_env) -> None:
+    names = tmp_path / "names.txt"
+    names.write_text("# members\nQuinlan Zebrowski\n", encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    stdin = '{"id": 7, "text": "Met Quinlan Zebrowski today"}\n'
+    code, _, _ = _run(capsys, ["--names", str(names), "-o", str(target)], stdin, monkeypatch)
+    assert code == 0
+    row = json.loads(target.read_text(encoding="utf-8"))
+    assert row["text"] == "Met <PERSON> today"
+
+
+def test_names_from_db_reads_member_names(capsys, monkeypatch, tmp_path, settings_env) -> None:
+    from sqlalchemy import insert
+
+    from consentry.config import load_settings
+    from consentry.store import migrate, open_engine
+    from consentry.store.engine import utcnow
+    from consentry.store.tables import Member
+
+    settings_env.mkdir(parents=True)
+    engine = open_engine(load_settings().database_url)
+    migrate(engine)
+    now = utcnow()
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Member).values(
+                handle="qz_77", first_name="Quinlan", last_name="Zebrowski",
+                display_name="Quinlan Zebrowski", email="q@example.org", password_hash="x",
+                region="PL", birth_date=now.date(), created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+    engine.dispose()
+    stdin = '{"id": 1, "text": "Quinlan Zebrowski (qz_77) says hi"}\n'
+    code, out, _ = _run(capsys, ["--names-from-db"], stdin, monkeypatch)
+    assert code == 0
+    assert json.loads(out)["text"] == "<PERSON> (<PERSON>) says hi"
