@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from consentry.consent.decide import Decision, MemberFacts, decide, member_facts
 from consentry.consent.ledger import ConsentChange, LedgerEntry, append
+from consentry.consent.policy import day_start
 from consentry.consent.versions import ActivePolicy, announced, resolve_policy, versions
 from consentry.errors import ConsentryError
 from consentry.store.consent_tables import ConsentEvent
@@ -31,12 +32,16 @@ class NoticeChange:
     before: Decision
     after: Decision
     widened_to: tuple[str, ...]
+    applies_from: datetime
 
     @property
     def summary(self) -> str:
         now = "on" if self.before.allowed else "off"
         then = "on" if self.after.allowed else "off"
-        text = f"{self.title}: now {now} ({self.before.reason}); from then {then} ({self.after.reason})"
+        text = (
+            f"{self.title}: now {now} ({self.before.reason}); "
+            f"from {self.applies_from:%Y-%m-%d} {then} ({self.after.reason})"
+        )
         if self.widened_to:
             text += f"; it will also use your {', '.join(self.widened_to)}"
         return text
@@ -73,26 +78,32 @@ def notice_for(
     """What `upcoming` changes for `member`: each purpose's decision now versus when it
     applies (with the member's choices as they stand at `at`)."""
     current = resolve_policy(session, at)
+    # The new version's own dated rules may change things after it starts applying.
+    moments = [upcoming.effective_at] + [
+        day_start(d) for d in upcoming.policy.checkpoints() if day_start(d) > upcoming.effective_at
+    ]
     changes = []
     for key, purpose in upcoming.policy.purposes.items():
-        after = decide(session, member, key, at=upcoming.effective_at, policy=upcoming)
         old = current.policy.purposes.get(key)
         before = decide(session, member, key, at=at, policy=current) if old is not None else None
         widened = tuple(sorted(set(purpose.data_classes) - set(old.data_classes))) if old else ()
-        if before is None:
-            before = Decision(
-                False,
-                "none",
-                "This purpose does not exist yet",
-                "not-allowed",
-                member.id,
-                key,
-                after.as_of_seq,
-                at,
-                current.version,
-            )
-        if before.allowed != after.allowed or before.basis != after.basis or widened:
-            changes.append(NoticeChange(key, purpose.title, before, after, widened))
+        for moment in moments:
+            after = decide(session, member, key, at=moment, policy=upcoming)
+            if before is None:
+                before = Decision(
+                    False,
+                    "none",
+                    "This purpose does not exist yet",
+                    "not-allowed",
+                    member.id,
+                    key,
+                    after.as_of_seq,
+                    at,
+                    current.version,
+                )
+            if before.allowed != after.allowed or before.basis != after.basis or widened:
+                changes.append(NoticeChange(key, purpose.title, before, after, widened, moment))
+                break
     return Notice(
         version=upcoming.version,
         name=upcoming.policy.name,
