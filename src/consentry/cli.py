@@ -13,6 +13,11 @@ from consentry import __version__
 from consentry.commands import consent, datasets, network, scrub, store, web
 from consentry.errors import ConsentryError
 
+try:  # typer >= 0.25 raises usage errors from its own copy of click
+    from typer._click.exceptions import ClickException as _TyperClickException
+except ImportError:  # pragma: no cover - older typer raises click's own
+    _TyperClickException = click.ClickException
+
 app = typer.Typer(
     name="consentry",
     help="A professional network whose AI trains only on what members allowed.",
@@ -57,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         err.print("aborted")
         return 130
-    except click.ClickException as exc:
+    except (click.ClickException, _TyperClickException) as exc:
         exc.show()
         return exc.exit_code
     except typer.Exit as exc:
