@@ -1,11 +1,12 @@
-"""`consentry seed`: generate a synthetic network."""
+"""`consentry seed` (generate a synthetic network) and `consentry demo-accounts`."""
 
 from __future__ import annotations
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from consentry.commands.context import settings, store_engine
-from consentry.errors import ConsentryError
 
 
 def seed(
@@ -24,10 +25,28 @@ def seed(
         stats = generate_network(engine, members=members, seed=seed, reset=reset, progress=True)
     finally:
         engine.dispose()
-    if stats is None:  # pragma: no cover - generate_network raises on refusal
-        raise ConsentryError("nothing was generated")
     typer.echo(stats.summary())
+
+
+def demo_accounts() -> None:
+    """Show the demo accounts every seeded network has, and their password."""
+    from consentry.network.demo import DEMO_ACCOUNTS
+
+    table = Table(title="Demo accounts (created by `consentry seed`)")
+    for column in ("email", "password", "role", "region", "premium", "for"):
+        table.add_column(column)
+    for account in DEMO_ACCOUNTS:
+        table.add_row(
+            account.email,
+            account.password,
+            account.role,
+            account.region,
+            "yes" if account.premium else "no",
+            account.purpose,
+        )
+    Console(width=160).print(table)
 
 
 def register(app: typer.Typer) -> None:
     app.command("seed")(seed)
+    app.command("demo-accounts")(demo_accounts)

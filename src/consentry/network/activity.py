@@ -75,13 +75,13 @@ def connections(run: GenerationRun, pop: Population) -> tuple[np.ndarray, np.nda
     return lo + 1, hi + 1, created
 
 
-def _inserts(rng, pop: Population, author: int, n: int, pii_share: float):
+def _inserts(rng, pop: Population, author: int, n: int, pii_share: float, mentions: bool = True):
     """Planted data and mentions for one text: (inserts, mentioned member ids)."""
     inserts, mentioned = [], []
     if rng.random() < pii_share:
         for kind in rng.choices(_KINDS, _KIND_WEIGHTS, k=rng.choice((1, 1, 1, 2))):
             inserts.append(texts.pii_insert(rng, kind, pop.person(author, rng.randrange(n))))
-    if rng.random() < MENTION_SHARE and n > 1:
+    if mentions and rng.random() < MENTION_SHARE and n > 1:
         other = rng.randrange(n)
         if other != author:
             inserts.append(texts.mention_insert(rng, pop.handles[other]))
@@ -216,7 +216,7 @@ def messages(run: GenerationRun, pop: Population, edges: tuple[np.ndarray, ...])
         c_dt, d_all = to_datetimes(created[lo:hi]), to_datetimes(deleted[lo:hi])
         for k in range(hi - lo):
             mid, s, r = lo + k + 1, int(sender[lo + k]), int(recipient[lo + k])
-            inserts, _ = _inserts(rng, pop, s, n, PII_SHARE * 1.3)
+            inserts, _ = _inserts(rng, pop, s, n, PII_SHARE * 1.3, mentions=False)
             text, spans = texts.message(rng, pop.authors[s], pop.first[r], inserts)
             d = d_all[k] if deleted[lo + k] >= 0 else None
             run.sink.add(table, (mid, s + 1, r + 1, text, c_dt[k], c_dt[k], d))

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import Connection, Table, func, insert, literal, select, text
+from sqlalchemy.exc import DBAPIError
 
 import consentry.store.all_tables  # noqa: F401  (every table module, so metadata is complete)
+from consentry.errors import ConsentryError
 from consentry.store.tables import Base
 
 BATCH = 10_000
@@ -81,16 +83,54 @@ def member_count(conn: Connection) -> int:
     return conn.scalar(select(func.count()).select_from(Member.__table__)) or 0
 
 
-def delete_everything(conn: Connection) -> None:
-    """Empty every table Consentry knows, children first (alembic's own table is not one).
+def tables_about_members() -> list[Table]:
+    """The tables a reset empties, parents first.
 
-    Other areas' tables (consent ledger, datasets) may refer to members, so replacing the
-    network means emptying them too.
+    That is every table of the network (`store/tables.py`), every table holding a
+    `member_id`, every table referring to one of those and every table one of those refers
+    to (a dataset's lineage goes with its version). Tables that say nothing about members
+    (published policy versions) survive a reset.
     """
-    tables = list(reversed(Base.metadata.sorted_tables))
-    if conn.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        conn.execute(text(f"TRUNCATE {names}"))
-        return
-    for table in tables:
-        conn.execute(table.delete())
+    network = {
+        m.local_table.name
+        for m in Base.registry.mappers
+        if m.class_.__module__ == "consentry.store.tables"
+    }
+    tables = Base.metadata.sorted_tables
+    clear = {t.name for t in tables if t.name in network or "member_id" in t.c}
+    while True:
+        grown = set(clear)
+        for t in tables:
+            for fk in t.foreign_keys:
+                if fk.column.table.name in clear or t.name in clear:
+                    grown.update((t.name, fk.column.table.name))
+        if grown == clear:
+            return [t for t in tables if t.name in clear]
+        clear = grown
+
+
+def delete_everything(conn: Connection) -> None:
+    """Empty every table about members (see `tables_about_members`), children first.
+
+    Empty tables are left alone, so an append-only table (the consent ledger) blocks a
+    reset only when it holds rows; then the reset is refused with a ConsentryError.
+    """
+    tables = tables_about_members()
+    full = [t for t in tables if conn.execute(select(literal(1)).select_from(t).limit(1)).first()]
+    try:
+        if conn.dialect.name == "postgresql":
+            # TRUNCATE must name every table that refers to one it empties.
+            names = {t.name for t in full}
+            for t in tables:
+                if any(fk.column.table.name in names for fk in t.foreign_keys):
+                    names.add(t.name)
+            if names:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in sorted(names))))
+            return
+        for table in reversed(full):
+            conn.execute(table.delete())
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else exc.__class__.__name__
+        raise ConsentryError(
+            f"the network cannot be reset here ({reason}); start from a fresh database instead"
+        ) from None

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from random import Random
 
 import phonenumbers
@@ -102,12 +103,16 @@ PHONE_COUNTRIES = (
 _US_AREAS = (212, 213, 303, 312, 415, 503, 512, 617, 646, 702, 713, 720, 732, 860, 917, 206)
 
 
+@cache
+def _example_digits(region: str) -> str:
+    return str(phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE).national_number)
+
+
 def _national_digits(rng: Random, region: str) -> str:
     if region in ("US", "CA"):
         area = rng.choice(_US_AREAS) if region == "US" else rng.choice((416, 514, 604, 613, 403))
         return f"{area}{rng.randint(2, 9)}{rng.randint(0, 99):02d}{rng.randint(0, 9999):04d}"
-    example = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
-    digits = str(example.national_number)
+    digits = _example_digits(region)
     keep = max(2, len(digits) - 6)  # keep the operator prefix, vary the subscriber part
     return digits[:keep] + "".join(rng.choice("0123456789") for _ in range(len(digits) - keep))
 
