@@ -61,7 +61,7 @@ def fill(engine, members: int, seed: int = 1) -> int:
     events = []
     when = EPOCH
     purposes = ["train-genai", "train-ai", "recruiter-ai", "share-affiliates"]
-    for i in range(members):
+    for _ in range(members):
         when += timedelta(seconds=1)
         m = rng.randint(1, members)
         r = rng.random()
