@@ -102,6 +102,7 @@ def test_feed_member_and_jobs_as_json(api, network):
     first = next(p for p in feed["items"] if p["text"] == "Alice public hello")
     assert first["author"] == {"handle": "alice", "display_name": "Alice Archer"}
     assert first["comment_count"] == 1
+    assert first["created_at"].endswith("Z")  # stored naive UTC, shown as UTC
     assert feed["page"] == 1 and feed["next_page"] is None
     network_only = api.get("/api/v1/feed?network_only=true").json()
     assert "Carol public thoughts" not in [p["text"] for p in network_only["items"]]
@@ -160,6 +161,7 @@ def test_usage_sources_hook_records_preferences(app, api, sqlite_engine):
     )
     assert denied.status_code == 201
     assert denied.json()["usage_preferences"] == {"train-ai": False}
+    assert denied.json()["no_ai_training"] is True and plain.json()["no_ai_training"] is False
     with sqlite_engine.connect() as conn:
         rows = conn.execute(
             select(

@@ -136,6 +136,10 @@ def test_no_ai_training_checkbox_records_a_usage_preference(alice, network, sqli
         False,
     )
     assert before - timedelta(seconds=1) <= pref.stated_at <= utcnow()
+    html = alice.get("/feed").text
+    start = html.index(f'id="post-{post_id}-by"')
+    assert "No AI training</span>" in html[start : html.index("</article>", start)]
+    assert html.count('class="badge badge-no-ai"') == 1  # only the post that stated it
 
 
 def test_an_empty_post_is_refused_and_the_draft_kept(alice, sqlite_engine):

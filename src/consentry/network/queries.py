@@ -55,7 +55,8 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class FeedPost:
-    """A post as a reader sees it: author, time, text and how many live comments it has."""
+    """A post as a reader sees it: author, time, text, how many live comments it has, and
+    whether its latest stated usage preference denies `train-ai`."""
 
     id: int
     author_handle: str
@@ -66,6 +67,7 @@ class FeedPost:
     visibility: str
     created_at: datetime
     comment_count: int
+    no_ai_training: bool = False
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,18 @@ def _visible_posts(viewer_id: int) -> Select:
         .where(Comment.post_id == Post.id, Comment.deleted_at.is_(None))
         .scalar_subquery()
     )
+    # The item's latest stated `train-ai` preference (None when it never stated one).
+    train_ai = (
+        select(UsagePreference.allowed)
+        .where(
+            UsagePreference.data_class == Post.kind,
+            UsagePreference.item_id == Post.id,
+            UsagePreference.category == "train-ai",
+        )
+        .order_by(UsagePreference.stated_at.desc(), UsagePreference.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     friends = connection_ids(viewer_id)
     visible = or_(
         Post.visibility == "public",
@@ -216,7 +230,13 @@ def _visible_posts(viewer_id: int) -> Select:
         and_(Post.visibility == "connections", Post.member_id.in_(select(friends))),
     )
     return (
-        select(Post, Member.handle, Member.display_name, comments.label("comment_count"))
+        select(
+            Post,
+            Member.handle,
+            Member.display_name,
+            comments.label("comment_count"),
+            train_ai.label("train_ai"),
+        )
         .join(Member, Member.id == Post.member_id)
         .where(Post.deleted_at.is_(None), Member.deleted_at.is_(None), visible)
         .order_by(Post.created_at.desc(), Post.id.desc())
@@ -224,7 +244,7 @@ def _visible_posts(viewer_id: int) -> Select:
 
 
 def _feed_post(row) -> FeedPost:
-    post, handle, name, count = row
+    post, handle, name, count, train_ai = row
     return FeedPost(
         id=post.id,
         author_handle=handle,
@@ -235,6 +255,7 @@ def _feed_post(row) -> FeedPost:
         visibility=post.visibility,
         created_at=post.created_at,
         comment_count=int(count or 0),
+        no_ai_training=train_ai is not None and not train_ai,
     )
 
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from consentry.network import queries
 from consentry.network.publishing import MAX_TEXT, MAX_TITLE
 from consentry.store.tables import Member
+
+# Times are stored as naive UTC; the API says so explicitly (`2025-01-31T09:00:00Z`).
+UtcDateTime = Annotated[
+    datetime,
+    PlainSerializer(
+        lambda value: value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z"),
+        return_type=str,
+    ),
+]
 
 
 class ErrorOut(BaseModel):
@@ -64,8 +73,9 @@ class PostOut(BaseModel):
     title: str
     text: str
     visibility: str
-    created_at: datetime
+    created_at: UtcDateTime
     comment_count: int
+    no_ai_training: bool = Field(description="The post's latest usage preference denies train-ai.")
 
     @classmethod
     def of(cls, post: queries.FeedPost) -> PostOut:
@@ -78,6 +88,7 @@ class PostOut(BaseModel):
             visibility=post.visibility,
             created_at=post.created_at,
             comment_count=post.comment_count,
+            no_ai_training=post.no_ai_training,
         )
 
 
@@ -155,7 +166,7 @@ class JobOut(BaseModel):
     seniority: str
     description: str
     skills: list[str]
-    created_at: datetime
+    created_at: UtcDateTime
 
     @classmethod
     def of(cls, job: queries.JobView) -> JobOut:
