@@ -36,27 +36,34 @@ URL = re.compile(
 URL_TRIGGER = re.compile(rf"://|www\.|[A-Za-z0-9]\.(?:{_TLDS})\b")
 _URL_TRAILING = ".,;:!?'\")]}*"
 
-IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
+IPV4 = re.compile(r"\d(?<![\w.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\w|\.\d)")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:)(?![\w:])")
 
-CARD = re.compile(r"(?<![\w\-])\d(?:[ \-]?\d){12,}(?!\w)")
+CARD = re.compile(r"\d(?<![\w\-]\d)(?:[ \-]?\d){12,}(?!\w)")
 _GROUP = re.compile(r"\d+")
 IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})\d{2}(?= ?[A-Z0-9])")
 
-SSN = re.compile(r"(?<![\w\-])\d{3}([\- ])\d{2}\1\d{4}(?![\w\-])")
+SSN = re.compile(r"\d(?<![\w\-]\d)\d{2}([\- ])\d{2}\1\d{4}(?![\w\-])")
 NINE_GROUPED = re.compile(
     r"(?<![\w\-])\d{3}([\- ])\d{3}\1\d{3}(?![\w\-]|\1\d)|\b\d{4}\.\d{2}\.\d{3}\b"
 )
-NINE_BARE = re.compile(r"(?<![\w.,+\-])\d{9}(?![\w\-]|[.,]\d)")
-ELEVEN = re.compile(r"(?<![\w.,+\-])\d{2} ?\d{3} ?\d{3} ?\d{3}(?![\w\-]|[.,]\d| \d)")
+NINE_BARE = re.compile(r"\d(?<![\w.,+\-]\d)\d{8}(?![\w\-]|[.,]\d)")
+ELEVEN = re.compile(r"\d(?<![\w.,+\-]\d)\d ?\d{3} ?\d{3} ?\d{3}(?![\w\-]|[.,]\d| \d)")
 NINO = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])")
-NIR = re.compile(r"(?<![\w])[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w]| \d)")
+NIR = re.compile(
+    r"[12](?<![\w][12]) ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w]| \d)"
+)
 DNI = re.compile(r"(?<![\w\-])(?:[XYZ]-?\d{7}|\d{8})[\- ]?[A-Z](?![\w])")
 CODICE_FISCALE = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z]{6}[0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{2}[A-Za-z]"
     r"[0-9LMNPQRSTUV]{3}[A-Za-z](?![A-Za-z0-9])"
 )
 PERSONNUMMER = re.compile(r"(?<![\w+\-])(?:(?:19|20)\d{6}[\-+]?|\d{6}[\-+])\d{4}(?![\w\-])")
+# Digit-first hints that let the letter-first shapes above be skipped in most texts.
+_NINO_HINT = re.compile(r"\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])")
+_CF_HINT = re.compile(
+    r"[0-9LMNPQRSTUV][ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{3}[A-Za-z]"
+)
 _SSN_CUE = re.compile(r"(?i)\b(?:ssn|social security|soc\.? sec\.?)\b")
 
 
@@ -162,12 +169,14 @@ def find_ids(text: str) -> Found:
 
     keep(SSN, ck.us_ssn_valid, ck.ca_sin_valid)
     keep(NINE_GROUPED, ck.ca_sin_valid, ck.nl_bsn_valid)
-    keep(NINO, ck.uk_nino_valid)
+    if _NINO_HINT.search(text):
+        keep(NINO, ck.uk_nino_valid)
     keep(NIR, ck.fr_nir_valid)
     keep(ELEVEN, ck.de_steuer_id_valid, ck.pl_pesel_valid)
     keep(DNI, ck.es_dni_valid)
     keep(PERSONNUMMER, ck.se_personnummer_valid)
-    keep(CODICE_FISCALE, ck.it_codice_fiscale_valid)
+    if _CF_HINT.search(text):
+        keep(CODICE_FISCALE, ck.it_codice_fiscale_valid)
     for m in NINE_BARE.finditer(text):
         value = m.group()
         cue = _SSN_CUE.search(text, max(0, m.start() - 40), m.start())

@@ -32,10 +32,13 @@ _TITLES = (
     "Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Sir|Dame|Herr|Frau|Mme|Mlle|M|Sr|Sra|Srta|Dña|Don|"
     "Dott|Dott\\.ssa|Sig|Sig\\.ra|Ing|Mevr|Dhr|Pan|Pani"
 )
+# The look-behind follows the first letter so that `re` can skip ahead to capitals fast.
 RUN = re.compile(
-    rf"(?<![\w@'’\-])(?:(?P<title>(?:{_TITLES})\.?[ \t]+))?"
-    rf"(?P<run>{_WORD}(?:(?:[ \t]+(?:{_PARTICLES}))*[ \t]+{_WORD})*)"
+    rf"(?P<run>[{_UPPER}](?<![\w@'’\-].)[\w'’\-]*(?:(?:[ \t]+(?:{_PARTICLES}))*[ \t]+{_WORD})*)"
 )
+# A title right before a run ("Dr. ", "Mme "), or as the run's first word ("Dr Anna").
+_TITLE_BEFORE = re.compile(rf"(?<![\w])(?:{_TITLES})\.?[ \t]+$")
+_TITLE_WORDS = frozenset(t.casefold().replace("\\", "") for t in _TITLES.split("|"))
 _TOKEN = re.compile(r"\S+")
 
 # Capitalised words that follow a given name without being a surname.
@@ -137,7 +140,7 @@ def find_persons(
         raw = [text[s:e] for s, e in tokens]
         words = [w.casefold() for w in raw]
         n = len(words)
-        titled = m.group("title") is not None
+        titled = _TITLE_BEFORE.search(text, max(0, base - 12), base) is not None
         i = 0
         while i < n:
             # The longest reading wins: "Thomas Davies" (known) over "Thomas" (the author's).
@@ -147,6 +150,12 @@ def find_persons(
             w = words[i]
             if titled and i == 0:
                 length = max(length, 1 + _surname_length(raw, words, 1))
+            elif w in _TITLE_WORDS and i + 1 < n and not length:
+                more = _surname_length(raw, words, i + 1)
+                if more:
+                    out.append((tokens[i + 1][0], tokens[i + more][1], "PERSON"))
+                    i += 1 + more
+                    continue
             elif i and words[i - 1] in _PLACE_PREFIXES:
                 pass  # San Francisco, Saint Paul: a place, unless known as a name above
             elif w in solo:
