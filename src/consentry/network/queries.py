@@ -205,13 +205,32 @@ def profile(session: Session, member: Member) -> ProfileView:
 
 
 def _visible_posts(viewer_id: int) -> Select:
-    """Live posts by live members that `viewer_id` may read, newest first, with counts."""
+    """Ids of live posts by live members that `viewer_id` may read, newest first."""
+    friends = connection_ids(viewer_id)
+    visible = or_(
+        Post.visibility == "public",
+        Post.member_id == viewer_id,
+        and_(Post.visibility == "connections", Post.member_id.in_(select(friends))),
+    )
+    return (
+        select(Post.id)
+        .join(Member, Member.id == Post.member_id)
+        .where(Post.deleted_at.is_(None), Member.deleted_at.is_(None), visible)
+        .order_by(Post.created_at.desc(), Post.id.desc())
+    )
+
+
+def _feed_posts(session: Session, ids: Sequence[int]) -> list[FeedPost]:
+    """The posts with these ids, in this order, with authors, comment counts and their
+    latest `train-ai` preference. Two steps (pick ids, then decorate) keep the per-post
+    sub-queries to one page of rows instead of every visible post."""
+    if not ids:
+        return []
     comments = (
         select(func.count(Comment.id))
         .where(Comment.post_id == Post.id, Comment.deleted_at.is_(None))
         .scalar_subquery()
     )
-    # The item's latest stated `train-ai` preference (None when it never stated one).
     train_ai = (
         select(UsagePreference.allowed)
         .where(
@@ -223,28 +242,16 @@ def _visible_posts(viewer_id: int) -> Select:
         .limit(1)
         .scalar_subquery()
     )
-    friends = connection_ids(viewer_id)
-    visible = or_(
-        Post.visibility == "public",
-        Post.member_id == viewer_id,
-        and_(Post.visibility == "connections", Post.member_id.in_(select(friends))),
-    )
-    return (
-        select(
-            Post,
-            Member.handle,
-            Member.display_name,
-            comments.label("comment_count"),
-            train_ai.label("train_ai"),
-        )
+    rows = session.execute(
+        select(Post, Member.handle, Member.display_name, comments, train_ai)
         .join(Member, Member.id == Post.member_id)
-        .where(Post.deleted_at.is_(None), Member.deleted_at.is_(None), visible)
-        .order_by(Post.created_at.desc(), Post.id.desc())
-    )
+        .where(Post.id.in_(ids))
+    ).all()
+    by_id = {row[0].id: _feed_post(*row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
-def _feed_post(row) -> FeedPost:
-    post, handle, name, count, train_ai = row
+def _feed_post(post: Post, handle: str, name: str, count, train_ai) -> FeedPost:
     return FeedPost(
         id=post.id,
         author_handle=handle,
@@ -257,6 +264,11 @@ def _feed_post(row) -> FeedPost:
         comment_count=int(count or 0),
         no_ai_training=train_ai is not None and not train_ai,
     )
+
+
+def _post_page(session: Session, stmt: Select, page: int, per_page: int) -> Page[FeedPost]:
+    rows, has_next = _paginate(session, stmt, page, per_page)
+    return Page(_feed_posts(session, [r[0] for r in rows]), page, per_page, has_next)
 
 
 def feed(
@@ -276,8 +288,7 @@ def feed(
     if network_only:
         friends = connection_ids(viewer_id)
         stmt = stmt.where(or_(Post.member_id == viewer_id, Post.member_id.in_(select(friends))))
-    rows, has_next = _paginate(session, stmt, page, per_page)
-    return Page([_feed_post(r) for r in rows], page, per_page, has_next)
+    return _post_page(session, stmt, page, per_page)
 
 
 def posts_by(
@@ -286,14 +297,14 @@ def posts_by(
     """Posts by one author that `viewer_id` may read, newest first."""
     page, per_page = _bounds(page, per_page)
     stmt = _visible_posts(viewer_id).where(Post.member_id == author_id)
-    rows, has_next = _paginate(session, stmt, page, per_page)
-    return Page([_feed_post(r) for r in rows], page, per_page, has_next)
+    return _post_page(session, stmt, page, per_page)
 
 
 def post(session: Session, *, post_id: int, viewer_id: int) -> FeedPost | None:
     """One post if `viewer_id` may read it, else None (unknown, deleted or not visible)."""
-    row = session.execute(_visible_posts(viewer_id).where(Post.id == post_id)).first()
-    return _feed_post(row) if row is not None else None
+    found = session.scalar(_visible_posts(viewer_id).where(Post.id == post_id))
+    posts = _feed_posts(session, [found]) if found is not None else []
+    return posts[0] if posts else None
 
 
 def usage_preferences(session: Session, *, data_class: str, item_id: int) -> dict[str, bool]:
