@@ -126,11 +126,9 @@ def _progress(show: bool, totals: dict[str, int]) -> Iterator[Callable[[str, int
             bar.advance(tasks[stage], done)
 
         yield advance
-        for stage, task in tasks.items():  # estimates may be off: show every stage as done
-            bar.update(
-                task, completed=bar.tasks[task].completed, total=bar.tasks[task].completed or 1
-            )
-            del stage
+        # Totals were estimates; show every stage as complete at what it really wrote.
+        for task in bar.tasks:
+            bar.update(task.id, total=task.completed or 1, completed=task.completed or 1)
 
 
 def generate_network(
