@@ -30,6 +30,7 @@ from consentry.datasets.catalog import get_dataset
 from consentry.datasets.eligibility import consented_items
 from consentry.datasets.engines import file_sha256
 from consentry.datasets.records import record_hash, record_id
+from consentry.store.consent_tables import ConsentEvent
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetShardRow
 from consentry.store.engine import session_scope
 
@@ -74,18 +75,35 @@ def audit_dataset(db: Engine, settings: Settings, dataset_id: str) -> AuditRepor
         report.members_checked = len({r.member_id for r in lineage.values()})
         if report.violations:
             return report  # decisions cannot be re-derived on a broken ledger or policy
-        snap = snapshots.at_position(
-            session,
-            purpose=dataset.purpose,
-            seq=dataset.as_of_seq,
-            head_hash=dataset.as_of_hash,
-            at=dataset.as_of_time,
-            policy_version=dataset.policy_version,
-        )
-        _check_decisions(session, snap, lineage, report)
-        _check_items(session, snap, lineage, key, report)
-        _check_files(session, dataset, lineage, report)
+        shards = session.scalars(
+            select(DatasetShardRow).where(DatasetShardRow.dataset_id == dataset_id)
+        ).all()
+        # A successor reuses shards selected at an earlier position: re-derive each group
+        # of shards at the position its contents were selected at.
+        groups: dict[tuple[int, object], list[int]] = {}
+        for shard in shards:
+            groups.setdefault((shard.as_of_seq, shard.as_of_time), []).append(shard.shard)
+        for (seq, at), numbers in sorted(groups.items(), key=lambda g: g[0][0]):
+            part = {k: r for k, r in lineage.items() if r.shard in numbers}
+            snap = snapshots.at_position(
+                session,
+                purpose=dataset.purpose,
+                seq=seq,
+                head_hash=_hash_at(session, seq),
+                at=at,
+                # Reused shards were selected under whatever version applied then.
+                policy_version=dataset.policy_version if seq == dataset.as_of_seq else None,
+            )
+            _check_decisions(session, snap, part, report)
+            _check_items(session, snap, part, key, report)
+        _check_files(dataset, shards, lineage, report)
     return report
+
+
+def _hash_at(session, seq: int) -> str:
+    if seq == 0:
+        return ledger.GENESIS
+    return session.get(ConsentEvent, seq).hash
 
 
 def _check_ledger(session, dataset, report: AuditReport) -> None:
@@ -150,10 +168,7 @@ def _check_items(session, snap, lineage, key: bytes, report: AuditReport) -> Non
             )
 
 
-def _check_files(session, dataset, lineage, report: AuditReport) -> None:
-    shards = session.scalars(
-        select(DatasetShardRow).where(DatasetShardRow.dataset_id == dataset.id)
-    ).all()
+def _check_files(dataset, shards, lineage, report: AuditReport) -> None:
     seen: Counter[str] = Counter()
     for shard in shards:
         path = dataset.path / shard.file

@@ -56,22 +56,11 @@ def _json_dump(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
 
 
-def write_documents(
-    folder: Path,
-    *,
-    dataset_id: str,
-    snap,
-    engine,
-    shards: int,
-    files: list[dict[str, Any]],
-    counts: dict[str, int],
-    excluded: dict[str, int],
-    scrubbed: dict[str, int],
-    parent_id: str | None,
-) -> dict[str, Any]:
+def write_documents(folder: Path, *, pub, files: list[dict[str, Any]]) -> dict[str, Any]:
     """Write manifest.json, datasheet.md and croissant.json into `folder`; return the manifest."""
+    snap = pub.snap
     manifest = {
-        "id": dataset_id,
+        "id": pub.dataset_id,
         "purpose": snap.purpose,
         "created_at": utcnow().isoformat(timespec="seconds") + "Z",
         "as_of": {
@@ -82,18 +71,20 @@ def write_documents(
         "policy": {"version": snap.policy_version, "hash": snap.policy_hash},
         "data_classes": list(snap.purpose_def.data_classes),
         "engine": {
-            "name": engine.name,
-            "spills_to_disk": engine.capabilities.spills_to_disk,
-            "distributed": engine.capabilities.distributed,
+            "name": pub.engine.name,
+            "spills_to_disk": pub.engine.capabilities.spills_to_disk,
+            "distributed": pub.engine.capabilities.distributed,
         },
-        "shards": shards,
-        "sharding": "blake2b-64(member_id) mod shards; all of a member's records in one shard",
-        "files": files,
-        "counts": counts,
-        "excluded": excluded,
-        "scrubbed": dict(sorted(scrubbed.items())),
+        "shards": pub.shards,
+        "sharding": "(member_id * 2654435761) mod 2^32 mod shards: all of a member's "
+        "records in one shard",
+        "files": [{**f, "as_of_time": f["as_of_time"].isoformat() + "Z"} for f in files],
+        "counts": pub.counts,
+        "excluded": pub.excluded,
+        "scrubbed": dict(sorted(pub.scrubbed.items())),
         "schema": [{"name": f.name, "type": str(f.type)} for f in RECORD_SCHEMA],
-        "parent_id": parent_id,
+        "parent_id": pub.parent_id,
+        **pub.notes,
         "lineage": "member -> record lineage is kept in the database (dataset_lineage), "
         "apart from these files, which carry no member identifier",
     }

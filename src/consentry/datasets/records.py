@@ -58,13 +58,21 @@ def record_hash(record: Mapping[str, object]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def shard_of(member_id: int, shards: int) -> int:
-    """The shard every record of `member_id` lives in: a stable hash of the id, mod `shards`.
+# Knuth's multiplicative hash: stable across processes and versions (unlike Python's
+# salted `hash`), spreads consecutive ids evenly, and is plain integer arithmetic, so SQL
+# (SQLite, PostgreSQL), DuckDB and Spark compute exactly the same shard as Python.
+_KNUTH = 2654435761
+_WORD = 1 << 32
 
-    blake2b rather than Python's `hash`, which is salted per process.
-    """
-    digest = hashlib.blake2b(str(member_id).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % shards
+
+def shard_of(member_id: int, shards: int) -> int:
+    """The shard every record of `member_id` lives in: a stable hash of the id, mod `shards`."""
+    return (member_id * _KNUTH) % _WORD % shards
+
+
+def shard_expression(member_id, shards: int):
+    """`shard_of` as a SQL expression over an integer column (ids below 2**31)."""
+    return (member_id * _KNUTH) % _WORD % shards
 
 
 def shard_name(shard: int, shards: int) -> str:

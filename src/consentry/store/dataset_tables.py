@@ -38,7 +38,11 @@ class DatasetVersionRow(Base):
 
 
 class DatasetShardRow(Base):
-    """One shard file of a dataset version, with its sha256 at publication."""
+    """One shard file of a dataset version, with its sha256 at publication.
+
+    A successor version (after a withdrawal) rebuilds one shard and reuses the others, so
+    each shard records the ledger position and time its own contents were selected at.
+    """
 
     __tablename__ = "dataset_shards"
     dataset_id: Mapped[str] = mapped_column(ForeignKey("dataset_versions.id"), primary_key=True)
@@ -46,6 +50,8 @@ class DatasetShardRow(Base):
     file: Mapped[str] = mapped_column(Text, nullable=False)
     rows: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    as_of_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    as_of_time: Mapped[datetime] = mapped_column(DateTime, nullable=False)
 
 
 class DatasetLineageRow(Base):

@@ -9,8 +9,9 @@ engine must:
 2. drop exact duplicates *within a shard* (same data class, title and text), keeping the
    record with the smallest `record_id` — within a shard only, so that a shard's contents
    depend on its own members alone and one member's withdrawal changes one shard;
-3. write every shard ``0..shards-1`` as one Parquet file named by `shard_name`, rows in
-   `record_id` order, columns exactly `RECORD_SCHEMA` (an empty shard is an empty file);
+3. write every shard ``0..shards-1`` (or only those in `only`, when a successor rebuilds
+   some shards) as one Parquet file named by `shard_name`, rows in `record_id` order,
+   columns exactly `RECORD_SCHEMA` (an empty shard is an empty file);
 4. return, for each shard, its file, row count and sha256, and a Parquet file in
    `scratch` of the lineage rows (`LINEAGE_SCHEMA`) of every record it kept.
 
@@ -96,9 +97,15 @@ class DatasetEngine(Protocol):
     capabilities: EngineCapabilities
 
     def write_shards(
-        self, batches: Iterable[pa.RecordBatch], *, shards: int, out_dir: Path, scratch: Path
+        self,
+        batches: Iterable[pa.RecordBatch],
+        *,
+        shards: int,
+        out_dir: Path,
+        scratch: Path,
+        only: Iterable[int] | None = None,
     ) -> ShardWrite:
-        """Consume `batches` (BUILD_SCHEMA), write `shards` Parquet files into `out_dir`."""
+        """Consume `batches` (BUILD_SCHEMA), write the shard files into `out_dir`."""
         ...
 
 

@@ -34,7 +34,13 @@ class DuckDBEngine:
     )
 
     def write_shards(
-        self, batches: Iterable[pa.RecordBatch], *, shards: int, out_dir: Path, scratch: Path
+        self,
+        batches: Iterable[pa.RecordBatch],
+        *,
+        shards: int,
+        out_dir: Path,
+        scratch: Path,
+        only: Iterable[int] | None = None,
     ) -> ShardWrite:
         scratch.mkdir(parents=True, exist_ok=True)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -66,7 +72,7 @@ class DuckDBEngine:
             kept = con.execute("SELECT count(*) FROM kept").fetchall()[0][0]
             columns = ", ".join(f'"{name}"' for name in RECORD_SCHEMA.names)
             files = []
-            for shard in range(shards):
+            for shard in sorted(only) if only is not None else range(shards):
                 path = out_dir / shard_name(shard, shards)
                 reader = con.sql(
                     f"SELECT {columns} FROM kept WHERE shard = {int(shard)} ORDER BY record_id"

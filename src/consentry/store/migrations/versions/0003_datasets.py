@@ -68,6 +68,8 @@ def upgrade() -> None:
         sa.Column("file", sa.Text(), nullable=False),
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("as_of_seq", sa.Integer(), nullable=False),
+        sa.Column("as_of_time", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
             ["dataset_versions.id"],
