@@ -152,3 +152,15 @@ def test_region_hint_decides_ambiguous_national_numbers() -> None:
 def test_validators_accept_the_good_and_refuse_the_bad(check, good: str, bad: str) -> None:
     assert check(good)
     assert not check(bad)
+
+
+def test_a_hundred_thousand_known_names_stay_fast() -> None:
+    import time
+
+    names = [f"Given{i} Family{i % 997}" for i in range(100_000)]
+    started = time.perf_counter()
+    scrubber = Scrubber(known_names=names)
+    text = "Lunch with Given73321 Family524 and Given5 Family5 went well. " * 5
+    spans = [scrubber.find(text) for _ in range(200)][-1]
+    assert time.perf_counter() - started < 10
+    assert [text[s.start : s.end] for s in spans][:2] == ["Given73321 Family524", "Given5 Family5"]
