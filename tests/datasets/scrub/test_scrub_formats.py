@@ -160,7 +160,7 @@ def test_a_hundred_thousand_known_names_stay_fast() -> None:
     names = [f"Given{i} Family{i % 997}" for i in range(100_000)]
     started = time.perf_counter()
     scrubber = Scrubber(known_names=names)
-    text = "Lunch with Given73321 Family524 and Given5 Family5 went well. " * 5
+    text = "Lunch with Given73321 Family540 and Given5 Family5 went well. " * 5
     spans = [scrubber.find(text) for _ in range(200)][-1]
     assert time.perf_counter() - started < 10
-    assert [text[s.start : s.end] for s in spans][:2] == ["Given73321 Family524", "Given5 Family5"]
+    assert [text[s.start : s.end] for s in spans][:2] == ["Given73321 Family540", "Given5 Family5"]
