@@ -48,8 +48,10 @@ def test_replaced_values_are_gone(text: str) -> None:
     assert result.text.count("<") - text.count("<") == len(result.spans)
     for span in result.spans:
         value = text[span.start : span.end]
-        if len(value) >= 6:
-            assert value not in result.text
+        # A value may survive only where it also occurs in a context that is not personal
+        # data ("10115 1990 1990" is a postcode and years; "1990 1990" alone may dial).
+        if len(value) >= 6 and value in result.text:
+            assert text.count(value) > 1
 
 
 @fast
