@@ -110,6 +110,7 @@ def create_app(
         version=__version__,
         description="A professional network whose AI trains only on what members allowed.",
         docs_url="/api/docs",
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         dependencies=[Depends(require_csrf)],
