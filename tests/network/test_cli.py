@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from consentry.cli import main
 from consentry.network.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from consentry.store import open_engine
 
 
 def test_seed_prints_a_summary_and_refuses_a_second_run(settings_env, capsys):
@@ -16,6 +19,12 @@ def test_seed_prints_a_summary_and_refuses_a_second_run(settings_env, capsys):
     assert "already has 64 members; use --reset" in err and "Traceback" not in err
     assert main(["seed", "--members", "30", "--reset"]) == 0
     assert "Generated a network of 34 members" in capsys.readouterr().out
+    # A reset replaces the network and what refers to members, not the published policy.
+    engine = open_engine(f"sqlite:///{settings_env / 'consentry.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM members")).scalar() == 34
+        assert conn.execute(text("SELECT count(*) FROM policy_versions")).scalar() >= 1
+    engine.dispose()
 
 
 def test_demo_accounts_are_listed(capsys):
