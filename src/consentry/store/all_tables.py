@@ -1,5 +1,9 @@
 """Imports every table module so that `Base.metadata` is complete (for migrations)."""
 
-from consentry.store import tables  # noqa: F401
-from consentry.store import consent_tables  # noqa: F401
-from consentry.store import dataset_tables  # noqa: F401
+from consentry.store import (
+    consent_tables,  # noqa: F401
+    dataset_tables,  # noqa: F401
+    rights_tables,  # noqa: F401
+    tables,  # noqa: F401
+    training_tables,  # noqa: F401
+)

@@ -1,0 +1,146 @@
+"""Erasure (GDPR Art. 17): the account, the member's content, and every model trained on it.
+
+`erase` appends the erasure to the ledger, erases the member's data from the network and
+queues the propagation that removes them from every dataset and model, in one commit.
+
+What is erased, in the network's own tables:
+- the account: soft-deleted (`deleted_at`), and its identifying fields overwritten —
+  handle and email become `erased-<id>`, names become "Erased member", the password hash
+  an unusable value (so the member can no longer sign in, and the email is free again);
+- everything the member authored: profile (headline, about, industry, location), positions,
+  education, skills, posts and articles, comments, job postings, and the private messages
+  they sent — soft-deleted with their text blanked, and every earlier revision of that text
+  deleted, so no as-of read (a dataset built at an old ledger position) can bring it back;
+- their connections (the relationship itself is their data);
+- the generator's ground-truth rows for their items (`planted_pii`).
+
+What is kept, and why:
+- the consent ledger entries (member id, purpose, action, time): the proof that consent
+  was given and withdrawn is needed to demonstrate compliance (Art. 5(2), Art. 17(3)(b)/(e));
+  the ledger is append-only by design;
+- region and birth date on the member row: decisions recorded in the ledger and audits
+  of datasets built before the erasure depend on them; with name, email and handle gone
+  they no longer identify anyone;
+- other members' content: comments on the member's posts, messages sent to the member,
+  mentions of their old handle — those are their authors' data;
+- receipts (they are the member's proof, and name only ids and hashes).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from consentry.config import Settings
+from consentry.consent.ledger import with_retry
+from consentry.consent.record import record_erasure
+from consentry.errors import ConsentryError
+from consentry.rights.queue import enqueue
+from consentry.rights.withdrawal import RightsRequest
+from consentry.store.engine import utcnow
+from consentry.store.tables import (
+    Comment,
+    Connection,
+    Education,
+    Job,
+    Member,
+    Message,
+    PlantedPII,
+    Position,
+    Post,
+    Profile,
+    Revision,
+    Skill,
+)
+
+ERASED_NAME = "Erased member"
+#: Not an argon2 hash: verification of any password against it fails.
+UNUSABLE_PASSWORD = "!erased"
+
+# (table, data class in revisions/planted_pii, author column, text fields to blank)
+_AUTHORED = (
+    (
+        Profile,
+        "profile",
+        Profile.member_id,
+        {"headline": "", "about": "", "industry": "", "location": ""},
+    ),
+    (
+        Position,
+        None,
+        Position.member_id,
+        {"title": "", "company": "", "location": "", "description": ""},
+    ),
+    (Education, None, Education.member_id, {"school": "", "degree": "", "field_of_study": ""}),
+    (Skill, None, Skill.member_id, {}),
+    (Post, "post", Post.member_id, {"title": "", "text": ""}),
+    (Comment, "comment", Comment.member_id, {"text": ""}),
+    (Job, "job", Job.recruiter_id, {"title": "", "description": ""}),
+    (Message, "message", Message.sender_id, {"text": ""}),
+)
+
+
+def erase_content(session: Session, member_id: int) -> dict[str, int]:
+    """Erase `member_id`'s account and authored content (see the module docstring), in
+    the caller's transaction. Returns how many rows of each table were erased."""
+    now = utcnow()
+    counts: dict[str, int] = {}
+    for table, data_class, author, blank in _AUTHORED:
+        key = table.id if hasattr(table, "id") else table.member_id
+        ids = list(session.scalars(select(key).where(author == member_id)))
+        counts[table.__tablename__] = len(ids)
+        if not ids:
+            continue
+        session.execute(
+            update(table)
+            .where(author == member_id)
+            .values(**blank, deleted_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if data_class is not None:
+            for gone in (Revision, PlantedPII):
+                session.execute(
+                    delete(gone).where(gone.data_class == data_class, gone.item_id.in_(ids))
+                )
+    counts["connections"] = session.execute(
+        delete(Connection).where(
+            or_(Connection.member_id == member_id, Connection.other_id == member_id)
+        )
+    ).rowcount
+    session.execute(
+        update(Member)
+        .where(Member.id == member_id)
+        .values(
+            handle=f"erased-{member_id}",
+            email=f"erased-{member_id}@erased.invalid",
+            first_name=ERASED_NAME.split()[0],
+            last_name=ERASED_NAME.split()[1],
+            display_name=ERASED_NAME,
+            password_hash=UNUSABLE_PASSWORD,
+            deleted_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return counts
+
+
+def erase(
+    db: Engine, settings: Settings, member_id: int, *, source: str, actor: str
+) -> RightsRequest:
+    """Erase `member_id`: ledger entry, network data, and queued propagation, one commit.
+
+    Raises ConsentryError, writing nothing, for an unknown or already erased member.
+    """
+
+    def work(session: Session) -> RightsRequest:
+        member = session.get(Member, member_id)
+        if member is None:
+            raise ConsentryError(f"no member {member_id}")
+        if member.deleted_at is not None:
+            raise ConsentryError(f"member {member_id} is already erased")
+        entry = record_erasure(session, member_id, source=source, actor=actor)
+        erase_content(session, member_id)
+        return RightsRequest(entry, enqueue(session, entry, kind="erase"))
+
+    return with_retry(db, work)

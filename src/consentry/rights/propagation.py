@@ -1,0 +1,288 @@
+"""Propagation: carry one withdrawal or erasure through every dataset, model and index.
+
+    datasets   each active dataset of the purpose (every purpose, for an erasure) that
+               holds the member -> a successor rebuilding only the member's shard; the old
+               version retired (and, for an erasure, its files deleted)
+    models     each active model trained on a retired dataset -> the affected shard's
+               sub-model retrained on the successor, the new model version activated
+    retrieval  the member's content removed from every retrieval index
+    receipt    a signed receipt naming everything retired and created; job marked done
+
+Every unit of work is recorded in the job's progress as soon as it is done, and every
+unit is idempotent, so a worker killed at any point leaves a job that the next worker
+resumes and completes with the same result: a dataset already retired is followed to the
+successor that replaced it (`dataset_versions.parent_id`), a model already retrained is
+returned by the registry as it stands, and the receipt is issued in the same transaction
+that marks the job done.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from consentry.config import Settings
+from consentry.datasets.catalog import datasets_holding
+from consentry.datasets.records import shard_of
+from consentry.datasets.successor import build_successor, delete_files
+from consentry.errors import ConsentryError
+from consentry.rights import queue
+from consentry.rights.receipt_document import issue
+from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
+from consentry.store.engine import session_scope
+
+STEPS = ("datasets", "models", "retrieval", "receipt")
+
+
+@dataclass(frozen=True)
+class PropagationEvent:
+    """A unit of propagation work has been done and recorded (durably) for `job_id`.
+
+    `step` is one of STEPS; `detail` names the artifact (a dataset or model id) for the
+    per-artifact events, and is empty when a whole step is finished.
+    """
+
+    job_id: int
+    step: str
+    detail: str = ""
+
+
+Hook = Callable[[PropagationEvent], None]
+
+
+@dataclass
+class Outcome:
+    """What running one job did."""
+
+    job_id: int
+    member_id: int
+    kind: str
+    purpose: str
+    status: str
+    seconds: float
+    receipt_id: str | None = None
+    datasets: list[tuple[str, str | None]] = field(default_factory=list)
+    models: list[tuple[str, str | None]] = field(default_factory=list)
+    indexes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def summary(self) -> str:
+        what = "erasure" if self.kind == "erase" else f"withdrawal of {self.purpose}"
+        if self.status != "done":
+            return (
+                f"job {self.job_id} (member {self.member_id}, {what}): {self.status}: {self.error}"
+            )
+        changed = [f"dataset {a} -> {b}" for a, b in self.datasets]
+        changed += [f"model {a} -> {b}" for a, b in self.models]
+        changed += [f"index {i}" for i in self.indexes]
+        return (
+            f"job {self.job_id} (member {self.member_id}, {what}) done in "
+            f"{self.seconds:.2f}s, receipt {self.receipt_id}: "
+            + ("; ".join(changed) if changed else "nothing held the member")
+        )
+
+
+class _Run:
+    """One worker's pass over one claimed job."""
+
+    def __init__(self, db: Engine, settings: Settings, job: queue.ClaimedJob, hook: Hook | None):
+        self.db, self.settings, self.job, self.hook = db, settings, job, hook
+        self.progress: dict[str, Any] = job.progress
+        self.progress.setdefault("steps_done", [])
+        self.progress.setdefault("timings", {})
+
+    def save(self, step: str, detail: str = "") -> None:
+        queue.record_progress(self.db, self.job, step=step, progress=self.progress)
+        if self.hook is not None:
+            self.hook(PropagationEvent(self.job.id, step, detail))
+
+    def in_scope(self, purpose: str) -> bool:
+        return self.job.kind == "erase" or purpose == self.job.purpose
+
+    # -- datasets -------------------------------------------------------------------
+
+    def holders(self) -> list[str]:
+        with session_scope(self.db) as s:
+            ids = datasets_holding(s, self.job.member_id)
+            purposes = dict(
+                s.execute(
+                    select(DatasetVersionRow.id, DatasetVersionRow.purpose).where(
+                        DatasetVersionRow.id.in_(ids)
+                    )
+                ).all()
+            )
+        return [i for i in ids if self.in_scope(purposes[i])]
+
+    def datasets(self) -> None:
+        entries: list[dict[str, Any]] = self.progress.setdefault("datasets", [])
+        if "planned" not in self.progress:
+            entries.extend({"parent": i} for i in self.holders())
+            self.progress["planned"] = True
+            self.save("datasets")
+        while True:
+            for entry in entries:
+                if "successor" not in entry:
+                    self.succeed(entry)
+                    self.save("datasets", entry["parent"])
+            # A build that took its snapshot before the withdrawal may publish after it,
+            # and a successor made for someone else may have reused this member's shard:
+            # whatever still holds the member is handled too.
+            known = {e["parent"] for e in entries}
+            extra = [i for i in self.holders() if i not in known]
+            if not extra:
+                return
+            entries.extend({"parent": i} for i in extra)
+
+    def succeed(self, entry: dict[str, Any]) -> None:
+        member, erase = self.job.member_id, self.job.kind == "erase"
+        with session_scope(self.db) as s:
+            parent = s.get(DatasetVersionRow, entry["parent"])
+            entry["records_removed"] = s.scalar(
+                select(func.count())
+                .select_from(DatasetLineageRow)
+                .where(
+                    DatasetLineageRow.dataset_id == parent.id,
+                    DatasetLineageRow.member_id == member,
+                )
+            )
+            status, path, shards = parent.status, parent.path, parent.shards
+        if status == "active":
+            try:
+                done = build_successor(
+                    self.db,
+                    self.settings,
+                    entry["parent"],
+                    member_ids=(member,),
+                    reason=f"{self.job.kind} by member {member} (ledger {self.job.ledger_seq})",
+                    delete_parent_files=erase,
+                )
+                entry.update(
+                    successor=done.successor_id,
+                    rebuilt_shards=list(done.rebuilt_shards),
+                    reused_shards=list(done.reused_shards),
+                    files_deleted=done.parent_files_deleted,
+                )
+                return
+            except ConsentryError:
+                with session_scope(self.db) as s:
+                    if s.get(DatasetVersionRow, entry["parent"]).status == "active":
+                        raise
+        # Retired already: by this job before a crash, or by a concurrent propagation.
+        with session_scope(self.db) as s:
+            child = s.scalar(
+                select(DatasetVersionRow.id)
+                .where(DatasetVersionRow.parent_id == entry["parent"])
+                .order_by(DatasetVersionRow.created_at.desc())
+                .limit(1)
+            )
+        if erase:
+            delete_files(Path(path))
+        entry.update(
+            successor=child,
+            rebuilt_shards=[shard_of(member, shards)],
+            reused_shards=[n for n in range(shards) if n != shard_of(member, shards)],
+            files_deleted=erase,
+        )
+
+    # -- models ---------------------------------------------------------------------
+
+    def models(self) -> None:
+        from consentry.training import registry
+
+        for entry in self.progress.get("datasets", []):
+            if entry.get("successor") is None:
+                continue
+            if "models" not in entry:
+                with session_scope(self.db) as s:
+                    trained = registry.models_trained_on(s, entry["parent"])
+                entry["models"] = [
+                    {"model": m.id, "feature": m.feature, "purpose": m.purpose} for m in trained
+                ]
+                self.save("models")
+            for model in entry["models"]:
+                if "successor" in model:
+                    continue
+                new = registry.retrain_successor(
+                    self.db,
+                    self.settings,
+                    model["model"],
+                    dataset_id=entry["successor"],
+                    shards=tuple(entry["rebuilt_shards"]),
+                )
+                model["successor"] = new.id
+                self.save("models", model["model"])
+
+    # -- retrieval ------------------------------------------------------------------
+
+    def retrieval(self) -> None:
+        from consentry.training.models import retrieval
+
+        changed = retrieval.remove_member(self.db, self.settings, self.job.member_id)
+        known = self.progress.setdefault("indexes", [])
+        known.extend(i for i in changed if i not in known)
+
+    # -- receipt --------------------------------------------------------------------
+
+    def receipt(self) -> str:
+        return issue(self.db, self.settings, self.job, self.progress)
+
+    def run(self) -> str:
+        for step in STEPS:
+            if step in self.progress["steps_done"]:
+                continue
+            started = time.perf_counter()
+            if step == "receipt":
+                self.progress["timings"]["receipt"] = 0.0
+                receipt_id = self.receipt()
+                if self.hook is not None:
+                    self.hook(PropagationEvent(self.job.id, "receipt"))
+                return receipt_id
+            getattr(self, step)()
+            spent = time.perf_counter() - started
+            timings = self.progress["timings"]
+            timings[step] = round(timings.get(step, 0.0) + spent, 6)
+            self.progress["steps_done"].append(step)
+            self.save(step)
+        raise AssertionError("unreachable: the receipt step returns")
+
+
+def run_job(
+    db: Engine, settings: Settings, job: queue.ClaimedJob, *, hook: Hook | None = None
+) -> Outcome:
+    """Carry out (or resume) a claimed job to its receipt.
+
+    An error is recorded on the job, which returns to the queue (or fails after
+    `queue.MAX_ATTEMPTS`); an interruption (Ctrl-C, or an exception raised from `hook`
+    that is not an Exception) hands the job back untouched and propagates.
+    """
+    started = time.perf_counter()
+    run = _Run(db, settings, job, hook)
+    base = Outcome(job.id, job.member_id, job.kind, job.purpose, "running", 0.0)
+    try:
+        receipt_id = run.run()
+    except queue.LostLease as exc:
+        base.status, base.error = "lost", str(exc)
+        return base
+    except Exception as exc:
+        base.status = queue.fail(db, job, f"{type(exc).__name__}: {exc}")
+        base.error = str(exc)
+        base.seconds = time.perf_counter() - started
+        return base
+    except BaseException:
+        queue.hand_back(db, job)
+        raise
+    base.status, base.receipt_id = "done", receipt_id
+    base.seconds = time.perf_counter() - started
+    base.datasets = [(e["parent"], e.get("successor")) for e in run.progress.get("datasets", [])]
+    base.models = [
+        (m["model"], m.get("successor"))
+        for e in run.progress.get("datasets", [])
+        for m in e.get("models", [])
+    ]
+    base.indexes = list(run.progress.get("indexes", []))
+    return base

@@ -1,0 +1,186 @@
+"""Receipts: what a propagation changed, signed by the server so anyone can check it later.
+
+A receipt is a JSON document naming the member, the ledger entry of their withdrawal or
+erasure, every dataset and model version retired and created (ids, times, hashes), the
+retrieval indexes cleaned, and how long it took. The server signs it with HMAC-SHA256 under
+its secret key over the canonical JSON of every field except `signature` (keys sorted, no
+spaces, UTF-8), so changing any byte of content, or the signature itself, fails
+verification. The stored form is that canonical JSON with the signature added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consentry.errors import ConsentryError
+from consentry.store.dataset_tables import DatasetVersionRow
+from consentry.store.engine import utcnow
+from consentry.store.rights_tables import ReceiptRow
+from consentry.store.training_tables import ModelVersionRow
+
+FORMAT = "consentry-propagation-receipt/1"
+ALGORITHM = "HMAC-SHA256"
+
+
+def canonical(document: dict[str, Any]) -> bytes:
+    """The bytes that are signed: sorted keys, no whitespace, UTF-8, no NaN."""
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
+
+
+def key_id(key: bytes) -> str:
+    """A public name for the signing key (so a verifier knows which key was used)."""
+    return hashlib.sha256(b"consentry-receipt-key:" + key).hexdigest()[:16]
+
+
+def sign(body: dict[str, Any], key: bytes) -> dict[str, Any]:
+    """`body` with a `signature` added over its canonical JSON."""
+    unsigned = {k: v for k, v in body.items() if k != "signature"}
+    mac = hmac.new(key, canonical(unsigned), hashlib.sha256).hexdigest()
+    return {**unsigned, "signature": {"algorithm": ALGORITHM, "key_id": key_id(key), "value": mac}}
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    """The outcome of verifying a receipt: the signature, and (optionally) the artifacts."""
+
+    ok: bool
+    problem: str | None = None
+    artifacts: list[str] = field(default_factory=list)
+
+
+def verify_signature(document: dict[str, Any], key: bytes) -> ReceiptCheck:
+    """Recompute the receipt's HMAC; say in one sentence what is wrong if it does not match."""
+    sig = document.get("signature")
+    if not isinstance(sig, dict) or not isinstance(sig.get("value"), str):
+        return ReceiptCheck(False, "the receipt carries no signature")
+    if document.get("format") != FORMAT:
+        return ReceiptCheck(False, f"not a Consentry receipt (format {document.get('format')!r})")
+    if sig.get("algorithm") != ALGORITHM:
+        return ReceiptCheck(False, f"unknown signature algorithm {sig.get('algorithm')!r}")
+    if sig.get("key_id") != key_id(key):
+        return ReceiptCheck(
+            False, "the receipt was signed with another server key than this server's"
+        )
+    expected = sign(document, key)["signature"]["value"]
+    if not hmac.compare_digest(expected, sig["value"]):
+        return ReceiptCheck(
+            False,
+            "the signature does not match the receipt's content: it was altered after "
+            "it was issued",
+        )
+    return ReceiptCheck(True)
+
+
+def check_artifacts(session: Session, document: dict[str, Any]) -> list[str]:
+    """Compare what the receipt names with the database now; one line per finding.
+
+    A dataset the receipt says was retired must not be active again; a dataset it says
+    was created must exist with the same manifest hash (it may since have been retired by
+    a later propagation, which is reported, not a failure). Lines starting with "MISMATCH"
+    are failures.
+    """
+    lines: list[str] = []
+    for change in document.get("datasets", []):
+        old, new = change["retired"], change.get("created")
+        row = session.get(DatasetVersionRow, old["id"])
+        if row is None:
+            lines.append(f"MISMATCH dataset {old['id']} is unknown to this database")
+        elif row.status == "active":
+            lines.append(f"MISMATCH dataset {old['id']} is active again")
+        else:
+            lines.append(f"dataset {old['id']} is {row.status}")
+        if new is None:
+            continue
+        row = session.get(DatasetVersionRow, new["id"])
+        if row is None:
+            lines.append(f"MISMATCH dataset {new['id']} is unknown to this database")
+        elif row.manifest_sha256 != new["manifest_sha256"]:
+            lines.append(f"MISMATCH dataset {new['id']} has another manifest hash now")
+        else:
+            lines.append(f"dataset {new['id']} is {row.status}, manifest hash as issued")
+    lines.extend(_check_models(session, document))
+    return lines
+
+
+def _check_models(session: Session, document: dict[str, Any]) -> list[str]:
+    lines = []
+    for change in document.get("models", []):
+        for role in ("retired", "created"):
+            entry = change.get(role)
+            if entry is None:
+                continue
+            row = session.get(ModelVersionRow, entry["id"])
+            if row is None:
+                lines.append(f"MISMATCH model {entry['id']} is unknown to this database")
+            elif role == "retired" and row.status == "active":
+                lines.append(f"MISMATCH model {entry['id']} is active again")
+            elif role == "created" and row.dataset_id != entry["dataset_id"]:
+                lines.append(f"MISMATCH model {entry['id']} names another dataset now")
+            else:
+                lines.append(f"model {entry['id']} is {row.status}")
+    return lines
+
+
+def new_receipt_id() -> str:
+    return f"rcpt-{utcnow():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+
+
+def store(session: Session, document: dict[str, Any], *, job_id: int) -> ReceiptRow:
+    """Insert a signed receipt, in the caller's transaction."""
+    row = ReceiptRow(
+        id=document["id"],
+        job_id=job_id,
+        member_id=document["member_id"],
+        issued_at=datetime.fromisoformat(document["issued_at"]),
+        document=canonical(document).decode(),
+    )
+    session.add(row)
+    return row
+
+
+def get_receipt(session: Session, receipt_id: str) -> dict[str, Any]:
+    """The stored receipt `receipt_id`, as issued."""
+    row = session.get(ReceiptRow, receipt_id)
+    if row is None:
+        raise ConsentryError(
+            f"no receipt {receipt_id!r}; `consentry receipts list MEMBER` shows them"
+        )
+    return json.loads(row.document)
+
+
+def receipt_for_job(session: Session, job_id: int) -> dict[str, Any] | None:
+    row = session.scalar(select(ReceiptRow).where(ReceiptRow.job_id == job_id))
+    return None if row is None else json.loads(row.document)
+
+
+def member_receipts(session: Session, member_id: int) -> list[dict[str, Any]]:
+    """Every receipt issued to `member_id`, oldest first."""
+    rows = session.scalars(
+        select(ReceiptRow).where(ReceiptRow.member_id == member_id).order_by(ReceiptRow.issued_at)
+    )
+    return [json.loads(r.document) for r in rows]
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    """A receipt read from a JSON file, or a clear error."""
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConsentryError(f"no such file: {path}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ConsentryError(f"{path} is not a JSON receipt") from None
+    if not isinstance(document, dict):
+        raise ConsentryError(f"{path} is not a JSON receipt")
+    return document

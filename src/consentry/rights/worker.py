@@ -1,0 +1,99 @@
+"""The propagation worker: claim jobs from the queue and carry them out.
+
+`run_worker` is what `consentry propagate` (and `make demo`) runs; `propagate_now` is
+what the web app calls right after a member withdraws, so that the member sees the
+effect within seconds rather than at the next poll. Any number of workers may run at once,
+in any number of processes or hosts: the queue's claim keeps one member's jobs apart.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from consentry.config import Settings
+from consentry.errors import ConsentryError
+from consentry.rights import queue
+from consentry.rights.propagation import Hook, Outcome, run_job
+from consentry.store.engine import session_scope
+
+
+def run_worker(
+    db: Engine,
+    settings: Settings,
+    *,
+    once: bool = False,
+    poll: float = 1.0,
+    limit: int | None = None,
+    hook: Hook | None = None,
+    report: Callable[[Outcome], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[Outcome]:
+    """Process queued propagations.
+
+    `once`: return when no job can be claimed (the queue is empty, or what is left is held
+    by other workers); otherwise watch the queue, polling every `poll` seconds, until
+    `should_stop()` is true. `limit` stops after that many jobs. Each finished job is
+    passed to `report`. Returns the outcomes, in order.
+    """
+    worker = queue.worker_id()
+    outcomes: list[Outcome] = []
+    while limit is None or len(outcomes) < limit:
+        if should_stop is not None and should_stop():
+            break
+        job = queue.claim(db, worker=worker)
+        if job is None:
+            if once:
+                break
+            time.sleep(poll)
+            continue
+        outcome = run_job(db, settings, job, hook=hook)
+        outcomes.append(outcome)
+        if report is not None:
+            report(outcome)
+    return outcomes
+
+
+def propagate_now(
+    db: Engine, settings: Settings, job_id: int, *, hook: Hook | None = None
+) -> Outcome | None:
+    """Carry out job `job_id` now, in this process (after any earlier job of its member).
+
+    Returns its outcome, or None when another worker is already on this member (the job
+    completes there; its status shows it). Raises ConsentryError for an unknown job.
+    """
+    with session_scope(db) as session:
+        row = queue.get_job(session, job_id)
+        if row is None:
+            raise ConsentryError(f"no propagation job {job_id}")
+        member_id = row.member_id
+    worker = queue.worker_id()
+    while True:
+        with session_scope(db) as session:
+            row = queue.get_job(session, job_id)
+            if row.status in ("done", "failed"):
+                return _finished(row)
+        job = queue.claim(db, worker=worker, member_id=member_id)
+        if job is None:
+            return None
+        outcome = run_job(db, settings, job, hook=hook)
+        if job.id == job_id and outcome.status != "queued":
+            return outcome
+        if outcome.status not in ("done", "failed"):
+            return outcome
+
+
+def _finished(row) -> Outcome:
+    seconds = (row.finished_at - row.created_at).total_seconds() if row.finished_at else 0.0
+    return Outcome(
+        row.id,
+        row.member_id,
+        row.kind,
+        row.purpose,
+        row.status,
+        seconds,
+        receipt_id=row.receipt_id,
+        error=row.error,
+    )
