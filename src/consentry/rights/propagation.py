@@ -192,7 +192,7 @@ class _Run:
     # -- models ---------------------------------------------------------------------
 
     def models(self) -> None:
-        from consentry.training import registry
+        from consentry.training import registry, sisa
 
         for entry in self.progress.get("datasets", []):
             if entry.get("successor") is None:
@@ -207,7 +207,8 @@ class _Run:
             for model in entry["models"]:
                 if "successor" in model:
                     continue
-                new = registry.retrain_successor(
+                # Idempotent: returns the model already active on the successor, if any.
+                new = sisa.retrain_successor(
                     self.db,
                     self.settings,
                     model["model"],
@@ -220,11 +221,25 @@ class _Run:
     # -- retrieval ------------------------------------------------------------------
 
     def retrieval(self) -> None:
-        from consentry.training.models import retrieval
+        """Retrieval indexes are models too, so the models step has moved those trained on
+        a retired dataset; this step catches any index of the scope still holding the
+        member (one trained on a dataset that was succeeded by another propagation)."""
+        from consentry.training import registry, sisa
 
-        changed = retrieval.remove_member(self.db, self.settings, self.job.member_id)
         known = self.progress.setdefault("indexes", [])
-        known.extend(i for i in changed if i not in known)
+        for entry in self.progress.get("datasets", []):
+            for model in entry.get("models", []):
+                if model["feature"] == "retrieval" and model["successor"] not in known:
+                    known.append(model["successor"])
+        with session_scope(self.db) as s:
+            holding = [
+                m
+                for m in registry.models_containing(s, self.job.member_id)
+                if m.feature == "retrieval" and self.in_scope(m.purpose)
+            ]
+        if holding:
+            changed = sisa.remove_member(self.db, self.settings, self.job.member_id)
+            known.extend(i for i in changed if i not in known)
 
     # -- receipt --------------------------------------------------------------------
 

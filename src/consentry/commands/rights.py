@@ -1,0 +1,213 @@
+"""`consentry withdraw / erase / propagate` and `consentry receipts list / show / verify`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import or_, select
+
+from consentry.commands.context import settings, store_engine
+from consentry.errors import ConsentryError
+from consentry.store.engine import session_scope
+from consentry.store.tables import Member
+
+receipts_app = typer.Typer(help="Propagation receipts: list, show, verify.", no_args_is_help=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def _member_id(session, ref: str) -> int:
+    query = select(Member.id).where(
+        or_(Member.handle == ref, Member.id == int(ref)) if ref.isdigit() else Member.handle == ref
+    )
+    member_id = session.scalars(query).first()
+    if member_id is None:
+        raise ConsentryError(f"no member with handle or id {ref!r}")
+    return member_id
+
+
+def _report(outcome) -> None:
+    colour = "green" if outcome.status == "done" else "red"
+    out.print(f"[{colour}]{outcome.summary()}[/{colour}]")
+
+
+def withdraw_cmd(
+    member: str = typer.Argument(..., help="Member handle or id."),
+    purpose: str = typer.Argument(..., help="Purpose withdrawn, e.g. train-genai."),
+    object_: bool = typer.Option(
+        False, "--object", help="Record an objection (legitimate-interest purposes)."
+    ),
+    source: str = typer.Option("admin", "--source", help="settings, api, gpc, import or admin."),
+    actor: str = typer.Option("operator", "--actor", help="Who made the request."),
+    now: bool = typer.Option(False, "--now", help="Propagate at once instead of queueing."),
+) -> None:
+    """Withdraw a member's consent to a purpose and queue its propagation."""
+    from consentry.rights.withdrawal import withdraw
+    from consentry.rights.worker import propagate_now
+
+    cfg = settings()
+    db = store_engine(cfg)
+    try:
+        with session_scope(db) as session:
+            member_id = _member_id(session, member)
+        action = "object" if object_ else "withdraw"
+        request = withdraw(db, cfg, member_id, purpose, source=source, actor=actor, action=action)
+        out.print(
+            f"recorded {action} of {purpose} for member {member_id} at ledger entry "
+            f"{request.entry.seq}; propagation job {request.job_id} queued"
+        )
+        if now:
+            outcome = propagate_now(db, cfg, request.job_id)
+            if outcome is None:
+                out.print("another worker is propagating for this member; it will finish there")
+            else:
+                _report(outcome)
+    finally:
+        db.dispose()
+
+
+def erase_cmd(
+    member: str = typer.Argument(..., help="Member handle or id."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm: this cannot be undone."),
+    source: str = typer.Option("admin", "--source", help="settings, api, gpc, import or admin."),
+    actor: str = typer.Option("operator", "--actor", help="Who made the request."),
+    now: bool = typer.Option(False, "--now", help="Propagate at once instead of queueing."),
+) -> None:
+    """Erase a member: account, content, and (by propagation) every dataset and model."""
+    from consentry.rights.erasure import erase
+    from consentry.rights.worker import propagate_now
+
+    if not yes:
+        raise ConsentryError("erasure cannot be undone: add --yes to confirm")
+    cfg = settings()
+    db = store_engine(cfg)
+    try:
+        with session_scope(db) as session:
+            member_id = _member_id(session, member)
+        request = erase(db, cfg, member_id, source=source, actor=actor)
+        out.print(
+            f"erased member {member_id} (ledger entry {request.entry.seq}); "
+            f"propagation job {request.job_id} queued"
+        )
+        if now:
+            outcome = propagate_now(db, cfg, request.job_id)
+            if outcome is not None:
+                _report(outcome)
+    finally:
+        db.dispose()
+
+
+def propagate_cmd(
+    once: bool = typer.Option(False, "--once", help="Process one job, then stop."),
+    watch: bool = typer.Option(False, "--watch", help="Keep watching the queue (Ctrl-C stops)."),
+    poll: float = typer.Option(1.0, "--poll", min=0.05, help="Seconds between polls (--watch)."),
+) -> None:
+    """Carry out queued propagations (by default until the queue is empty)."""
+    from consentry.rights.worker import run_worker
+
+    if once and watch:
+        raise ConsentryError("--once and --watch cannot be combined")
+    cfg = settings()
+    db = store_engine(cfg)
+    try:
+        outcomes = run_worker(
+            db, cfg, once=not watch, poll=poll, limit=1 if once else None, report=_report
+        )
+    finally:
+        db.dispose()
+    if not outcomes:
+        out.print("nothing to propagate")
+    elif any(o.status != "done" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@receipts_app.command("list")
+def receipts_list(member: str = typer.Argument(..., help="Member handle or id.")) -> None:
+    """A member's receipts, oldest first."""
+    from consentry.rights.receipts import member_receipts
+
+    db = store_engine()
+    try:
+        with session_scope(db) as session:
+            docs = member_receipts(session, _member_id(session, member))
+    finally:
+        db.dispose()
+    table = Table("receipt", "issued", "kind", "purpose", "datasets", "models", "seconds")
+    for d in docs:
+        table.add_row(
+            d["id"],
+            d["issued_at"][:19],
+            d["kind"],
+            d["purpose"],
+            str(len(d["datasets"])),
+            str(len(d["models"])),
+            f"{d['timings']['seconds_to_receipt']:.2f}",
+        )
+    out.print(table)
+
+
+@receipts_app.command("show")
+def receipts_show(
+    receipt_id: str = typer.Argument(..., help="Receipt id."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the JSON here."),
+) -> None:
+    """A receipt as issued (signed JSON), to the terminal or a file."""
+    from consentry.rights.receipts import get_receipt
+
+    db = store_engine()
+    try:
+        with session_scope(db) as session:
+            document = get_receipt(session, receipt_id)
+    finally:
+        db.dispose()
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text + "\n")
+        out.print(f"wrote {output}")
+
+
+@receipts_app.command("verify")
+def receipts_verify(
+    ref: str = typer.Argument(..., help="A receipt JSON file, or a receipt id."),
+    artifacts: bool = typer.Option(
+        True, "--artifacts/--signature-only", help="Also check each named artifact now."
+    ),
+) -> None:
+    """Check a receipt's signature (and that what it names is as it says)."""
+    from consentry.rights.receipts import check_artifacts, get_receipt, load_file, verify_signature
+
+    cfg = settings()
+    path = Path(ref)
+    from_file = path.suffix == ".json" or path.exists()
+    document = load_file(path) if from_file else None
+    db = store_engine(cfg) if artifacts or document is None else None
+    try:
+        if document is None:
+            with session_scope(db) as session:
+                document = get_receipt(session, ref)
+        check = verify_signature(document, cfg.secret_key())
+        if not check.ok:
+            raise ConsentryError(f"receipt {document.get('id', ref)} is NOT valid: {check.problem}")
+        out.print(f"[green]signature valid[/green]: receipt {document['id']}")
+        if db is not None and artifacts:
+            with session_scope(db) as session:
+                lines = check_artifacts(session, document)
+            for line in lines:
+                out.print(("[red]" if line.startswith("MISMATCH") else "  ") + line)
+            if any(line.startswith("MISMATCH") for line in lines):
+                raise ConsentryError("the database no longer matches what the receipt names")
+    finally:
+        if db is not None:
+            db.dispose()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("withdraw")(withdraw_cmd)
+    app.command("erase")(erase_cmd)
+    app.command("propagate")(propagate_cmd)
+    app.add_typer(receipts_app, name="receipts")
