@@ -69,9 +69,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("prev_hash", name=op.f("uq_consent_events_prev_hash")),
     )
     op.create_index("ix_consent_events_member", "consent_events", ["member_id", "seq"])
-    op.create_index(
-        "ix_consent_events_purpose", "consent_events", ["purpose", "member_id", "seq"]
-    )
+    op.create_index("ix_consent_events_purpose", "consent_events", ["purpose", "member_id", "seq"])
     op.create_table(
         "consent_state",
         sa.Column("member_id", sa.Integer(), autoincrement=False, nullable=False),
