@@ -131,6 +131,15 @@ def fill(pattern: str, values: Mapping[str, Sequence[str]]) -> str | None:
     return None if missing else text
 
 
+_PERSONAL = re.compile(r"\b(i|i'm|i've|i'd|my|me|mine)\b|[?:]", re.IGNORECASE)
+
+
+def impersonal(pattern: str) -> bool:
+    """Whether a pattern reads as a statement about the work, not one person's story
+    (no first person, no question, no "Label:" opener) - the register of a posting."""
+    return not _PERSONAL.search(pattern)
+
+
 @dataclass
 class PhrasingModel:
     """Patterns with their global distinct-member counts, and the guard's n-gram hashes."""
