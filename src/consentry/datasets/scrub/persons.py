@@ -18,7 +18,7 @@ names are written; an all-lower-case "anna müller" is not recognised.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, KeysView
 from functools import lru_cache
 from importlib import resources
 
@@ -82,40 +82,84 @@ def _words(name: str) -> tuple[str, ...]:
 
 
 class NameIndex:
-    """Full names grouped by their first word, longest first, for matching inside a run."""
+    """Full names as casefolded word tuples, with the name lengths seen per first word.
 
-    __slots__ = ("_by_first",)
+    Matching inside a run costs one dict lookup per word plus one set lookup per distinct
+    name length starting with that word, however many names share the first word (a
+    network of 100,000 members has thousands of names starting "Anna").
+    """
+
+    __slots__ = ("_lengths", "_names", "singles")
 
     def __init__(self, names: Iterable[str] = ()) -> None:
-        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        self._names: set[tuple[str, ...]] = set()
+        # first word -> the distinct lengths of the names starting with it, longest first
+        self._lengths: dict[str, tuple[int, ...]] = {}
+        # one-word names, for the single-word runs that make up most runs of a text
+        self.singles: set[str] = set()
         for name in names:
             self.add(name)
 
     def add(self, name: str) -> None:
         words = _words(name)
-        if not words:
+        if not words or words in self._names:
             return
-        bucket = self._by_first.setdefault(words[0], [])
-        if words not in bucket:
-            bucket.append(words)
-            bucket.sort(key=len, reverse=True)
+        self._names.add(words)
+        n = len(words)
+        if n == 1:
+            self.singles.add(words[0])
+        lengths = self._lengths.get(words[0], ())
+        if n not in lengths:
+            self._lengths[words[0]] = tuple(sorted((*lengths, n), reverse=True))
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._by_first.values())
+        return len(self._names)
+
+    def first_words(self) -> KeysView[str]:
+        """Every word a known name starts with."""
+        return self._lengths.keys()
 
     def match(self, words: list[str], i: int) -> int:
-        """How many words from `words[i]` form a known name (0 if none)."""
-        bucket = self._by_first.get(words[i])
-        if bucket:
-            for candidate in bucket:
-                n = len(candidate)
-                if tuple(words[i : i + n]) == candidate:
+        """How many words from `words[i]` form a known name (0 if none); the longest wins."""
+        lengths = self._lengths.get(words[i])
+        if lengths:
+            left = len(words) - i
+            for n in lengths:
+                if n <= left and tuple(words[i : i + n]) in self._names:
                     return n
         return 0
 
 
-def author_index(author_names: Iterable[str]) -> NameIndex | None:
-    """The author's names and each word of them (of two letters or more) as a NameIndex."""
+class _Starters:
+    """The words at which a name can start for one known index: a run holding none of them
+    (and no title before it) cannot hold a name, so most runs are dismissed in one pass."""
+
+    __slots__ = ("index", "multi", "single", "size")
+
+    def __init__(self, known: NameIndex) -> None:
+        solo, needs_surname = given_names()
+        self.index = known
+        self.size = len(known)
+        # A one-word run is a name only if the word is a one-word name or a solo given name.
+        self.single = frozenset(known.singles) | solo
+        self.multi = frozenset(known.first_words()) | solo | needs_surname | _TITLE_WORDS
+
+
+_STARTERS: dict[int, _Starters] = {}
+
+
+def _starters(known: NameIndex) -> _Starters:
+    # Keyed by identity and refreshed when the index grew (Scrubber.add_names).
+    cached = _STARTERS.get(id(known))
+    if cached is None or cached.index is not known or cached.size != len(known):
+        if len(_STARTERS) > 64:
+            _STARTERS.clear()
+        cached = _STARTERS[id(known)] = _Starters(known)
+    return cached
+
+
+@lru_cache(maxsize=8192)
+def _author_index(author_names: tuple[str, ...]) -> NameIndex | None:
     index = NameIndex()
     for name in author_names:
         if not name or not name.strip():
@@ -127,20 +171,50 @@ def author_index(author_names: Iterable[str]) -> NameIndex | None:
     return index if len(index) else None
 
 
+def author_index(author_names: Iterable[str]) -> NameIndex | None:
+    """The author's names and each word of them (of two letters or more) as a NameIndex.
+
+    Cached per distinct tuple of names (an author writes many texts); treat it as read-only.
+    """
+    return _author_index(tuple(author_names))
+
+
+_EMPTY: frozenset[str] = frozenset()
+# Could a title stand anywhere in the text? (A superset of `_TITLE_BEFORE`.)
+_ANY_TITLE = re.compile(rf"(?:{_TITLES})\.?[ \t]")
+
+
 def find_persons(
-    text: str, known: NameIndex, author: NameIndex | None
+    text: str, known: NameIndex, author: NameIndex | None, *, titles: bool | None = None
 ) -> list[tuple[int, int, str]]:
-    """PERSON spans for names in `text` (titles themselves are not part of the span)."""
+    """PERSON spans for names in `text` (titles themselves are not part of the span).
+
+    `titles` may say whether `text` can hold a title at all (`_ANY_TITLE`), when the
+    caller already knows; None lets this function look.
+    """
     solo, needs_surname = given_names()
+    starters = _starters(known)
+    single, multi = starters.single, starters.multi
+    own_single = author.singles if author is not None else _EMPTY
+    own_multi = author.first_words() if author is not None else _EMPTY
+    if titles is None:
+        titles = _ANY_TITLE.search(text) is not None
     out: list[tuple[int, int, str]] = []
     for m in RUN.finditer(text):
-        base = m.start("run")
-        run = m.group("run")
+        base = m.start()
+        run = m.group()
+        words = run.casefold().split()
+        titled = titles and _TITLE_BEFORE.search(text, max(0, base - 12), base) is not None
+        if len(words) == 1:
+            # A one-word run: the general loop below reduces to exactly this test.
+            if titled or words[0] in single or words[0] in own_single:
+                out.append((base, m.end(), "PERSON"))
+            continue
+        if not titled and multi.isdisjoint(words) and own_multi.isdisjoint(words):
+            continue
         tokens = [(t.start() + base, t.end() + base) for t in _TOKEN.finditer(run)]
         raw = [text[s:e] for s, e in tokens]
-        words = [w.casefold() for w in raw]
         n = len(words)
-        titled = _TITLE_BEFORE.search(text, max(0, base - 12), base) is not None
         i = 0
         while i < n:
             # The longest reading wins: "Thomas Davies" (known) over "Thomas" (the author's).
