@@ -1,0 +1,352 @@
+"""The member's own data under /api/v1/me: the same capabilities as the member pages.
+
+Every route acts on the authenticated member only (the token's or the session's); no
+route takes another member's id, so there is nothing to ask for that is not one's own.
+A receipt or post id that is not the caller's answers 404, exactly like one that does
+not exist. Choices made here are recorded with source `api`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    FastAPI,
+    File,
+    HTTPException,
+    Path,
+    Request,
+    UploadFile,
+)
+from fastapi.responses import Response
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from consentry.errors import ConsentryError
+from consentry.web import transparency
+from consentry.web.account import NotConfirmed, erase_account
+from consentry.web.api import _ERRORS
+from consentry.web.auth import sign_out
+from consentry.web.deps import CurrentMember, DbSession
+from consentry.web.notices import affecting, mark_shown
+from consentry.web.portability import export_archive, import_upload, read_upload, zip_download
+from consentry.web.schemas import UtcDateTime
+from consentry.web.settings_pages import apply_choice, purpose_settings, set_post_usage
+from consentry.web.your_data import own_receipt
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/tokens.")
+router = APIRouter(
+    prefix="/api/v1", responses=_ERRORS, dependencies=[Depends(_bearer)], tags=["my data"]
+)
+
+PurposeKey = Annotated[str, Path(max_length=32, pattern=r"^[a-z0-9-]+$")]
+ReceiptId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class PurposeSettingOut(BaseModel):
+    purpose: str
+    title: str
+    text: str = Field(description="The policy's plain-language description.")
+    data_classes: list[str]
+    basis: str = Field(description="consent, legitimate-interest or excluded.")
+    allowed: bool
+    reason: str = Field(description="Why, in one sentence (the decision's reason).")
+    code: str
+    changeable: bool
+    propagation_pending: bool
+
+
+class ChoiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    allowed: bool = Field(description="true to allow the purpose, false to withdraw or object.")
+
+
+class ChoiceOut(BaseModel):
+    purpose: str
+    changed: bool = Field(description="false when your own latest choice already said so.")
+    ledger_seq: int | None
+    propagation_job_id: int | None
+    setting: PurposeSettingOut
+
+
+class UsageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    no_ai_training: bool
+
+
+class UsageOut(BaseModel):
+    post_id: int
+    usage_preferences: dict[str, bool]
+
+
+class TimelineEntryOut(BaseModel):
+    seq: int
+    occurred_at: UtcDateTime
+    action: str
+    purpose: str
+    source: str
+    policy_version: int
+    notice_version: int | None
+    hash: str
+    sentence: str
+
+
+class DatasetOut(BaseModel):
+    id: str
+    purpose: str
+    status: str
+    records: int
+    created_at: UtcDateTime
+    retired_at: UtcDateTime | None
+
+
+class ModelOut(BaseModel):
+    id: str
+    feature: str
+    purpose: str
+    dataset_id: str
+    status: str
+    created_at: UtcDateTime
+    superseded_at: UtcDateTime | None
+
+
+class PendingOut(BaseModel):
+    job_id: int
+    kind: str
+    purpose: str
+    status: str
+    step: str
+    requested_at: UtcDateTime
+    error: str | None
+
+
+class ReceiptSummaryOut(BaseModel):
+    id: str
+    kind: str
+    purpose: str
+    issued_at: str
+    datasets: int
+    models: int
+
+
+class NoticeChangeOut(BaseModel):
+    purpose: str
+    title: str
+    allowed_now: bool
+    reason_now: str
+    allowed_then: bool
+    reason_then: str
+    applies_from: UtcDateTime
+    widened_to: list[str]
+
+
+class NoticeOut(BaseModel):
+    version: int
+    effective_at: UtcDateTime
+    shown: bool
+    changes: list[NoticeChangeOut]
+
+
+class ImportReportOut(BaseModel):
+    member_id: int
+    created: bool
+    rows_imported: int
+    files: list[dict[str, Any]]
+    files_ignored: list[str]
+    files_missing: list[str]
+
+
+class EraseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confirm: str = Field(min_length=1, max_length=1024, description="Your handle or password.")
+
+
+class EraseOut(BaseModel):
+    erased: bool
+    ledger_seq: int
+    propagation_job_id: int
+    status: str
+    receipt: dict[str, Any] | None
+
+
+def _setting(row) -> PurposeSettingOut:
+    return PurposeSettingOut(
+        purpose=row.key,
+        title=row.title,
+        text=row.text,
+        data_classes=list(row.data_classes),
+        basis=row.basis,
+        allowed=row.allowed,
+        reason=row.reason,
+        code=row.code,
+        changeable=row.changeable,
+        propagation_pending=row.pending,
+    )
+
+
+@router.get("/me/ai-settings", response_model=list[PurposeSettingOut])
+def get_ai_settings(db: DbSession, member: CurrentMember) -> list[PurposeSettingOut]:
+    """Every purpose of the policy in force, decided for you now, with the reason."""
+    return [_setting(r) for r in purpose_settings(db, member)]
+
+
+@router.put("/me/ai-settings/{purpose}", response_model=ChoiceOut)
+def put_ai_setting(
+    request: Request,
+    db: DbSession,
+    member: CurrentMember,
+    background: BackgroundTasks,
+    purpose: PurposeKey,
+    body: ChoiceIn,
+) -> ChoiceOut:
+    """Allow a purpose, or withdraw (object, under legitimate interest); a withdrawal
+    queues its propagation, which starts right after this response."""
+    try:
+        result = apply_choice(request, db, background, member, purpose, body.allowed, source="api")
+    except ConsentryError as exc:
+        raise HTTPException(400, str(exc)) from None
+    row = next(r for r in purpose_settings(db, member) if r.key == purpose)
+    return ChoiceOut(
+        purpose=purpose,
+        changed=result.changed,
+        ledger_seq=result.ledger_seq,
+        propagation_job_id=result.job_id,
+        setting=_setting(row),
+    )
+
+
+@router.put("/posts/{post_id}/usage", response_model=UsageOut, tags=["posts"])
+def put_post_usage(
+    db: DbSession, member: CurrentMember, post_id: ItemId, body: UsageIn
+) -> UsageOut:
+    """State "No AI training" (or allow it again) on one of your own posts."""
+    prefs = set_post_usage(db, member, post_id, body.no_ai_training)
+    return UsageOut(post_id=post_id, usage_preferences=prefs)
+
+
+@router.get("/me/timeline", response_model=list[TimelineEntryOut])
+def get_timeline(db: DbSession, member: CurrentMember) -> list[dict]:
+    """Your choices from the consent ledger, newest first."""
+    return [vars(e) for e in transparency.timeline(db, member.id)]
+
+
+@router.get("/me/datasets", response_model=list[DatasetOut])
+def get_datasets(db: DbSession, member: CurrentMember) -> list[dict]:
+    """Dataset versions that hold your records (status active) or held them before."""
+    return [vars(d) for d in transparency.datasets(db, member.id)]
+
+
+@router.get("/me/models", response_model=list[ModelOut])
+def get_models(db: DbSession, member: CurrentMember) -> list[dict]:
+    """Model versions trained on a dataset that held your records (active = now)."""
+    return [vars(m) for m in transparency.models(db, member.id)]
+
+
+@router.get("/me/propagation", response_model=list[PendingOut])
+def get_propagation(db: DbSession, member: CurrentMember) -> list[dict]:
+    """Your withdrawals and erasures whose propagation has not finished."""
+    return [vars(p) for p in transparency.pending(db, member.id)]
+
+
+@router.get("/me/receipts", response_model=list[ReceiptSummaryOut])
+def get_receipts(db: DbSession, member: CurrentMember) -> list[ReceiptSummaryOut]:
+    """Your receipts, newest first (GET /me/receipts/{id} for the signed document)."""
+    return [
+        ReceiptSummaryOut(
+            id=r["id"],
+            kind=r["kind"],
+            purpose=r["purpose"],
+            issued_at=r["issued_at"],
+            datasets=len(r.get("datasets", [])),
+            models=len(r.get("models", [])),
+        )
+        for r in transparency.receipts(db, member.id)
+    ]
+
+
+@router.get("/me/receipts/{receipt_id}", response_model=dict[str, Any])
+def get_receipt(db: DbSession, member: CurrentMember, receipt_id: ReceiptId) -> dict:
+    """One of your receipts, the signed JSON document as issued."""
+    return own_receipt(db, member, receipt_id)
+
+
+@router.get("/me/notices", response_model=list[NoticeOut])
+def get_notices(db: DbSession, member: CurrentMember) -> list[NoticeOut]:
+    """Announced policy versions that will change something for you, and what."""
+    return [
+        NoticeOut(
+            version=n.version,
+            effective_at=n.effective_at,
+            shown=n.shown,
+            changes=[
+                NoticeChangeOut(
+                    purpose=c.purpose,
+                    title=c.title,
+                    allowed_now=c.before.allowed,
+                    reason_now=c.before.reason,
+                    allowed_then=c.after.allowed,
+                    reason_then=c.after.reason,
+                    applies_from=c.applies_from,
+                    widened_to=list(c.widened_to),
+                )
+                for c in n.changes
+            ],
+        )
+        for n in affecting(db, member.id)
+    ]
+
+
+@router.post("/me/notices/shown", status_code=204)
+def post_notices_shown(request: Request, db: DbSession, member: CurrentMember) -> Response:
+    """Record that your client showed you every pending notice (once per version)."""
+    mark_shown(request, db, member.id, affecting(db, member.id))
+    return Response(status_code=204)
+
+
+@router.post(
+    "/me/export",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "The zip archive."}},
+)
+def post_export(request: Request, db: DbSession, member: CurrentMember) -> Response:
+    """All your data as a zip: LinkedIn-layout CSV files plus your AI-use files."""
+    return zip_download(export_archive(db, member, base_url=str(request.base_url)), member)
+
+
+@router.post("/me/import", response_model=ImportReportOut)
+def post_import(
+    request: Request,
+    db: DbSession,
+    member: CurrentMember,
+    archive: Annotated[UploadFile, File(description="A LinkedIn data export (.zip).")],
+) -> dict:
+    """Fill your profile from a LinkedIn export; the report says, per file, what was and
+    was not imported. Not a zip, too big, or a zip bomb: 4xx, nothing written."""
+    return import_upload(db, member, read_upload(request, archive)).as_dict()
+
+
+@router.post("/me/erase", response_model=EraseOut)
+def post_erase(request: Request, db: DbSession, member: CurrentMember, body: EraseIn) -> EraseOut:
+    """Erase your account (confirm with your handle or password). Returns the receipt
+    once propagation finished; your tokens and sessions stop working."""
+    try:
+        done = erase_account(request, db, member, body.confirm, source="api")
+    except NotConfirmed as exc:
+        raise HTTPException(400, str(exc)) from None
+    sign_out(request)
+    return EraseOut(
+        erased=True,
+        ledger_seq=done.ledger_seq,
+        propagation_job_id=done.job_id,
+        status=done.status,
+        receipt=done.receipt,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Add the /api/v1/me routes."""
+    app.include_router(router)

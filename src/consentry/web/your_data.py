@@ -1,0 +1,79 @@
+"""Your data and AI: where the signed-in member's data is used, was used, and is leaving.
+
+The page reads `consentry.web.transparency` for the signed-in member only: their
+timeline of choices from the ledger, the dataset and model versions that hold their
+records now and those that did before, propagation still pending, and their receipts,
+each downloadable as the signed JSON document it was issued as.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, HTTPException, Path, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from consentry.errors import ConsentryError
+from consentry.rights.receipts import get_receipt
+from consentry.store.tables import Member
+from consentry.web import transparency
+from consentry.web.deps import CurrentMember, DbSession
+from consentry.web.layout import NavItem, render
+
+router = APIRouter(include_in_schema=False)
+
+ReceiptId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+def own_receipt(db: Session, member: Member, receipt_id: str) -> dict:
+    """The member's own receipt; the same 404 for another member's as for none at all."""
+    try:
+        document = get_receipt(db, receipt_id)
+    except ConsentryError:
+        document = None
+    if document is None or document.get("member_id") != member.id:
+        raise HTTPException(404, f"You have no receipt {receipt_id!r}.")
+    return document
+
+
+def receipt_download(document: dict) -> Response:
+    """A receipt as a JSON file download (indented for reading: the signature covers the
+    canonical JSON of its content, so the spacing does not matter to a verifier)."""
+    body = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{document["id"]}.json"'},
+    )
+
+
+@router.get("/your-data")
+def your_data(request: Request, db: DbSession, member: CurrentMember) -> Response:
+    sets = transparency.datasets(db, member.id)
+    models = transparency.models(db, member.id)
+    return render(
+        request,
+        "your_data.html",
+        {
+            "timeline": transparency.timeline(db, member.id),
+            "datasets_now": [d for d in sets if d.status == "active"],
+            "datasets_before": [d for d in sets if d.status != "active"],
+            "models_now": [m for m in models if m.status == "active"],
+            "models_before": [m for m in models if m.status != "active"],
+            "pending": transparency.pending(db, member.id),
+            "receipts": transparency.receipts(db, member.id),
+        },
+    )
+
+
+@router.get("/your-data/receipts/{receipt_id}.json")
+def download_receipt(db: DbSession, member: CurrentMember, receipt_id: ReceiptId) -> Response:
+    return receipt_download(own_receipt(db, member, receipt_id))
+
+
+def install(app: FastAPI) -> None:
+    """Add the "Your data and AI" page and its header link."""
+    app.include_router(router)
+    app.state.nav.append(NavItem("Your data and AI", "/your-data"))
