@@ -32,7 +32,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from consentry import __version__
 from consentry.config import Settings
 from consentry.store.engine import sessions
-from consentry.web import api, auth, pages
+from consentry.web import (
+    account,
+    api,
+    api_member,
+    auth,
+    notices,
+    pages,
+    portability,
+    settings_pages,
+    signals,
+    your_data,
+)
 from consentry.web.auth import LoginThrottle
 from consentry.web.csrf import require_csrf
 from consentry.web.errors import install_error_handlers
@@ -147,6 +158,9 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(api.public)
     app.include_router(api.router)
+    # The member's area: each part installs its routes, nav links, banners and hooks.
+    for part in (signals, notices, settings_pages, your_data, portability, account, api_member):
+        part.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for extend in extensions:
         extend(app)
