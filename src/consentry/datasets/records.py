@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 
 import pyarrow as pa
+from sqlalchemy import BigInteger, cast, literal
 
 RECORD_SCHEMA = pa.schema(
     [
@@ -71,8 +72,10 @@ def shard_of(member_id: int, shards: int) -> int:
 
 
 def shard_expression(member_id, shards: int):
-    """`shard_of` as a SQL expression over an integer column (ids below 2**31)."""
-    return (member_id * _KNUTH) % _WORD % shards
+    """`shard_of` as a SQL expression over an integer column (ids below 2**31).
+
+    The product needs 64 bits: PostgreSQL would overflow an `integer` multiplication."""
+    return (cast(member_id, BigInteger) * literal(_KNUTH, BigInteger)) % _WORD % shards
 
 
 def shard_name(shard: int, shards: int) -> str:
