@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from consentry import __version__
-from consentry.commands import consent, datasets, network, rights, scrub, store, web
+from consentry.commands import consent, datasets, network, portability, rights, scrub, store, web
 from consentry.errors import ConsentryError
 
 try:  # typer >= 0.25 raises usage errors from its own copy of click
@@ -49,6 +49,7 @@ consent.register(app)
 scrub.register(app)
 datasets.register(app)
 rights.register(app)
+portability.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

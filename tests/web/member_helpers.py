@@ -36,7 +36,9 @@ def press(client: TestClient, page: str, action: str, **fields) -> object:
 def events(engine: Engine, member_id: int) -> list[ConsentEvent]:
     with session_scope(engine) as session:
         rows = session.scalars(
-            select(ConsentEvent).where(ConsentEvent.member_id == member_id).order_by(ConsentEvent.seq)
+            select(ConsentEvent)
+            .where(ConsentEvent.member_id == member_id)
+            .order_by(ConsentEvent.seq)
         ).all()
         session.expunge_all()
         return list(rows)

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from consentry.consent.decide import decide
-from consentry.consent.versions import publish
 from consentry.consent.policy import load_policy
+from consentry.consent.versions import publish
 from consentry.datasets.catalog import datasets_holding
 from consentry.store.engine import session_scope
 from consentry.store.rights_tables import PropagationJob
@@ -105,7 +105,10 @@ def test_no_ai_training_on_my_own_posts_only(alice, policy, network, sqlite_engi
     post = network.posts["alice_public"]
     html = alice.get("/settings/ai").text
     assert f'action="/settings/ai/posts/{post}"' in html
-    assert press(alice, "/settings/ai", f"/settings/ai/posts/{post}", no_ai_training="1").status_code == 303
+    assert (
+        press(alice, "/settings/ai", f"/settings/ai/posts/{post}", no_ai_training="1").status_code
+        == 303
+    )
     assert "No AI training" in alice.get("/feed").text
     press(alice, "/settings/ai", f"/settings/ai/posts/{post}", no_ai_training="0")
     with session_scope(sqlite_engine) as s:

@@ -100,7 +100,8 @@ class ParsedArchive:
     """Rows read from an archive (header-keyed dicts, with their row numbers)."""
 
     tables: dict[str, tuple[str, list[tuple[int, dict[str, str]]]]] = field(default_factory=dict)
-    articles: list[tuple[str, str, str]] = field(default_factory=list)  # (name, title, text)
+    # (file name, title, text, "Created on" time as written)
+    articles: list[tuple[str, str, str, str]] = field(default_factory=list)
     account: dict[str, Any] = field(default_factory=dict)
     reports: dict[str, FileReport] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
@@ -204,7 +205,7 @@ def _csv_rows(text: str, header_keys: tuple[str, ...], *, backslash: bool) -> tu
 class _ArticleText(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.title, self.blocks, self._tag, self._buf = "", [], "", []
+        self.title, self.created, self.blocks, self._tag, self._buf = "", "", [], "", []
 
     def handle_starttag(self, tag, attrs):
         if tag in ("h1", "p"):
@@ -217,7 +218,9 @@ class _ArticleText(HTMLParser):
             text = "".join(self._buf).strip()
             if tag == "h1" and not self.title:
                 self.title = text
-            elif tag == "p" and text and not text.startswith("Created on "):
+            elif tag == "p" and text.startswith(("Created on ", "Published on ")):
+                self.created = self.created or text.split(" on ", 1)[1]
+            elif tag == "p" and text:
                 self.blocks.append(text)
             self._tag = ""
 
@@ -251,7 +254,9 @@ def read_archive(data: bytes) -> ParsedArchive:
                 elif name.lower().endswith(".html") and "articles/" in name.lower():
                     parser = _ArticleText()
                     parser.feed(_read(archive, info).decode("utf-8-sig", errors="replace"))
-                    parsed.articles.append((name, parser.title, "\n\n".join(parser.blocks)))
+                    parsed.articles.append(
+                        (name, parser.title, "\n\n".join(parser.blocks), parser.created)
+                    )
                 elif name.rsplit("/", 1)[-1] == "account.json":
                     parsed.account = json.loads(_read(archive, info).decode("utf-8"))
                 else:
@@ -542,8 +547,12 @@ def _shares(session: Session, parsed: ParsedArchive, member_id: int) -> None:
 
 def _articles(session: Session, parsed: ParsedArchive, member_id: int) -> None:
     have = _existing_posts(session, member_id)
-    for name, title, text in parsed.articles:
+    for name, title, text, created in parsed.articles:
         report = parsed.reports.setdefault(name, FileReport(name))
+        try:
+            when = parse_time(created) if created else None
+        except ValueError:
+            when = None  # an unreadable date: the article is dated now
         if not title or not text:
             report.skipped.append((1, "an article needs a title and some text"))
         elif ("article", text.strip()) in have:
@@ -557,6 +566,7 @@ def _articles(session: Session, parsed: ParsedArchive, member_id: int) -> None:
                     title=title[:MAX_TITLE],
                     kind="article",
                     visibility="public",
+                    now=when,
                 )
                 report.imported += 1
             except PostRejected as exc:

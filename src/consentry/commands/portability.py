@@ -1,0 +1,127 @@
+"""`consentry export` and `consentry import linkedin-export`: data portability.
+
+consentry export alice --output alice.zip
+consentry import linkedin-export Basic_LinkedInDataExport.zip --member alice
+consentry import linkedin-export export.zip --email ann@example.org --create --region DE
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+
+import typer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from consentry.commands.context import settings, store_engine
+from consentry.errors import ConsentryError
+from consentry.network.accounts import hash_password
+from consentry.network.export import member_files, write_archive
+from consentry.network.linkedin_import import create_member, import_into, read_archive
+from consentry.store.engine import session_scope, utcnow
+from consentry.store.tables import Member
+
+importer = typer.Typer(help="Import data from elsewhere.", no_args_is_help=True)
+
+
+def find_member(session: Session, who: str) -> Member:
+    """A live member by id, handle or email; a clear error otherwise."""
+    column = Member.id if who.isdigit() else func.lower(Member.handle)
+    value = int(who) if who.isdigit() else who.strip().lstrip("@").lower()
+    member = session.scalar(select(Member).where(column == value, Member.deleted_at.is_(None)))
+    if member is None and "@" in who:
+        member = session.scalar(
+            select(Member).where(
+                func.lower(Member.email) == who.strip().lower(), Member.deleted_at.is_(None)
+            )
+        )
+    if member is None:
+        raise ConsentryError(f"no live member {who!r} (give an id, a handle or an email)")
+    return member
+
+
+def export(
+    member: str = typer.Argument(..., help="The member's id, handle or email."),
+    output: Path = typer.Option(..., "--output", "-o", help="The zip file to write."),
+    base_url: str = typer.Option(
+        "http://127.0.0.1:8000", "--base-url", help="The site address profile links use."
+    ),
+) -> None:
+    """Write a member's data export (LinkedIn-layout CSV files plus AI-use files)."""
+    from consentry.web.transparency import ai_use_files
+
+    cfg = settings()
+    engine = store_engine(cfg)
+    with session_scope(engine) as session:
+        row = find_member(session, member)
+        files = member_files(session, row.id, base_url=base_url)
+        files.update(ai_use_files(session, row.id))
+        data = write_archive(files, handle=row.handle, when=utcnow())
+    tmp = output.with_name(output.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(output)  # never leave half a zip behind
+    typer.echo(f"wrote {output} ({len(data):,} bytes, {len(files) + 1} files) for {row.handle}")
+
+
+@importer.command("linkedin-export")
+def import_linkedin(
+    file: Path = typer.Argument(..., help="The .zip LinkedIn (or Consentry) exported."),
+    member: str | None = typer.Option(None, "--member", help="Fill this member's profile."),
+    email: str | None = typer.Option(None, "--email", help="With --create: the new account."),
+    create: bool = typer.Option(False, "--create", help="Create a new account from the archive."),
+    region: str | None = typer.Option(None, "--region", help="With --create: e.g. DE, US-CA."),
+    birth_date: str | None = typer.Option(None, "--birth-date", help="With --create: YYYY-MM-DD."),
+) -> None:
+    """Create or fill a profile from a LinkedIn data export; report what was imported."""
+    if (member is None) == (not create):
+        raise ConsentryError("give either --member M, or --email E --create")
+    if create and not email:
+        raise ConsentryError("--create needs --email for the new account")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ConsentryError(f"cannot read {file}: {exc.strerror or exc}") from None
+    parsed = read_archive(data)
+    born = None
+    if birth_date:
+        try:
+            born = date.fromisoformat(birth_date)
+        except ValueError:
+            raise ConsentryError(f"--birth-date {birth_date!r} is not YYYY-MM-DD") from None
+    engine = store_engine(settings())
+    password = None
+    with session_scope(engine) as session:  # one transaction: all of it, or nothing
+        if create:
+            password = secrets.token_urlsafe(12)
+            row = create_member(
+                session,
+                parsed,
+                email=email or "",
+                password_hash=hash_password(password),
+                region=region,
+                birth_date=born,
+            )
+        else:
+            row = find_member(session, member or "")
+        report = import_into(session, parsed, member_id=row.id)
+        handle = row.handle
+    for f in report.files:
+        typer.echo(f"{f.name}: {f.imported} imported, {len(f.skipped)} skipped")
+        for number, why in f.skipped:
+            typer.echo(f"  row {number}: {why}")
+        if f.note:
+            typer.echo(f"  {f.note}")
+    for name in report.missing:
+        typer.echo(f"not in the archive: {name}")
+    if report.ignored:
+        typer.echo(f"ignored {len(report.ignored)} other file(s)")
+    typer.echo(f"imported {report.imported} item(s) into {handle}")
+    if password:
+        typer.echo(f"created {handle} <{email}>; first password (change it): {password}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)
+    app.add_typer(importer, name="import")
