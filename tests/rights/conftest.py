@@ -1,0 +1,53 @@
+"""Fixtures for propagation tests: a trained network, shared and copied per test.
+
+Seeding and training take a few seconds, so the SQLite tests share one trained network,
+built once per session and copied per test (database file and data folder).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from consentry.config import Settings, load_settings
+from consentry.store import migrate, open_engine
+from rights.trained import copy_trained, train_network
+
+
+@pytest.fixture(scope="session")
+def trained_template(tmp_path_factory) -> Path:
+    """A folder holding a trained network: `data/` (with `consentry.db` inside)."""
+    root = tmp_path_factory.mktemp("trained")
+    data = root / "data"
+    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'consentry.db'}")
+    engine = open_engine(settings.database_url)
+    migrate(engine)
+    train_network(engine, settings)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return root
+
+
+@pytest.fixture
+def trained(trained_template, tmp_path, monkeypatch):
+    """A private copy of the shared trained network (SQLite)."""
+    net = copy_trained(trained_template, tmp_path)
+    monkeypatch.setenv("CONSENTRY_DATA_DIR", str(net.settings.data_dir))
+    monkeypatch.setenv("CONSENTRY_DATABASE_URL", net.settings.database_url)
+    yield net
+    net.engine.dispose()
+
+
+@pytest.fixture
+def settings(settings_env, db_url, monkeypatch) -> Settings:
+    """Settings on a private data folder and the test's own database (both backends)."""
+    monkeypatch.setenv("CONSENTRY_DATABASE_URL", db_url)
+    return load_settings()
+
+
+@pytest.fixture
+def sqlite_settings(settings_env, sqlite_engine, monkeypatch) -> Settings:
+    monkeypatch.setenv("CONSENTRY_DATABASE_URL", str(sqlite_engine.url))
+    return load_settings()
