@@ -35,9 +35,11 @@ from consentry.store.engine import sessions
 from consentry.web import (
     account,
     api,
+    api_admin,
     api_member,
     auth,
     notices,
+    operators,
     pages,
     portability,
     settings_pages,
@@ -158,6 +160,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(api.public)
     app.include_router(api.router)
+    app.include_router(operators.router)
+    app.include_router(api_admin.router)
     # The member's area: each part installs its routes, nav links, banners and hooks.
     for part in (signals, notices, settings_pages, your_data, portability, account, api_member):
         part.install(app)

@@ -1,0 +1,244 @@
+"""The operator API under /api/v1/admin: the same capabilities as the operator pages.
+
+Every route needs an operator (role `admin`): 401 without a token or session, 403 JSON for
+anyone else. Audits and ledger verification are POSTs (they can be long); with the session
+cookie they need the `X-CSRF-Token` header like every other state-changing call.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, Field
+
+from consentry.consent import ledger
+from consentry.datasets.catalog import DatasetVersion
+from consentry.store.rights_tables import JOB_STATUSES
+from consentry.training.registry import ModelVersion
+from consentry.web import operator_views as views
+from consentry.web.api import _ERRORS
+from consentry.web.consent_rates import consent_rates
+from consentry.web.deps import DbSession
+from consentry.web.roles import CurrentOperator
+from consentry.web.schemas import UtcDateTime
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/tokens.")
+router = APIRouter(
+    prefix="/api/v1/admin",
+    tags=["operators"],
+    responses=_ERRORS,
+    dependencies=[Depends(_bearer)],
+)
+
+ArtifactId = Annotated[str, Path(pattern=views.ARTIFACT_ID, max_length=64)]
+StatusFilter = Annotated[str | None, Query(pattern="^(" + "|".join(JOB_STATUSES) + ")$")]
+
+
+class DatasetOut(BaseModel):
+    id: str
+    purpose: str
+    status: str
+    engine: str
+    shards: int
+    as_of_seq: int
+    as_of_hash: str
+    as_of_time: UtcDateTime
+    policy_version: int
+    records: int
+    members: int
+    created_at: UtcDateTime
+    parent_id: str | None
+    path: str = Field(description="Where the version's files are published.")
+
+    @classmethod
+    def of(cls, d: DatasetVersion) -> DatasetOut:
+        return cls(**{n: getattr(d, n) for n in cls.model_fields if n != "path"}, path=str(d.path))
+
+
+class DatasetDetailOut(DatasetOut):
+    manifest: dict[str, Any] | None = Field(
+        description="The published manifest.json; null when the files were deleted."
+    )
+
+
+class AuditOut(BaseModel):
+    dataset_id: str
+    ok: bool
+    records_checked: int
+    members_checked: int
+    files_checked: int
+    violations: list[str]
+    summary: str
+
+
+class SubModelOut(BaseModel):
+    shard: int
+    dataset_sha256: str
+    file: str
+    sha256: str
+    reused: bool
+
+
+class ModelOut(BaseModel):
+    id: str
+    feature: str
+    purpose: str
+    dataset_id: str
+    shards: int
+    status: str
+    metrics: dict[str, Any]
+    seed: int
+    created_at: UtcDateTime
+    superseded_at: UtcDateTime | None
+    parent_id: str | None
+    sub_models: list[SubModelOut]
+
+    @classmethod
+    def of(cls, m: ModelVersion) -> ModelOut:
+        return cls(
+            **{name: getattr(m, name) for name in cls.model_fields if name != "sub_models"},
+            sub_models=[SubModelOut(**vars(s)) for s in m.sub_models],
+        )
+
+
+class JobOut(BaseModel):
+    id: int
+    member_id: int
+    member_handle: str | None
+    kind: str
+    purpose: str = Field(description="The purpose withdrawn, `*` for an erasure.")
+    ledger_seq: int
+    status: str
+    step: str
+    attempts: int
+    created_at: UtcDateTime
+    started_at: UtcDateTime | None
+    finished_at: UtcDateTime | None
+    error: str | None
+    receipt_id: str | None
+    progress: dict[str, Any]
+
+
+class QueueOut(BaseModel):
+    counts: dict[str, int] = Field(description="Jobs per status.")
+    jobs: list[JobOut] = Field(description="The newest jobs (at most `limit`), newest first.")
+
+
+class VerificationOut(BaseModel):
+    ok: bool
+    entries: int
+    head_seq: int
+    head_hash: str
+    bad_seq: int | None
+    problem: str | None
+
+
+class RegionRateOut(BaseModel):
+    region: str = Field(description="ISO 3166 code, or `*` for all regions together.")
+    name: str
+    members: int
+    allowed: dict[str, int] = Field(description="Members allowed, per purpose.")
+    share: dict[str, float] = Field(description="Allowed / members, per purpose.")
+
+
+class ConsentRatesOut(BaseModel):
+    as_of_seq: int
+    as_of_hash: str
+    at: UtcDateTime
+    policy_version: int
+    purposes: dict[str, str] = Field(description="Purpose key -> title.")
+    total: RegionRateOut
+    regions: list[RegionRateOut]
+
+
+@router.get("/datasets", response_model=list[DatasetOut])
+def datasets(
+    db: DbSession,
+    operator: CurrentOperator,
+    purpose: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[DatasetOut]:
+    """Every dataset version, newest first."""
+    return [DatasetOut.of(d) for d in views.datasets(db, purpose=purpose)]
+
+
+@router.get("/datasets/{dataset_id}", response_model=DatasetDetailOut)
+def dataset(db: DbSession, operator: CurrentOperator, dataset_id: ArtifactId) -> DatasetDetailOut:
+    """One dataset version with its manifest."""
+    found = views.dataset(db, dataset_id)
+    return DatasetDetailOut(**DatasetOut.of(found).model_dump(), manifest=views.manifest_of(found))
+
+
+@router.post("/datasets/{dataset_id}/audit", response_model=AuditOut)
+def audit(
+    request: Request, db: DbSession, operator: CurrentOperator, dataset_id: ArtifactId
+) -> AuditOut:
+    """Re-derive consent for every record of the dataset and re-check every file."""
+    views.dataset(db, dataset_id)
+    report = views.run_audit(request.app.state.engine, request.app.state.settings, dataset_id)
+    return AuditOut(
+        dataset_id=report.dataset_id,
+        ok=report.ok,
+        records_checked=report.records_checked,
+        members_checked=report.members_checked,
+        files_checked=report.files_checked,
+        violations=report.violations,
+        summary=report.summary(),
+    )
+
+
+@router.get("/models", response_model=list[ModelOut])
+def models(
+    db: DbSession,
+    operator: CurrentOperator,
+    status: Annotated[str | None, Query(pattern="^(active|superseded|retired)$")] = None,
+) -> list[ModelOut]:
+    """Every model version, newest first."""
+    return [ModelOut.of(m) for m in views.models(db, status=status)]
+
+
+@router.get("/models/{model_id}", response_model=ModelOut)
+def model(db: DbSession, operator: CurrentOperator, model_id: ArtifactId) -> ModelOut:
+    """One model version with its sub-models and metrics."""
+    return ModelOut.of(views.model(db, model_id))
+
+
+@router.get("/propagation/jobs", response_model=QueueOut)
+def propagation_jobs(
+    db: DbSession,
+    operator: CurrentOperator,
+    status: StatusFilter = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> QueueOut:
+    """The propagation queue: counts per status and the newest jobs."""
+    jobs = views.propagation_jobs(db, status=status, limit=limit)
+    return QueueOut(counts=views.queue_counts(db), jobs=[JobOut(**vars(j)) for j in jobs])
+
+
+@router.post("/ledger/verify", response_model=VerificationOut)
+def verify_ledger(db: DbSession, operator: CurrentOperator) -> VerificationOut:
+    """Recompute the consent ledger's hash chain; `ok` false names the first bad entry."""
+    return VerificationOut(**vars(ledger.verify(db)))
+
+
+@router.get("/consent-rates", response_model=ConsentRatesOut)
+def rates(db: DbSession, operator: CurrentOperator) -> ConsentRatesOut:
+    """Share of live members allowed per purpose and region, as of the ledger head."""
+    found = consent_rates(db)
+
+    def out(r) -> RegionRateOut:
+        share = {p.key: r.share(p.key) for p in found.purposes}
+        return RegionRateOut(
+            region=r.region, name=r.name, members=r.members, allowed=r.allowed, share=share
+        )
+
+    return ConsentRatesOut(
+        as_of_seq=found.as_of_seq,
+        as_of_hash=found.as_of_hash,
+        at=found.at,
+        policy_version=found.policy_version,
+        purposes={p.key: p.title for p in found.purposes},
+        total=out(found.total),
+        regions=[out(r) for r in found.regions],
+    )

@@ -1,0 +1,73 @@
+"""A generated network for the operator, AI-feature and browser tests: the four demo
+accounts plus synthetic members, the default policy, seeded choices and real datasets.
+
+Everything is built through the project's own APIs (generator, ledger, dataset builds),
+so what the pages show is what the real system produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from consentry.config import Settings
+from consentry.consent.choices import seed_choices
+from consentry.consent.versions import ensure_default_policy
+from consentry.datasets.build import build_dataset
+from consentry.network.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from consentry.network.generate import generate_network
+from consentry.store.engine import session_scope
+from consentry.store.tables import Member
+
+DEMO = {a.role if a.role != "member" else a.region: a for a in DEMO_ACCOUNTS}
+LENA = DEMO["DE"]  # member in Germany, Premium
+MAYA = DEMO["US-CA"]  # member in California, not Premium
+RAVI = DEMO["recruiter"]
+OPS = DEMO["admin"]
+
+
+@dataclass
+class World:
+    engine: Engine
+    settings: Settings
+    datasets: dict[str, str]  # purpose -> dataset id
+
+    def member_id(self, email: str) -> int:
+        with session_scope(self.engine) as session:
+            return session.scalar(select(Member.id).where(Member.email == email))
+
+
+def settings_for(engine: Engine, data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, database_url=engine.url.render_as_string(False))
+
+
+def build_world(
+    engine: Engine,
+    data_dir: Path,
+    *,
+    members: int = 60,
+    seed: int = 3,
+    purposes: tuple[str, ...] = ("train-ai",),
+    shards: int = 2,
+) -> World:
+    """Generate, seed choices and build one dataset per purpose in `purposes`."""
+    settings = settings_for(engine, data_dir)
+    with session_scope(engine) as session:
+        ensure_default_policy(session, settings)
+    generate_network(engine, members=members, seed=seed)
+    seed_choices(engine, seed=seed)
+    built = {
+        p: build_dataset(engine, settings, purpose=p, shards=shards).dataset_id for p in purposes
+    }
+    return World(engine, settings, built)
+
+
+def log_in_form(client, email: str, password: str = DEMO_PASSWORD):
+    """Log in through the form (as the web tests' `log_in`, with the demo password)."""
+    from web.helpers import log_in
+
+    response = log_in(client, email, password)
+    assert response.status_code == 303, response.text
+    return client
