@@ -37,14 +37,17 @@ from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
 from consentry.store.engine import session_scope
 
 STEPS = ("datasets", "models", "retrieval", "receipt")
+#: How many times the models step re-checks for models that a concurrent propagation moved.
+MAX_SWEEPS = 10
 
 
 @dataclass(frozen=True)
 class PropagationEvent:
     """A unit of propagation work has been done and recorded (durably) for `job_id`.
 
-    `step` is one of STEPS; `detail` names the artifact (a dataset or model id) for the
-    per-artifact events, and is empty when a whole step is finished.
+    `step` is one of STEPS. `detail` is the id of the dataset or model just replaced,
+    "planned" (or "planned <dataset>") when a plan was recorded, "swept" when models moved
+    by a concurrent propagation were added, and empty when the whole step is finished.
     """
 
     job_id: int
@@ -87,6 +90,10 @@ class Outcome:
         )
 
 
+def _model_ref(model) -> dict[str, str]:
+    return {"model": model.id, "feature": model.feature, "purpose": model.purpose}
+
+
 class _Run:
     """One worker's pass over one claimed job."""
 
@@ -123,7 +130,7 @@ class _Run:
         if "planned" not in self.progress:
             entries.extend({"parent": i} for i in self.holders())
             self.progress["planned"] = True
-            self.save("datasets")
+            self.save("datasets", "planned")
         while True:
             for entry in entries:
                 if "successor" not in entry:
@@ -192,18 +199,47 @@ class _Run:
     # -- models ---------------------------------------------------------------------
 
     def models(self) -> None:
-        from consentry.training import registry, sisa
+        from consentry.training import registry
 
-        for entry in self.progress.get("datasets", []):
-            if entry.get("successor") is None:
-                continue
+        entries = [e for e in self.progress.get("datasets", []) if e.get("successor")]
+        for entry in entries:
             if "models" not in entry:
                 with session_scope(self.db) as s:
                     trained = registry.models_trained_on(s, entry["parent"])
-                entry["models"] = [
-                    {"model": m.id, "feature": m.feature, "purpose": m.purpose} for m in trained
+                entry["models"] = [_model_ref(m) for m in trained]
+                self.save("models", f"planned {entry['parent']}")
+        self.retrain(entries)
+        # Another member's propagation may have moved a model onto a successor that
+        # still holds this member (it rebuilt another shard) while this one was running:
+        # sweep until no active model of the scope was trained on a dataset holding them.
+        for _ in range(MAX_SWEEPS):
+            with session_scope(self.db) as s:
+                stale = [
+                    m
+                    for m in registry.models_containing(s, self.job.member_id)
+                    if self.in_scope(m.purpose)
                 ]
-                self.save("models")
+            if not stale:
+                return
+            by_parent = {e["parent"]: e for e in entries}
+            for model in stale:
+                entry = by_parent.get(model.dataset_id)
+                if entry is None:
+                    # Its dataset was retired by someone else: follow it to its successor.
+                    entry = {"parent": model.dataset_id, "models": []}
+                    self.succeed(entry)
+                    self.progress["datasets"].append(entry)
+                    entries.append(entry)
+                    by_parent[entry["parent"]] = entry
+                entry["models"].append(_model_ref(model))
+            self.save("models", "swept")
+            self.retrain(entries)
+        raise ConsentryError(f"models of member {self.job.member_id} kept changing; retrying")
+
+    def retrain(self, entries: list[dict[str, Any]]) -> None:
+        from consentry.training import sisa
+
+        for entry in entries:
             for model in entry["models"]:
                 if "successor" in model:
                     continue
