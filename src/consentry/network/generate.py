@@ -32,7 +32,7 @@ from consentry.network.bulk import BulkSink, delete_everything, member_count
 from consentry.network.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from consentry.network.population import build_population, write_members, write_profiles
 from consentry.network.run import GenerationRun
-from consentry.store.engine import utcnow
+from consentry.store.engine import advance_id_sequences, utcnow
 
 START = datetime(2019, 1, 1)
 DEFAULT_END = datetime(2026, 11, 1)
@@ -183,6 +183,7 @@ def generate_network(
             timed("comments", lambda: activity.comments(run, pop, post_created))
             timed("messages", lambda: activity.messages(run, pop, edges))
             timed("jobs", lambda: activity.jobs(run, pop))
+        advance_id_sequences(conn)  # rows went in with explicit ids
     counts = {t: sink.counts.get(t, 0) for t in TABLES}
     return GenerationStats(
         members=members,

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Integer, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -87,3 +87,27 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def advance_id_sequences(conn: Connection) -> None:
+    """After rows were written with explicit integer ids, move every PostgreSQL id sequence
+    past the largest id, so that later inserts without an id do not collide.
+
+    SQLite needs nothing: its INTEGER PRIMARY KEY always continues after the largest id.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    from consentry.store.tables import Base
+
+    for table in Base.metadata.sorted_tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or not isinstance(pk[0].type, Integer) or pk[0].autoincrement is False:
+            continue
+        seq = conn.exec_driver_sql(
+            f"SELECT pg_get_serial_sequence('{table.name}', '{pk[0].name}')"
+        ).scalar()
+        if seq:
+            conn.exec_driver_sql(
+                f"SELECT setval('{seq}', COALESCE(MAX({pk[0].name}), 1), MAX({pk[0].name}) IS NOT NULL) "
+                f"FROM {table.name}"
+            )
