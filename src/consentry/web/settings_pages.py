@@ -205,7 +205,7 @@ def own_post(db: Session, member: Member, post_id: int) -> Post:
     that does not exist, so nothing about other members' posts leaks)."""
     row = db.get(Post, post_id)
     if row is None or row.member_id != member.id or row.deleted_at is not None:
-        raise HTTPException(404, f"You have no post with the id {post_id}.")
+        raise HTTPException(404, "You have no post with that id.")
     return row
 
 

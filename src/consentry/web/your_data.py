@@ -34,7 +34,7 @@ def own_receipt(db: Session, member: Member, receipt_id: str) -> dict:
     except ConsentryError:
         document = None
     if document is None or document.get("member_id") != member.id:
-        raise HTTPException(404, f"You have no receipt {receipt_id!r}.")
+        raise HTTPException(404, "You have no receipt with that id.")
     return document
 
 

@@ -1,0 +1,224 @@
+"""The authorisation matrix: every route of the app, every role, no cross-member access.
+
+The routes are enumerated from the app itself, so a route added later is checked without
+editing this file. What each route expects is derived from its metadata:
+
+- public: listed in PUBLIC below (log-in, API tokens, the GPC statement, the API docs);
+- admin-only: depends on `roles.current_operator`. By convention every route under
+  /admin or /api/v1/admin must, and no route elsewhere does: both are asserted;
+- recruiter-only: depends on `roles.current_recruiter`;
+- otherwise: any signed-in member, acting on their own data only.
+
+A route with a path parameter needs a sample value in SAMPLES; a new parameter name
+without one fails the test with a message saying so. Parameters naming something a member
+owns (OWNED) are filled with Alice's, and every other role must get a 404 for them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+
+from consentry.network.accounts import hash_password
+from consentry.rights.withdrawal import withdraw
+from consentry.rights.worker import propagate_now
+from consentry.store.engine import utcnow
+from consentry.store.tables import Member
+from consentry.web.csrf import UNSAFE_METHODS
+from web.helpers import PASSWORD, csrf_from, log_in
+from web.member_helpers import publish_default_policy
+
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/api/v1/tokens"),
+    ("GET", "/.well-known/gpc.json"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/docs"),
+    ("GET", "/api/docs/oauth2-redirect"),
+}
+ADMIN_PREFIXES = ("/admin", "/api/v1/admin")
+OWNED = {"post_id", "receipt_id"}  # filled with Alice's; 404 for anyone else
+ROLES = ("anonymous", "alice", "bob", "rita", "olga")
+# Valid bodies for routes on owned items, so the ownership check itself is exercised.
+BODIES = {
+    ("POST", "/settings/ai/posts/{post_id}"): {"data": {"no_ai_training": "1"}},
+    ("PUT", "/api/v1/posts/{post_id}/usage"): {"json": {"no_ai_training": True}},
+}
+
+
+def _calls(dependant, out: set[str]) -> set[str]:
+    for sub in dependant.dependencies:
+        out.add(getattr(sub.call, "__name__", ""))
+        _calls(sub, out)
+    return out
+
+
+def routes(app) -> list[tuple[str, str, set[str]]]:
+    """(method, path, dependency names) for every HTTP route of the app (HEAD aside)."""
+    found = []
+    for route in iter_route_contexts(app.routes):
+        if not route.methods:  # the /static mount: files, public by design
+            continue
+        dependant = getattr(route, "dependant", None)
+        calls = _calls(dependant, set()) if dependant is not None else set()
+        for method in sorted(route.methods - {"HEAD"}):
+            found.append((method, route.path, calls))
+    return found
+
+
+def kind_of(method: str, path: str, calls: set[str]) -> str:
+    if (method, path) in PUBLIC:
+        return "public"
+    if "current_operator" in calls:
+        return "admin"
+    if "current_recruiter" in calls:
+        return "recruiter"
+    return "member"
+
+
+@pytest.fixture
+def world(app, sqlite_engine, network):
+    """Alice has a receipt (a withdrawal propagated); Olga is an operator."""
+    settings = app.state.settings
+    publish_default_policy(sqlite_engine, settings)
+    now = utcnow()
+    with sqlite_engine.begin() as conn:
+        olga = conn.execute(
+            insert(Member).values(
+                handle="olga",
+                first_name="Olga",
+                last_name="Ops",
+                display_name="Olga Ops",
+                email="olga@example.test",
+                password_hash=hash_password(PASSWORD),
+                region="DE",
+                birth_date=date(1985, 5, 5),
+                role="admin",
+                premium=False,
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+    alice = network.members["alice"]
+    done = withdraw(sqlite_engine, settings, alice, "train-ai", source="settings", actor="test")
+    outcome = propagate_now(sqlite_engine, settings, done.job_id)
+    assert outcome is not None and outcome.receipt_id
+    return {
+        "olga": olga,
+        "receipt_id": outcome.receipt_id,
+        "samples": {
+            "handle": "bob",
+            "job_id": str(network.jobs["python"]),
+            "dataset_id": "no-such-dataset",
+            "model_id": "no-such-model",
+            "purpose": "train-genai",
+            "post_id": str(network.posts["alice_public"]),
+            "receipt_id": outcome.receipt_id,
+        },
+    }
+
+
+def client_for(app, role: str, network) -> tuple[TestClient, str]:
+    """A browser for `role` (signed in unless anonymous) and its CSRF token."""
+    client = TestClient(app)
+    if role != "anonymous":
+        email = "olga@example.test" if role == "olga" else network.email(role)
+        assert log_in(client, email).status_code == 303
+    return client, csrf_from(client.get("/login" if role == "anonymous" else "/feed").text)
+
+
+def fill(path: str, samples: dict[str, str]) -> str:
+    for name in [p.strip("{}").split(":")[0] for p in path.split("/") if "{" in p]:
+        name = name.split("}")[0]
+        assert name in samples, f"{path}: add a sample value for {{{name}}} to the matrix"
+        path = path.replace("{" + name + "}", samples[name])
+    return path
+
+
+def test_every_admin_route_follows_the_convention(app):
+    for method, path, calls in routes(app):
+        under_admin = path.startswith(ADMIN_PREFIXES)
+        assert under_admin == ("current_operator" in calls), (method, path)
+
+
+def test_matrix_every_route_every_role(app, network, world):
+    alice_email = network.email("alice")
+    table = routes(app)
+    assert len(table) >= 60
+    # /logout ends the session: each role meets it last.
+    table.sort(key=lambda r: r[1] == "/logout")
+    seen_kinds = set()
+    for role in ROLES:
+        client, token = client_for(app, role, network)
+        for method, template, calls in table:
+            kind = kind_of(method, template, calls)
+            seen_kinds.add(kind)
+            path = fill(template, world["samples"])
+            headers = {"X-CSRF-Token": token} if method in UNSAFE_METHODS else {}
+            body_args = BODIES.get((method, template), {})
+            response = client.request(
+                method, path, headers=headers, follow_redirects=False, **body_args
+            )
+            where = (role, method, template, response.status_code)
+            assert response.status_code < 500, where
+            body = response.text
+            if kind == "public":
+                assert response.status_code != 403, where
+                continue
+            if role == "anonymous":
+                if path.startswith("/api/"):
+                    assert response.status_code == 401, where
+                else:
+                    assert response.status_code == 303, where
+                    assert response.headers["location"].startswith("/login?next="), where
+                continue
+            allowed = (
+                kind == "member"
+                or (kind == "admin" and role == "olga")
+                or (kind == "recruiter" and role == "rita")
+            )
+            if not allowed:
+                assert response.status_code == 403, where
+                assert alice_email not in body and world["receipt_id"] not in body, where
+                continue
+            assert response.status_code not in (401, 403), where
+            owned = {name for name in OWNED if "{" + name + "}" in template}
+            if owned and role != "alice":
+                assert response.status_code == 404, where
+            if role in ("bob", "rita"):
+                # Nothing of Alice's private data reaches another member, errors included.
+                assert alice_email not in body, where
+                assert world["receipt_id"] not in body, where
+        client.close()
+    assert {"public", "member", "admin"} <= seen_kinds
+
+
+def test_another_members_receipt_and_post_answer_like_missing_ones(app, network, world):
+    client, token = client_for(app, "bob", network)
+    receipt = world["receipt_id"]
+    for path in (f"/your-data/receipts/{receipt}.json", f"/api/v1/me/receipts/{receipt}"):
+        theirs = client.get(path)
+        missing = client.get(path.replace(receipt, "rcpt-00000000T000000-deadbeef"))
+        assert theirs.status_code == missing.status_code == 404
+        assert theirs.text.replace(receipt, "X") == missing.text.replace(
+            "rcpt-00000000T000000-deadbeef", "X"
+        )
+    post = network.posts["alice_public"]
+    theirs = client.put(
+        f"/api/v1/posts/{post}/usage",
+        json={"no_ai_training": True},
+        headers={"X-CSRF-Token": token},
+    )
+    assert theirs.status_code == 404 and "Alice" not in theirs.text
+    alice, _ = client_for(app, "alice", network)
+    assert (
+        alice.get(f"/your-data/receipts/{receipt}.json").json()["member_id"]
+        == (network.members["alice"])
+    )
