@@ -2,8 +2,8 @@
 
 The index is the set of hashes of every run of 8 words (`training.text.words`, the
 phrasing model's own tokenisation) in every record the active text models were trained on:
-the phrasing model's shards (train-genai: profiles, posts, articles, comments) and the
-retrieval index's postings (train-ai jobs). The hashes live inside the sub-models, so a
+the phrasing model's shards (train-genai: profiles, posts, articles, comments), the skills
+model's profiles and the retrieval index's postings (train-ai). The hashes live inside the sub-models, so a
 member's withdrawal takes their text out of the guard with the retrained shard.
 
 A feature calls `clean(text)` on every candidate output and regenerates with the next
@@ -46,6 +46,15 @@ class Guard:
     def clean(self, text: str) -> bool:
         return not self.hits(text)
 
+    def keep_clean_lines(self, lines: list[str]) -> str:
+        """`lines` joined, each kept only if the text so far stays clean (so no run can
+        straddle two lines either)."""
+        kept: list[str] = []
+        for line in lines:
+            if self.clean("\n".join([*kept, line])):
+                kept.append(line)
+        return "\n".join(kept)
+
     def first_clean(self, candidates: Iterable[str | None]) -> str | None:
         """The first candidate the guard lets through, or None."""
         for text in candidates:
@@ -61,9 +70,10 @@ def guard_for(session: Session) -> Guard:
         index_version, index = load_active(session, "retrieval")
     except ConsentryError:
         index_version, index = None, None
-    key = (phrasing_version.id, index_version.id if index_version else "")
+    skills_version, skills = load_active(session, "skills")
+    key = (phrasing_version.id, index_version.id if index_version else "", skills_version.id)
     if key not in _CACHE:
-        parts = [phrasing.guard]
+        parts = [phrasing.guard, skills.guard]
         if index is not None:
             parts.append(ngram_hashes(t for p in index.postings for t in (p.title, p.text)))
         if len(_CACHE) >= 8:
@@ -73,4 +83,4 @@ def guard_for(session: Session) -> Guard:
 
 
 # Model versions are immutable, so a guard built for a pair of them never goes stale.
-_CACHE: dict[tuple[str, str], Guard] = {}
+_CACHE: dict[tuple[str, str, str], Guard] = {}

@@ -96,9 +96,7 @@ def write_job_post(
         lines += ["", "Nice to have", *[f"- {s}" for s in nice]]
     if location:
         lines += ["", f"Where: {location}"]
-    text = "\n".join(lines)
-    if not guard.clean(text):  # a run across lines: drop the learned intro
-        text = "\n".join(line for line in lines if line != intro)
+    text = guard.keep_clean_lines(lines)
     return JobPostDraft(
         title,
         company,

@@ -91,7 +91,7 @@ def draft_outreach(
         if shared
         else f"Your experience as {facts.title} stood out."
     )
-    text = "\n".join(
+    text = guard.keep_clean_lines(
         [
             f"Hello {facts.name},",
             "",
@@ -103,8 +103,6 @@ def draft_outreach(
             "Would you be open to a short call this week?",
         ]
     )
-    if not guard.clean(text):
-        text = "\n".join(line for line in text.split("\n") if guard.clean(line))
     return OutreachDraft(
         job_id,
         candidate_id,

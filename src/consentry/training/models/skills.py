@@ -16,9 +16,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from consentry.training.artifacts import dump_json, load_json
 from consentry.training.models import ShardData
-from consentry.training.text import terms
+from consentry.training.text import ngram_hashes, terms
 
 # Seniority words say little about which skills a role needs.
 _GENERIC = frozenset(
@@ -36,6 +38,7 @@ def profile_features(titles: Iterable[str], industry: str) -> set[str]:
 
 def count_profiles(records: Iterable[dict]) -> dict:
     """The sufficient statistics of a set of profile records (the artifact's content)."""
+    records = list(records)
     co: dict[str, Counter[str]] = defaultdict(Counter)
     seen: Counter[str] = Counter()
     popularity: Counter[str] = Counter()
@@ -54,6 +57,8 @@ def count_profiles(records: Iterable[dict]) -> dict:
         "features": dict(seen),
         "popularity": dict(popularity),
         "profiles": profiles,
+        # 8-word runs of the profiles' text, for the regurgitation guard (features/guard.py)
+        "guard": ngram_hashes(t for r in records for t in (r["title"], r["text"])).tolist(),
     }
 
 
@@ -65,6 +70,7 @@ class SkillModel:
     features: Counter[str]
     popularity: Counter[str]
     profiles: int
+    guard: np.ndarray
 
     @classmethod
     def from_counts(cls, parts: Iterable[dict]) -> SkillModel:
@@ -72,13 +78,15 @@ class SkillModel:
         features: Counter[str] = Counter()
         popularity: Counter[str] = Counter()
         profiles = 0
+        guards = [np.zeros(0, np.uint64)]
         for part in parts:
+            guards.append(np.array(part.get("guard", []), dtype=np.uint64))
             for f, c in part["co"].items():
                 co[f].update(c)
             features.update(part["features"])
             popularity.update(part["popularity"])
             profiles += part["profiles"]
-        return cls(dict(co), features, popularity, profiles)
+        return cls(dict(co), features, popularity, profiles, np.unique(np.concatenate(guards)))
 
     def suggest(
         self, titles: Sequence[str], industry: str, *, have: Iterable[str] = (), k: int = 5
