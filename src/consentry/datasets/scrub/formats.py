@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Collection
 
 from consentry.datasets.scrub import checksums as ck
 
@@ -91,6 +92,13 @@ def find_urls(text: str) -> Found:
 
 
 def find_ips(text: str) -> Found:
+    out = find_ipv4s(text)
+    if ":" in text:
+        out += find_ipv6s(text)
+    return out
+
+
+def find_ipv4s(text: str) -> Found:
     out: Found = []
     for m in IPV4.finditer(text):
         try:
@@ -98,16 +106,20 @@ def find_ips(text: str) -> Found:
         except ValueError:
             continue
         out.append((m.start(), m.end(), "IP"))
-    if ":" in text:
-        for m in IPV6.finditer(text):
-            value = m.group()
-            if value.count(":") < 2 or sum(c.isdigit() for c in value) == 0:
-                continue
-            try:
-                ipaddress.IPv6Address(value)
-            except ValueError:
-                continue
-            out.append((m.start(), m.end(), "IP"))
+    return out
+
+
+def find_ipv6s(text: str) -> Found:
+    out: Found = []
+    for m in IPV6.finditer(text):
+        value = m.group()
+        if value.count(":") < 2 or sum(c.isdigit() for c in value) == 0:
+            continue
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            continue
+        out.append((m.start(), m.end(), "IP"))
     return out
 
 
@@ -157,31 +169,51 @@ def find_ibans(text: str) -> Found:
     return out
 
 
-def find_ids(text: str) -> Found:
-    """National identification numbers, each confirmed by its own check rule."""
-    out: Found = []
+# Each ID shape with the checks that confirm it, in the order they are tried.
+ID_SHAPES: dict[str, tuple[re.Pattern[str], tuple]] = {
+    "ssn": (SSN, (ck.us_ssn_valid, ck.ca_sin_valid)),
+    "nine_grouped": (NINE_GROUPED, (ck.ca_sin_valid, ck.nl_bsn_valid)),
+    "nino": (NINO, (ck.uk_nino_valid,)),
+    "nir": (NIR, (ck.fr_nir_valid,)),
+    "eleven": (ELEVEN, (ck.de_steuer_id_valid, ck.pl_pesel_valid)),
+    "dni": (DNI, (ck.es_dni_valid,)),
+    "personnummer": (PERSONNUMMER, (ck.se_personnummer_valid,)),
+    "codice_fiscale": (CODICE_FISCALE, (ck.it_codice_fiscale_valid,)),
+    "nine_bare": (NINE_BARE, ()),  # checked with its context below
+}
 
-    def keep(pattern: re.Pattern[str], *checks) -> None:
+
+def find_ids(text: str, shapes: Collection[str] | None = None) -> Found:
+    """National identification numbers, each confirmed by its own check rule.
+
+    `shapes` names the `ID_SHAPES` worth trying (the caller knows the others cannot
+    match, see `triggers`); None tries every shape, behind the same hints.
+    """
+    out: Found = []
+    if shapes is None:
+        shapes = [
+            name
+            for name in ID_SHAPES
+            if (name != "nino" or _NINO_HINT.search(text))
+            and (name != "codice_fiscale" or _CF_HINT.search(text))
+        ]
+    for name in shapes:
+        pattern, checks = ID_SHAPES[name]
+        if name == "nine_bare":
+            for m in pattern.finditer(text):
+                value = m.group()
+                cue = _SSN_CUE.search(text, max(0, m.start() - 40), m.start())
+                if (
+                    ck.nl_bsn_valid(value)
+                    or ck.ca_sin_valid(value)
+                    or (cue and ck.us_ssn_valid(value))
+                ):
+                    out.append((m.start(), m.end(), "ID"))
+            continue
         for m in pattern.finditer(text):
             value = m.group()
             if any(check(value) for check in checks):
                 out.append((m.start(), m.end(), "ID"))
-
-    keep(SSN, ck.us_ssn_valid, ck.ca_sin_valid)
-    keep(NINE_GROUPED, ck.ca_sin_valid, ck.nl_bsn_valid)
-    if _NINO_HINT.search(text):
-        keep(NINO, ck.uk_nino_valid)
-    keep(NIR, ck.fr_nir_valid)
-    keep(ELEVEN, ck.de_steuer_id_valid, ck.pl_pesel_valid)
-    keep(DNI, ck.es_dni_valid)
-    keep(PERSONNUMMER, ck.se_personnummer_valid)
-    if _CF_HINT.search(text):
-        keep(CODICE_FISCALE, ck.it_codice_fiscale_valid)
-    for m in NINE_BARE.finditer(text):
-        value = m.group()
-        cue = _SSN_CUE.search(text, max(0, m.start() - 40), m.start())
-        if ck.nl_bsn_valid(value) or ck.ca_sin_valid(value) or (cue and ck.us_ssn_valid(value)):
-            out.append((m.start(), m.end(), "ID"))
     return out
 
 

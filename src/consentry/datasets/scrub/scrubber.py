@@ -1,9 +1,10 @@
 """The scrubber: finds personal data in a text and replaces it with typed placeholders.
 
 `Scrubber.find` and `Scrubber.scrub` work on one text; `Scrubber.scrub_batch` on many, and
-is what a dataset build calls on each Arrow batch. Both run the same per-text detection, so
-they give the same spans; the batch path only decides faster, with vectorised Arrow kernels
-(RE2), which detector families a text can need at all (see `triggers`).
+is what a dataset build calls on each Arrow batch. Both first ask the RE2 gates of
+`triggers` (vectorised over the batch; a batch of one for a single text) which detectors a
+text can need at all, then run only those, in Python, with their validators. A gate never
+refuses a text its detector would find something in, so both give the same spans.
 
 Overlaps are resolved once, the same way for every caller: structured types first, longer
 span first, then the more specific type (a checksum-validated CARD, IBAN or ID beats a
@@ -19,13 +20,16 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from consentry.datasets.scrub import formats, persons, phones
-from consentry.datasets.scrub.triggers import Triggers, triggers_batch, triggers_of
+from consentry.datasets.scrub import triggers as g
+from consentry.datasets.scrub.triggers import triggers_batch, triggers_of
 
 TYPES = ("EMAIL", "PHONE", "PERSON", "ADDRESS", "URL", "ID", "CARD", "IBAN", "IP", "DOB")
 # A bare handle: words joined by `.`, `_` or `-`, or letters followed by digits.
 _HANDLE = re.compile(
     r"(?<![\w@/.\-])(?:[A-Za-z0-9]+(?:[_.\-][A-Za-z0-9]+)+|[A-Za-z_]+\d[A-Za-z0-9_]*)(?![\w@])"
 )
+_ID_SHAPES = tuple(g.ID_SHAPE_BITS.items())
+_ID_BITS = sum(g.ID_SHAPE_BITS.values())
 # Higher wins a tie between overlapping spans of the same length.
 _PRIORITY = {
     "CARD": 9, "IBAN": 9, "ID": 8, "EMAIL": 8, "IP": 7, "URL": 6, "DOB": 5, "PHONE": 4,
@@ -141,27 +145,37 @@ class Scrubber:
         return out
 
     def _find(
-        self, text: str, t: Triggers, author_names: Iterable[str], region: str | None
+        self, text: str, t: int, author_names: Iterable[str], region: str | None
     ) -> list[Span]:
         found: list[tuple[int, int, str]] = []
-        if t.at:
+        if t & g.AT:
             found += formats.find_emails(text)
             found += formats.find_mentions(text)
-        if t.url:
+        if t & g.URL:
             found += formats.find_urls(text)
-        if t.digit:
-            found += formats.find_ibans(text)
-            found += formats.find_cards(text)
-            found += formats.find_ids(text)
-            found += formats.find_ips(text)
-            found += phones.find_phones(text, region)
-            found += formats.find_addresses(text)
-            if t.birth:
+        if t & g.DIGIT:
+            if t & g.IBAN:
+                found += formats.find_ibans(text)
+            if t & g.CARD:
+                found += formats.find_cards(text)
+            if t & _ID_BITS:
+                found += formats.find_ids(text, [n for n, b in _ID_SHAPES if t & b])
+            if t & g.IPV4:
+                found += formats.find_ipv4s(text)
+            if t & g.IPV6 and ":" in text:
+                found += formats.find_ipv6s(text)
+            if t & g.PHONE:
+                found += phones.find_phones(text, region)
+            if t & g.ADDRESS:
+                found += formats.find_addresses(text)
+            if t & g.BIRTH:
                 found += formats.find_dobs(text)
-        if self.handles and t.handle:
+        if self.handles and t & g.HANDLE:
             found += self._find_handles(text)
-        found += persons.find_persons(text, self.names, persons.author_index(author_names))
-        return resolve(found)
+        found += persons.find_persons(
+            text, self.names, persons.author_index(author_names), titles=bool(t & g.TITLE)
+        )
+        return resolve(found) if found else []
 
     def _find_handles(self, text: str) -> list[tuple[int, int, str]]:
         return [

@@ -1,0 +1,121 @@
+"""The RE2 gates only skip detectors that could not have found anything: with every gate
+forced open the scrubber finds exactly the same spans, and each gate opens wherever its
+detector's own Python pattern matches (Unicode digits and white space included)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from consentry.datasets.scrub import Scrubber, formats, persons, phones, scrubber, triggers
+
+SCRUBBER = Scrubber(known_names=["Anna Müller", "Jan de Vries"], known_handles=["anna.mueller84"])
+
+# Pieces that sit right at the edge of the gates: Unicode digits (Arabic-Indic, Devanagari,
+# full-width), Python-only white space (NBSP, figure space, \x1c), separators and shapes.
+_pieces = st.sampled_from(
+    ["٠١٢٣٤٥٦٧٨٩", "१२३", "１２３４", "\u00a0", "\u2007", "\x1c", "\x85", "\t", "-", ".",
+     "/", "(", ")", "+", ":", " ", "0", "1", "2", "5", "9", "12", "123", "4111", "1111",
+     "DE89", "AB", "C", "X", "2A", "RSSMRA85T10A562S", "Street", "St.", "rue", "Via",
+     "Hauptstraße", "Platz", "Dr.", "Mme", "born", "@", "a.b", "x1", "www.", ".com", "::1",
+     "2001:db8::1", "536-90-4399", "811228-9874", "+49 151 2345 6789", "(212) 555-0123"]
+)  # fmt: skip
+texts = st.lists(st.one_of(_pieces, st.text(max_size=6)), max_size=30).map("".join)
+fast = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+_PHONE_DIGITS = 7
+_DIGIT = re.compile(r"\d")
+
+
+def _matches(*patterns):
+    return lambda text: any(p.search(text) for p in patterns)
+
+
+# Each gate with what must open it: its detector's own pattern, or what its detector finds
+# where the detector refuses some matches of its pattern before any check (an IPv6 shape
+# without a digit; the codice fiscale only in a text holding a digit).
+GATE_CASES = [
+    (triggers.AT, _matches(formats.EMAIL, formats.MENTION)),
+    (triggers.URL, _matches(formats.URL)),
+    (triggers.HANDLE, _matches(scrubber._HANDLE)),
+    (triggers.IBAN, _matches(formats.IBAN_START)),
+    (triggers.CARD, _matches(formats.CARD)),
+    (triggers.IPV4, _matches(formats.IPV4)),
+    (triggers.IPV6, formats.find_ipv6s),
+    (triggers.ADDRESS, _matches(formats.ADDRESS)),
+    *[
+        (bit, _matches(formats.ID_SHAPES[name][0]))
+        for name, bit in triggers.ID_SHAPE_BITS.items()
+        if name != "codice_fiscale"
+    ],
+    (
+        triggers.ID_SHAPE_BITS["codice_fiscale"],
+        lambda text: _DIGIT.search(text) and formats._CF_HINT.search(text),
+    ),
+]
+
+
+def _title_before_any_run(text: str) -> bool:
+    return any(
+        persons._TITLE_BEFORE.search(text, max(0, m.start() - 12), m.start())
+        for m in persons.RUN.finditer(text)
+    )
+
+
+def _phone_candidate(text: str) -> bool:
+    return any(
+        len(_DIGIT.findall(m.group())) >= _PHONE_DIGITS
+        for m in phones.PHONE_CANDIDATE.finditer(text)
+    )
+
+
+def _check_gates(text: str) -> None:
+    bits = triggers.triggers_of(text)
+    for bit, opens in GATE_CASES:
+        if opens(text):
+            assert bits & bit, (ascii(text), bit)
+    if _DIGIT.search(text):
+        assert bits & triggers.DIGIT
+    if _phone_candidate(text):
+        assert bits & triggers.PHONE, ascii(text)
+    if _title_before_any_run(text):
+        assert bits & triggers.TITLE, ascii(text)
+
+
+@fast
+@given(texts)
+def test_every_gate_opens_where_its_detector_matches(text: str) -> None:
+    _check_gates(text)
+
+
+@fast
+@given(texts)
+def test_gates_never_change_the_spans(text: str) -> None:
+    everything = SCRUBBER._find(text, triggers.ALL, ["Quinlan Zebrowski"], None)
+    assert SCRUBBER.find(text, author_names=["Quinlan Zebrowski"]) == everything
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call ٠١٢٣٤٥٦٧٨٩ now",  # Arabic-Indic digits are digits to Python's \d
+        "Tel\u00a0+49\u00a0151\u00a02345\u00a06789",  # NBSP between groups
+        "Card 4111\u20071111\u20071111\u20071111",  # figure space is \s, not a card separator
+        "(0) 30 1234567",
+        "Dr.\tAnna",
+        "5 rue\u00a0de Rivoli",
+    ],
+)
+def test_gates_hold_on_unicode_digits_and_white_space(text: str) -> None:
+    _check_gates(text)
+    assert SCRUBBER.find(text) == SCRUBBER._find(text, triggers.ALL, [], None)
+
+
+def test_a_batch_gets_the_same_gates_as_each_text_alone() -> None:
+    batch = ["no digits here", "SSN 536-90-4399", "", "mail a@b.example", "Via Roma 10"]
+    assert triggers.triggers_batch(batch) == [triggers.triggers_of(t) for t in batch]
+    assert triggers.triggers_batch([]) == []
+    assert not triggers.triggers_of("no digits here") & triggers.DIGIT
