@@ -11,6 +11,7 @@ from rich.console import Console
 
 from consentry import __version__
 from consentry.commands import consent, datasets, network, portability, rights, scrub, store, web
+from consentry.commands import training as training_commands
 from consentry.errors import ConsentryError
 
 try:  # typer >= 0.25 raises usage errors from its own copy of click
@@ -48,6 +49,7 @@ web.register(app)
 consent.register(app)
 scrub.register(app)
 datasets.register(app)
+training_commands.register(app)
 rights.register(app)
 portability.register(app)
 
