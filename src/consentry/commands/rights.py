@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from sqlalchemy import or_, select
 
 from consentry.commands.context import settings, store_engine
@@ -135,7 +135,9 @@ def receipts_list(member: str = typer.Argument(..., help="Member handle or id.")
             docs = member_receipts(session, _member_id(session, member))
     finally:
         db.dispose()
-    table = Table("receipt", "issued", "kind", "purpose", "datasets", "models", "seconds")
+    # The id is what `receipts show` takes: never shortened, whatever the terminal width.
+    receipt = Column("receipt", no_wrap=True, min_width=28)
+    table = Table(receipt, "issued", "kind", "purpose", "datasets", "models", "seconds")
     for d in docs:
         table.add_row(
             d["id"],

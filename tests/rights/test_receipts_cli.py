@@ -1,0 +1,80 @@
+"""Receipts are checkable later, and the CLI: withdraw, erase, propagate, receipts."""
+
+from __future__ import annotations
+
+import json
+
+from consentry.cli import main
+from consentry.config import Settings
+from consentry.rights.receipts import sign, verify_signature
+from rights.trained import member_in_both
+
+KEY = bytes(range(32))
+
+
+def _body() -> dict:
+    return {
+        "format": "consentry-propagation-receipt/1",
+        "id": "rcpt-x",
+        "member_id": 7,
+        "datasets": [{"retired": {"id": "d1", "manifest_sha256": "ab" * 32}}],
+    }
+
+
+def test_a_signed_receipt_verifies_and_any_change_is_caught():
+    doc = sign(_body(), KEY)
+    assert verify_signature(doc, KEY).ok
+    tampered = json.loads(json.dumps(doc))
+    tampered["datasets"][0]["retired"]["id"] = "d2"
+    check = verify_signature(tampered, KEY)
+    assert not check.ok and "altered after it was issued" in check.problem
+    assert "another server key" in verify_signature(doc, bytes(32)).problem
+    unsigned = {k: v for k, v in doc.items() if k != "signature"}
+    assert "no signature" in verify_signature(unsigned, KEY).problem
+
+
+def test_cli_withdraw_propagate_and_receipts(trained, tmp_path, capsys):
+    member = member_in_both(trained, skip=9)
+    assert main(["withdraw", str(member), "train-genai", "--source", "settings"]) == 0
+    assert "propagation job 1 queued" in capsys.readouterr().out
+    assert main(["propagate"]) == 0
+    out = capsys.readouterr().out
+    assert "done in" in out and f"dataset {trained.genai} ->" in out
+    assert main(["propagate"]) == 0
+    assert "nothing to propagate" in capsys.readouterr().out
+
+    assert main(["receipts", "list", str(member)]) == 0
+    receipt_id = next(w for w in capsys.readouterr().out.split() if w.startswith("rcpt-"))
+    path = tmp_path / "receipt.json"
+    assert main(["receipts", "show", receipt_id, "-o", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["receipts", "verify", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "signature valid" in out and f"dataset {trained.genai} is retired" in out
+    assert main(["receipts", "verify", receipt_id]) == 0
+    capsys.readouterr()
+
+    doc = json.loads(path.read_text())
+    doc["datasets"][0]["records_removed"] += 1
+    path.write_text(json.dumps(doc))
+    assert main(["receipts", "verify", str(path)]) == 2
+    assert "NOT valid" in capsys.readouterr().err
+
+
+def test_cli_erase_needs_yes_and_then_propagates_at_once(trained, capsys):
+    member = member_in_both(trained, skip=10)
+    assert main(["erase", str(member)]) == 2
+    assert "--yes" in capsys.readouterr().err
+    assert main(["erase", str(member), "--yes", "--now"]) == 0
+    out = capsys.readouterr().out
+    assert f"erased member {member}" in out and "done in" in out
+    assert main(["erase", str(member), "--yes"]) == 2
+    assert "already erased" in capsys.readouterr().err
+
+
+def test_a_receipt_from_another_server_is_refused(trained, tmp_path, capsys):
+    other = Settings(data_dir=tmp_path / "other", database_url="sqlite://")
+    path = tmp_path / "foreign.json"
+    path.write_text(json.dumps(sign(_body(), other.secret_key())))
+    assert main(["receipts", "verify", str(path), "--signature-only"]) == 2
+    assert "another server key" in capsys.readouterr().err
