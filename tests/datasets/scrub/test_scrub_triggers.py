@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consentry.datasets.scrub import Scrubber, formats, persons, phones, scrubber, triggers
+from consentry.datasets.scrub import Scrubber, formats, handles, persons, phones, triggers
 
 SCRUBBER = Scrubber(known_names=["Anna Müller", "Jan de Vries"], known_handles=["anna.mueller84"])
 
@@ -40,7 +40,7 @@ def _matches(*patterns):
 GATE_CASES = [
     (triggers.AT, _matches(formats.EMAIL, formats.MENTION)),
     (triggers.URL, _matches(formats.URL)),
-    (triggers.HANDLE, _matches(scrubber._HANDLE)),
+    (triggers.HANDLE, _matches(handles.HANDLE)),
     (triggers.IBAN, _matches(formats.IBAN_START)),
     (triggers.CARD, _matches(formats.CARD)),
     (triggers.IPV4, _matches(formats.IPV4)),

@@ -14,20 +14,15 @@ so a name never swallows an email, URL or address.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from consentry.datasets.scrub import formats, persons, phones
+from consentry.datasets.scrub import formats, handles, persons, phones
 from consentry.datasets.scrub import triggers as g
 from consentry.datasets.scrub.triggers import triggers_batch, triggers_of
 
 TYPES = ("EMAIL", "PHONE", "PERSON", "ADDRESS", "URL", "ID", "CARD", "IBAN", "IP", "DOB")
-# A bare handle: words joined by `.`, `_` or `-`, or letters followed by digits.
-_HANDLE = re.compile(
-    r"(?<![\w@/.\-])(?:[A-Za-z0-9]+(?:[_.\-][A-Za-z0-9]+)+|[A-Za-z_]+\d[A-Za-z0-9_]*)(?![\w@])"
-)
 _ID_SHAPES = tuple(g.ID_SHAPE_BITS.items())
 _ID_BITS = sum(g.ID_SHAPE_BITS.values())
 # Higher wins a tie between overlapping spans of the same length.
@@ -171,18 +166,11 @@ class Scrubber:
             if t & g.BIRTH:
                 found += formats.find_dobs(text)
         if self.handles and t & g.HANDLE:
-            found += self._find_handles(text)
+            found += handles.find_handles(text, self.handles)
         found += persons.find_persons(
             text, self.names, persons.author_index(author_names), titles=bool(t & g.TITLE)
         )
         return resolve(found) if found else []
-
-    def _find_handles(self, text: str) -> list[tuple[int, int, str]]:
-        return [
-            (m.start(), m.end(), "PERSON")
-            for m in _HANDLE.finditer(text)
-            if m.group().casefold() in self.handles
-        ]
 
 
 def scrub_batch(
