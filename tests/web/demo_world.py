@@ -71,3 +71,47 @@ def log_in_form(client, email: str, password: str = DEMO_PASSWORD):
     response = log_in(client, email, password)
     assert response.status_code == 303, response.text
     return client
+
+
+def grant(engine: Engine, member_ids, purpose: str, *, action: str = "grant") -> None:
+    """Record each member granting (or `action`) `purpose` through the ledger, as the
+    settings page does."""
+    from consentry.consent.ledger import ledger_session
+    from consentry.consent.record import record_choice
+
+    with ledger_session(engine) as session:
+        for member_id in member_ids:
+            record_choice(
+                session, member_id, purpose, action, source="settings", actor=f"member:{member_id}"
+            )
+
+
+FEATURE_MODELS = ("skills", "phrasing", "match", "retrieval")
+
+
+def build_trained_world(engine: Engine, data_dir: Path, *, members: int = 150) -> World:
+    """A world in which the demo accounts can use every AI feature: every recruiter and
+    Lena allow train-ai (so postings reach the chatbot's index), Lena allows recruiter-ai
+    (Maya does not), both datasets are built and every built-in model is trained."""
+    from consentry.training.sisa import train_feature
+
+    settings = settings_for(engine, data_dir)
+    with session_scope(engine) as session:
+        ensure_default_policy(session, settings)
+    generate_network(engine, members=members, seed=5)
+    seed_choices(engine, seed=5)
+    with session_scope(engine) as session:
+        recruiters = session.scalars(select(Member.id).where(Member.role == "recruiter")).all()
+        lena = session.scalar(select(Member.id).where(Member.email == LENA.email))
+        maya = session.scalar(select(Member.id).where(Member.email == MAYA.email))
+    grant(engine, [*recruiters, lena], "train-ai")
+    grant(engine, [maya], "recruiter-ai", action="withdraw")
+    grant(engine, [lena], "train-genai")
+    grant(engine, [lena], "recruiter-ai")
+    built = {
+        p: build_dataset(engine, settings, purpose=p, shards=2).dataset_id
+        for p in ("train-ai", "train-genai")
+    }
+    for feature in FEATURE_MODELS:
+        train_feature(engine, settings, feature)
+    return World(engine, settings, built)

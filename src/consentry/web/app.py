@@ -34,8 +34,10 @@ from consentry.config import Settings
 from consentry.store.engine import sessions
 from consentry.web import (
     account,
+    ai_pages,
     api,
     api_admin,
+    api_ai,
     api_member,
     auth,
     notices,
@@ -165,6 +167,8 @@ def create_app(
     # The member's area: each part installs its routes, nav links, banners and hooks.
     for part in (signals, notices, settings_pages, your_data, portability, account, api_member):
         part.install(app)
+    ai_pages.install(app)
+    api_ai.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for extend in extensions:
         extend(app)
