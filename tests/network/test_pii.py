@@ -97,3 +97,21 @@ def test_assembled_spans_point_at_the_values():
         for span in spans:
             assert text[span.start : span.end] == span.value
         assert any(s.value == "@jan.novak" and s.type == "PERSON" for s in spans)
+
+
+def test_names_in_greetings_and_sign_offs_are_planted():
+    from consentry.network.careers import OCCUPATIONS
+    from consentry.network.texts import message
+    from consentry.network.vocabulary import Author
+
+    rng = Random(4)
+    author = Author(
+        "Wing Yan", OCCUPATIONS[0], "Data Engineer", "Nordwind Labs", "Kowloon", ("SQL", "Spark"), 4
+    )
+    for _ in range(200):
+        text, spans = message(rng, author, "Aoife", [pii_insert(rng, "IBAN", PERSON)])
+        for span in spans:
+            assert text[span.start : span.end] == span.value
+        names = [s.value for s in spans if s.type == "PERSON"]
+        assert names.count("Aoife") == text.count("Aoife")
+        assert names.count("Wing Yan") == text.count("Wing Yan")

@@ -45,21 +45,24 @@ def connections(run: GenerationRun, pop: Population) -> tuple[np.ndarray, np.nda
     nrng = run.nprng("connections")
     n = len(pop)
     target = n * CONNECTIONS_PER_MEMBER // 2
-    draws = int(target * 1.1) + 10
-    a = nrng.integers(0, n, draws)
-    b = nrng.integers(0, n, draws)
     # Half the partners come from the same region: pick among members sorted by region.
     region_of = np.array([REGIONS.index(r) for r in pop.regions])
     by_region = np.argsort(region_of, kind="stable")
     starts = np.searchsorted(region_of[by_region], np.arange(len(REGIONS)))
     sizes = np.bincount(region_of, minlength=len(REGIONS))
-    same = nrng.random(draws) < 0.5
-    ra = region_of[a]
-    offset = (nrng.random(draws) * sizes[ra]).astype(np.int64)
-    b = np.where(same, by_region[starts[ra] + offset], b)
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    keep = lo != hi
-    pairs = np.unique(lo[keep] * n + hi[keep])[:target] if n > 1 else np.zeros(0, np.int64)
+    pairs = np.zeros(0, np.int64)
+    for _round in range(8):  # small regions saturate: draw again until the target is met
+        if n < 2 or len(pairs) >= target:
+            break
+        draws = int((target - len(pairs)) * 1.2) + 10
+        a, b = nrng.integers(0, n, draws), nrng.integers(0, n, draws)
+        ra = region_of[a]
+        offset = (nrng.random(draws) * sizes[ra]).astype(np.int64)
+        b = np.where(nrng.random(draws) < 0.5, by_region[starts[ra] + offset], b)
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        keep = lo != hi
+        pairs = np.unique(np.concatenate((pairs, lo[keep] * n + hi[keep])))
+    # Which pairs survive must not depend on member ids: shuffle before cutting to target.
     nrng.shuffle(pairs)
     pairs = np.sort(pairs[:target])
     lo, hi = pairs // n, pairs % n
@@ -145,11 +148,13 @@ def posts(run: GenerationRun, pop: Population) -> tuple[np.ndarray, np.ndarray]:
             for member_id in mentioned:
                 run.mentioned(data_class, pid, member_id)
             if u_dt[k] != c_dt[k]:
-                earlier = (
-                    texts.article(rng, author)[1]
-                    if data_class == "article"
-                    else texts.post(rng, author)[0]
-                )
+                earlier = text
+                while earlier == text:  # an edit changes the text
+                    earlier = (
+                        texts.article(rng, author)[1]
+                        if data_class == "article"
+                        else texts.post(rng, author)[0]
+                    )
                 run.revised(data_class, pid, "text", earlier, c_dt[k], u_dt[k])
         run.advance("posts", hi - lo)
     run.sink.flush(table)
@@ -187,7 +192,10 @@ def comments(run: GenerationRun, pop: Population, post_created: np.ndarray) -> N
             for member_id in mentioned:
                 run.mentioned("comment", cid, member_id)
             if u_dt[k] != c_dt[k]:
-                run.revised("comment", cid, "text", texts.comment(rng, author)[0], c_dt[k], u_dt[k])
+                earlier = text
+                while earlier == text:  # an edit changes the text
+                    earlier = texts.comment(rng, author)[0]
+                run.revised("comment", cid, "text", earlier, c_dt[k], u_dt[k])
         run.advance("comments", hi - lo)
     run.sink.flush(table)
 

@@ -54,6 +54,12 @@ class TextBuilder:
         self.spans.append(Span(self._length, self._length + len(value), kind, value))
         self.add(value)
 
+    def extend(self, text: str, spans: list[Span]) -> None:
+        """Append a text assembled elsewhere, keeping its spans (shifted to their new place)."""
+        shift = self._length
+        self.spans.extend(Span(s.start + shift, s.end + shift, s.type, s.value) for s in spans)
+        self.add(text)
+
     def text(self) -> str:
         return "".join(self._parts)
 

@@ -213,18 +213,14 @@ def write_profiles(run: GenerationRun, pop: Population) -> None:
         )
         run.planted("profile", member_id, "about", spans)
         if updated[i] > pop.created[i]:
-            if rng.random() < 0.7:
-                earlier, _ = texts.about(rng, author)
-                run.revised("profile", member_id, "about", earlier, created_dt[i], updated_dt[i])
-            else:
-                run.revised(
-                    "profile",
-                    member_id,
-                    "headline",
-                    texts.headline(rng, author),
-                    created_dt[i],
-                    updated_dt[i],
+            # An edit changes the field it touches: draw the earlier text until it differs.
+            field, current = ("about", about) if rng.random() < 0.7 else ("headline", head)
+            earlier = current
+            while earlier == current:
+                earlier = (
+                    texts.about(rng, author)[0] if field == "about" else texts.headline(rng, author)
                 )
+            run.revised("profile", member_id, field, earlier, created_dt[i], updated_dt[i])
         extra = rng.sample(careers.GENERIC_SKILLS, rng.randint(0, 2))
         for name in dict.fromkeys((*author.skills, *extra)):
             run.sink.add(

@@ -109,14 +109,30 @@ def comment(rng: Random, author: Author, inserts: Sequence[Insert] = ()) -> tupl
 def message(
     rng: Random, author: Author, other_first: str, inserts: Sequence[Insert] = ()
 ) -> tuple[str, list[Span]]:
-    """A private message to a connection: greeting, one to three sentences, sign-off."""
+    """A private message to a connection: greeting, one to three sentences, sign-off.
+
+    The recipient's first name in the greeting and the author's in the sign-off are
+    planted as PERSON too: they are names, and a scrubber must find them.
+    """
     slots = Slots(rng, author)
     slots["other"] = other_first
-    units = [rng.choice(v.MESSAGE_OPENERS).format_map(slots)]
-    units += [s.format_map(slots) for s in rng.sample(v.MESSAGE_SENTENCES, rng.randint(1, 3))]
+    builder = TextBuilder()
+    opener = rng.choice(v.MESSAGE_OPENERS)
+    if "{other}" in opener:
+        before, after = opener.split("{other}")
+        builder.add(before)
+        builder.plant("PERSON", other_first)
+        builder.add(after)
+    else:
+        builder.add(opener)
+    builder.add(" ")
+    units = [s.format_map(slots) for s in rng.sample(v.MESSAGE_SENTENCES, rng.randint(1, 3))]
+    builder.extend(*assemble(rng, units, inserts))
     closer = rng.choice(v.MESSAGE_CLOSERS)
-    tail = f"\n{closer}\n{author.first_name}" if closer else ""
-    return assemble(rng, units, inserts, tail=tail)
+    if closer:
+        builder.add(f"\n{closer}\n")
+        builder.plant("PERSON", author.first_name)
+    return builder.text(), builder.spans
 
 
 def about(rng: Random, author: Author, inserts: Sequence[Insert] = ()) -> tuple[str, list[Span]]:
