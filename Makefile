@@ -23,11 +23,22 @@ lint: setup
 test: setup lint
 	$(BIN)/pytest -q
 
+# The demo runs in its own data folder, made afresh each time: the consent ledger is
+# append-only, so a network with a history is never reset in place.
+DEMO_DIR := $(CURDIR)/consentry-data/demo
+DEMO := CONSENTRY_DATA_DIR=$(DEMO_DIR) $(BIN)/consentry
+
 demo: setup
-	$(BIN)/consentry init
-	$(BIN)/consentry seed --members $(DEMO_MEMBERS) --seed 7 --reset
-	$(BIN)/consentry demo-accounts
-	$(BIN)/consentry serve --host 127.0.0.1 --port 8000
+	rm -rf $(DEMO_DIR)
+	$(DEMO) init
+	$(DEMO) seed --members $(DEMO_MEMBERS) --seed 7
+	$(DEMO) consent seed --seed 7
+	$(DEMO) datasets build --purpose train-genai --shards 4
+	$(DEMO) datasets build --purpose train-ai --shards 4
+	$(DEMO) train --all
+	$(DEMO) demo-withdrawal
+	$(DEMO) demo-accounts
+	$(DEMO) serve --host 127.0.0.1 --port 8000
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -16,6 +16,7 @@ preference denies the purpose's aipref category). Private messages are never sel
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -33,6 +34,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from consentry.consent.signals import denied_items
 from consentry.store.tables import (
     Comment,
     Job,
@@ -41,7 +43,6 @@ from consentry.store.tables import (
     Post,
     Profile,
     Revision,
-    UsagePreference,
 )
 
 EXCLUSION_REASONS = (
@@ -78,25 +79,6 @@ def text_as_of(table, data_class: str, field: str, at: datetime) -> ColumnElemen
     return case((table.updated_at <= at, getattr(table, field)), else_=earlier)
 
 
-def _preference_denies(data_class: str, item_id, category: str | None, at: datetime):
-    """True when the item's latest usage preference for `category` at `at` says no."""
-    if category is None:
-        return false()
-    latest = (
-        select(UsagePreference.allowed)
-        .where(
-            UsagePreference.data_class == data_class,
-            UsagePreference.item_id == item_id,
-            UsagePreference.category == category,
-            UsagePreference.stated_at <= at,
-        )
-        .order_by(UsagePreference.stated_at.desc(), UsagePreference.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return func.coalesce(latest, True) == false()
-
-
 def _exclusion(item_deleted, decisions: FromClause, pref_denied) -> ColumnElement[str | None]:
     return case(
         (item_deleted, literal("deleted")),
@@ -118,6 +100,89 @@ def _member_gone(at: datetime):
     return and_(Member.deleted_at.is_not(None), Member.deleted_at <= at)
 
 
+@dataclass(frozen=True)
+class _Source:
+    """How one data class maps onto the common item columns."""
+
+    data_class: str
+    table: type
+    author: object
+    columns: dict[str, object]
+    where: tuple = ()
+
+
+def _sources(at: datetime) -> list[_Source]:
+    country = func.substr(Member.region, 1, 2)
+    empty = literal("")
+    sources = [
+        _Source(
+            "profile",
+            Profile,
+            Profile.member_id,
+            {
+                "item_id": Profile.member_id,
+                "title": text_as_of(Profile, "profile", "headline", at),
+                "text": text_as_of(Profile, "profile", "about", at),
+                "industry": Profile.industry,
+                "country": country,
+                "seniority": empty,
+                "company": empty,
+            },
+        ),
+    ]
+    for kind in ("post", "article"):
+        sources.append(
+            _Source(
+                kind,
+                Post,
+                Post.member_id,
+                {
+                    "item_id": Post.id,
+                    "title": Post.title,
+                    "text": text_as_of(Post, kind, "text", at),
+                    "industry": empty,
+                    "country": country,
+                    "seniority": empty,
+                    "company": empty,
+                },
+                (Post.kind == kind,),
+            )
+        )
+    sources.append(
+        _Source(
+            "comment",
+            Comment,
+            Comment.member_id,
+            {
+                "item_id": Comment.id,
+                "title": empty,
+                "text": text_as_of(Comment, "comment", "text", at),
+                "industry": empty,
+                "country": country,
+                "seniority": empty,
+                "company": empty,
+            },
+        )
+    )
+    sources.append(
+        _Source(
+            "job",
+            Job,
+            Job.recruiter_id,
+            {
+                "item_id": Job.id,
+                "title": text_as_of(Job, "job", "title", at),
+                "text": text_as_of(Job, "job", "description", at),
+                "industry": empty,
+                "country": func.substr(Job.region, 1, 2),
+                "seniority": Job.seniority,
+                "company": Job.company,
+            },
+        )
+    )
+    return sources
+
+
 def consented_items(
     data_classes: tuple[str, ...],
     *,
@@ -133,104 +198,40 @@ def consented_items(
     Columns: data_class, item_id, member_id, title, text, industry, country, seniority,
     company, created_at, excluded.
     """
-    country = func.substr(Member.region, 1, 2)
+    denied = denied_items(aipref_category, at).cte("denied_items") if aipref_category else None
     parts: list[Select] = []
-    if "profile" in data_classes:
-        parts.append(
+    for src in _sources(at):
+        if src.data_class not in data_classes:
+            continue
+        item_id = src.columns["item_id"]
+        says_no = false()
+        if denied is not None:
+            says_no = denied.c.item_id.is_not(None)
+        excluded = _exclusion(or_(_gone(src.table, at), _member_gone(at)), decisions, says_no)
+        stmt = (
             select(
-                literal("profile").label("data_class"),
-                Profile.member_id.label("item_id"),
-                Profile.member_id.label("member_id"),
-                text_as_of(Profile, "profile", "headline", at).label("title"),
-                text_as_of(Profile, "profile", "about", at).label("text"),
-                Profile.industry.label("industry"),
-                country.label("country"),
-                literal("").label("seniority"),
-                literal("").label("company"),
-                Profile.created_at.label("created_at"),
-                _exclusion(
-                    or_(_gone(Profile, at), _member_gone(at)),
-                    decisions,
-                    _preference_denies("profile", Profile.member_id, aipref_category, at),
-                ).label("excluded"),
+                literal(src.data_class).label("data_class"),
+                item_id.label("item_id"),
+                src.author.label("member_id"),
+                *(src.columns[c].label(c) for c in _TEXT_COLUMNS),
+                src.table.created_at.label("created_at"),
+                excluded.label("excluded"),
             )
-            .join(Member, Member.id == Profile.member_id)
-            .join(decisions, decisions.c.member_id == Profile.member_id)
-            .where(Profile.created_at <= at)
+            .join(Member, Member.id == src.author)
+            .join(decisions, decisions.c.member_id == src.author)
         )
-    for kind in ("post", "article"):
-        if kind in data_classes:
-            parts.append(
-                select(
-                    literal(kind).label("data_class"),
-                    Post.id.label("item_id"),
-                    Post.member_id.label("member_id"),
-                    Post.title.label("title"),
-                    text_as_of(Post, kind, "text", at).label("text"),
-                    literal("").label("industry"),
-                    country.label("country"),
-                    literal("").label("seniority"),
-                    literal("").label("company"),
-                    Post.created_at.label("created_at"),
-                    _exclusion(
-                        or_(_gone(Post, at), _member_gone(at)),
-                        decisions,
-                        _preference_denies(kind, Post.id, aipref_category, at),
-                    ).label("excluded"),
-                )
-                .join(Member, Member.id == Post.member_id)
-                .join(decisions, decisions.c.member_id == Post.member_id)
-                .where(Post.kind == kind, Post.created_at <= at)
+        if denied is not None:
+            stmt = stmt.outerjoin(
+                denied,
+                and_(denied.c.data_class == src.data_class, denied.c.item_id == item_id),
             )
-    if "comment" in data_classes:
-        parts.append(
-            select(
-                literal("comment").label("data_class"),
-                Comment.id.label("item_id"),
-                Comment.member_id.label("member_id"),
-                literal("").label("title"),
-                text_as_of(Comment, "comment", "text", at).label("text"),
-                literal("").label("industry"),
-                country.label("country"),
-                literal("").label("seniority"),
-                literal("").label("company"),
-                Comment.created_at.label("created_at"),
-                _exclusion(
-                    or_(_gone(Comment, at), _member_gone(at)),
-                    decisions,
-                    _preference_denies("comment", Comment.id, aipref_category, at),
-                ).label("excluded"),
-            )
-            .join(Member, Member.id == Comment.member_id)
-            .join(decisions, decisions.c.member_id == Comment.member_id)
-            .where(Comment.created_at <= at)
-        )
-    if "job" in data_classes:
-        parts.append(
-            select(
-                literal("job").label("data_class"),
-                Job.id.label("item_id"),
-                Job.recruiter_id.label("member_id"),
-                text_as_of(Job, "job", "title", at).label("title"),
-                text_as_of(Job, "job", "description", at).label("text"),
-                literal("").label("industry"),
-                func.substr(Job.region, 1, 2).label("country"),
-                Job.seniority.label("seniority"),
-                Job.company.label("company"),
-                Job.created_at.label("created_at"),
-                _exclusion(
-                    or_(_gone(Job, at), _member_gone(at)),
-                    decisions,
-                    _preference_denies("job", Job.id, aipref_category, at),
-                ).label("excluded"),
-            )
-            .join(Member, Member.id == Job.recruiter_id)
-            .join(decisions, decisions.c.member_id == Job.recruiter_id)
-            .where(Job.created_at <= at)
-        )
+        parts.append(stmt.where(src.table.created_at <= at, *src.where))
     if not parts:
         raise ValueError("a purpose needs at least one trainable data class")
     return union_all(*parts).subquery("items").select()
+
+
+_TEXT_COLUMNS = ("title", "text", "industry", "country", "seniority", "company")
 
 
 def private_count(at: datetime) -> Select:
