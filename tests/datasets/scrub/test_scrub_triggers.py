@@ -20,7 +20,8 @@ _pieces = st.sampled_from(
     ["٠١٢٣٤٥٦٧٨٩", "१२३", "１２３４", "\u00a0", "\u2007", "\x1c", "\x85", "\t", "-", ".",
      "/", "(", ")", "+", ":", " ", "0", "1", "2", "5", "9", "12", "123", "4111", "1111",
      "DE89", "AB", "C", "X", "2A", "RSSMRA85T10A562S", "Street", "St.", "rue", "Via",
-     "Hauptstraße", "Platz", "Dr.", "Mme", "born", "@", "a.b", "x1", "www.", ".com", "::1",
+     "Hauptstraße", "Platz", "Calle", "C/", "ul.", "de la", "Baker", "Mayor", "221B",
+     "Kerkstraat", "bis", "Élysées", "al.", "Dr.", "Mme", "born", "@", "a.b", "x1", "www.", ".com", "::1",
      "2001:db8::1", "536-90-4399", "811228-9874", "+49 151 2345 6789", "(212) 555-0123"]
 )  # fmt: skip
 texts = st.lists(st.one_of(_pieces, st.text(max_size=6)), max_size=30).map("".join)
