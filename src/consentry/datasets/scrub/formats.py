@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection
+from collections.abc import Iterable
 
 from consentry.datasets.scrub import checksums as ck
 
@@ -183,22 +183,20 @@ ID_SHAPES: dict[str, tuple[re.Pattern[str], tuple]] = {
 }
 
 
-def find_ids(text: str, shapes: Collection[str] | None = None) -> Found:
+def find_ids(text: str, shapes: Iterable[str] = ID_SHAPES) -> Found:
     """National identification numbers, each confirmed by its own check rule.
 
-    `shapes` names the `ID_SHAPES` worth trying (the caller knows the others cannot
-    match, see `triggers`); None tries every shape, behind the same hints.
+    `shapes` names the `ID_SHAPES` worth trying (the caller may know the others cannot
+    match, see `triggers`). The UK and Italian shapes are only tried behind their
+    digit-first hints, which is part of what they match.
     """
     out: Found = []
-    if shapes is None:
-        shapes = [
-            name
-            for name in ID_SHAPES
-            if (name != "nino" or _NINO_HINT.search(text))
-            and (name != "codice_fiscale" or _CF_HINT.search(text))
-        ]
     for name in shapes:
         pattern, checks = ID_SHAPES[name]
+        if (name == "nino" and not _NINO_HINT.search(text)) or (
+            name == "codice_fiscale" and not _CF_HINT.search(text)
+        ):
+            continue
         if name == "nine_bare":
             for m in pattern.finditer(text):
                 value = m.group()

@@ -1,9 +1,9 @@
 """The scrubber: finds personal data in a text and replaces it with typed placeholders.
 
-`Scrubber.find` and `Scrubber.scrub` work on one text; `Scrubber.scrub_batch` on many, and
-is what a dataset build calls on each Arrow batch. Both first ask the RE2 gates of
-`triggers` (vectorised over the batch; a batch of one for a single text) which detectors a
-text can need at all, then run only those, in Python, with their validators. A gate never
+`Scrubber.find` and `Scrubber.scrub` work on one text and run every detector;
+`Scrubber.scrub_batch` works on many (a dataset build and `consentry scrub` call it) and
+first asks the RE2 gates of `triggers`, vectorised over the batch, which detectors each
+text can need at all, then runs only those, in Python, with their validators. A gate never
 refuses a text its detector would find something in, so both give the same spans.
 
 Overlaps are resolved once, the same way for every caller: structured types first, longer
@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from consentry.datasets.scrub import formats, handles, persons, phones
 from consentry.datasets.scrub import triggers as g
-from consentry.datasets.scrub.triggers import triggers_batch, triggers_of
+from consentry.datasets.scrub.triggers import triggers_batch
 
 TYPES = ("EMAIL", "PHONE", "PERSON", "ADDRESS", "URL", "ID", "CARD", "IBAN", "IP", "DOB")
 _ID_SHAPES = tuple(g.ID_SHAPE_BITS.items())
@@ -111,7 +111,7 @@ class Scrubber:
         self, text: str, *, author_names: Iterable[str] = (), region: str | None = None
     ) -> list[Span]:
         """The personal data in `text`: sorted, non-overlapping spans."""
-        return self._find(text, triggers_of(text), author_names, region or self.region)
+        return self._find(text, g.ALL, author_names, region or self.region)
 
     def scrub(
         self, text: str, *, author_names: Iterable[str] = (), region: str | None = None
