@@ -24,7 +24,8 @@ VALUE_W = 52
 BAR_H = 11
 BAR_GAP = 2
 GROUP_GAP = 14
-LEGEND_H = 30
+LEGEND_ROW_H = 18
+LEGEND_PER_ROW = 2
 AXIS_H = 22
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
@@ -64,7 +65,8 @@ def grouped_bar_chart(
         raise ValueError(f"at most {len(PALETTE)} series can be told apart")
     area = WIDTH - LABEL_W - VALUE_W
     group_h = len(series) * (BAR_H + BAR_GAP) - BAR_GAP + GROUP_GAP
-    top = LEGEND_H + AXIS_H
+    legend_rows = -(-len(series) // LEGEND_PER_ROW)
+    top = 8 + legend_rows * LEGEND_ROW_H + AXIS_H
     height = top + len(groups) * group_h + 8
     parts: list[Markup] = [
         Markup(
@@ -76,15 +78,17 @@ def grouped_bar_chart(
         Markup('<desc id="{}-desc">{}</desc>').format(chart_id, description),
         Markup('<rect width="{}" height="{}" fill="#ffffff"/>').format(WIDTH, height),
     ]
-    # Legend: one swatch and name per series, in bar order.
-    step = (WIDTH - LABEL_W) / max(len(series), 1)
+    # Legend: one swatch and name per series, in bar order, two to a row (long purpose
+    # titles would overlap on one row).
+    step = (WIDTH - LABEL_W) / LEGEND_PER_ROW
     for i, name in enumerate(series):
-        x = LABEL_W + i * step
+        x = LABEL_W + (i % LEGEND_PER_ROW) * step
+        y = 8 + (i // LEGEND_PER_ROW) * LEGEND_ROW_H
         parts.append(
             Markup(
-                '<g class="legend-item"><rect x="{x:.1f}" y="8" width="12" height="12" '
-                'fill="{c}"/><text x="{tx:.1f}" y="18" fill="#1b1f24">{name}</text></g>'
-            ).format(x=x, tx=x + 17, c=PALETTE[i], name=name)
+                '<g class="legend-item"><rect x="{x:.1f}" y="{y}" width="12" height="12" '
+                'fill="{c}"/><text x="{tx:.1f}" y="{ty}" fill="#1b1f24">{name}</text></g>'
+            ).format(x=x, y=y, tx=x + 17, ty=y + 10, c=PALETTE[i], name=name)
         )
     # Axis: gridlines and labels at every quarter.
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
