@@ -199,6 +199,12 @@ def find_persons(
     own_multi = author.first_words() if author is not None else _EMPTY
     if titles is None:
         titles = _ANY_TITLE.search(text) is not None
+    if not titles:
+        # Most texts name nobody: one look at all their run words at once (no match
+        # objects, no per-run Python) settles it. A one-word name is also a first word.
+        words = " ".join(RUN.findall(text)).casefold().split()
+        if multi.isdisjoint(words) and own_multi.isdisjoint(words):
+            return []
     out: list[tuple[int, int, str]] = []
     for m in RUN.finditer(text):
         base = m.start()
