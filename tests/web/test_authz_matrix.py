@@ -7,7 +7,9 @@ editing this file. What each route expects is derived from its metadata:
 - admin-only: depends on `roles.current_operator`. By convention every route under
   /admin or /api/v1/admin must, and no route elsewhere does: both are asserted;
 - recruiter-only: depends on `roles.current_recruiter`;
-- otherwise: any signed-in member, acting on their own data only.
+- otherwise: any signed-in member, acting on their own data only; under /ai and
+  /api/v1/ai (Premium and recruiter features, gated inside the route) a signed-in member
+  may be refused with a 403, but never asked to sign in and never shown another's data.
 
 A route with a path parameter needs a sample value in SAMPLES; a new parameter name
 without one fails the test with a message saying so. Parameters naming something a member
@@ -44,6 +46,9 @@ PUBLIC = {
     ("GET", "/api/docs/oauth2-redirect"),
 }
 ADMIN_PREFIXES = ("/admin", "/api/v1/admin")
+# Premium and recruiter AI features gate inside the route (a member without Premium sees
+# what it offers, with a 403): signed-in roles may get a 403 there, never a 401 or a leak.
+FEATURE_GATED = ("/ai", "/api/v1/ai")
 OWNED = {"post_id", "receipt_id"}  # filled with Alice's; 404 for anyone else
 ROLES = ("anonymous", "alice", "bob", "rita", "olga")
 # Valid bodies for routes on owned items, so the ownership check itself is exercised.
@@ -121,6 +126,8 @@ def world(app, sqlite_engine, network):
             "purpose": "train-genai",
             "post_id": str(network.posts["alice_public"]),
             "receipt_id": outcome.receipt_id,
+            # Nobody's: proves the route is signed-in only; owner checks live in its tests.
+            "conversation_id": "no-such-conversation",
         },
     }
 
@@ -188,7 +195,9 @@ def test_matrix_every_route_every_role(app, network, world):
                 assert response.status_code == 403, where
                 assert alice_email not in body and world["receipt_id"] not in body, where
                 continue
-            assert response.status_code not in (401, 403), where
+            gated = path.startswith(FEATURE_GATED)
+            assert response.status_code != 401, where
+            assert gated or response.status_code != 403, where
             owned = {name for name in OWNED if "{" + name + "}" in template}
             if owned and role != "alice":
                 assert response.status_code == 404, where
