@@ -231,6 +231,7 @@ def test_outreach_only_for_own_jobs_and_only_with_the_candidate_s_permission(app
         headers={"X-CSRF-Token": csrf},
     )
     assert api.status_code == 403 and api.json()["refused"] is True
+    assert api.json()["reason"] == reason and api.json()["code"] == "withdrawn"
     with session_scope(trained.engine) as session:
         others = session.scalar(
             select(Job.id).where(Job.id.not_in(own), Job.deleted_at.is_(None)).limit(1)

@@ -11,6 +11,7 @@ templates escape them, and job ids in chat answers become links to the jobs.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
@@ -19,6 +20,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consentry.consent.decide import decide
 from consentry.errors import ConsentryError
 from consentry.features.job_posts import write_job_post
 from consentry.features.outreach import OutreachRefused, draft_outreach
@@ -301,15 +303,39 @@ def own_jobs(db: Session, recruiter_id: int) -> list[Job]:
     )
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why no outreach draft: the candidate and their recruiter-ai decision."""
+
+    candidate: Member
+    reason: str
+    code: str
+    message: str
+
+
+class OutreachDeclined(ConsentryError):
+    def __init__(self, refusal: Refusal):
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
 def outreach_for(db: Session, recruiter: Member, job_id: int, handle: str):
     """The draft for (job, candidate), after checking the job is the recruiter's own and
-    the candidate exists; raises ConsentryError (or OutreachRefused) saying what is wrong."""
+    the candidate exists. Raises OutreachDeclined (with the candidate's decision reason)
+    when their recruiter-ai decision does not allow it, ConsentryError otherwise."""
     if job_id not in {j.id for j in own_jobs(db, recruiter.id)}:
         raise ConsentryError("choose one of your own live job postings")
     candidate = queries.live_member_by_handle(db, handle.strip().lstrip("@"))
     if candidate is None:
         raise ConsentryError(f"there is no member called {handle.strip()!r}")
-    return candidate, draft_outreach(db, job_id=job_id, candidate_id=candidate.id)
+    try:
+        return candidate, draft_outreach(db, job_id=job_id, candidate_id=candidate.id)
+    except OutreachRefused as exc:
+        # The same decision the feature just made, for its reason in words.
+        decision = decide(db, candidate.id, "recruiter-ai")
+        raise OutreachDeclined(
+            Refusal(candidate, decision.reason, decision.code, str(exc))
+        ) from None
 
 
 @router.get("/outreach")
@@ -342,9 +368,9 @@ def outreach_run(
     context = _context(db, member, feature, jobs=own_jobs(db, member.id), form=form)
     try:
         person, draft = outreach_for(db, member, job_id, candidate)
-    except OutreachRefused as exc:
+    except OutreachDeclined as exc:
         return render(
-            request, "ai/outreach.html", {**context, "refusal": str(exc)}, status_code=403
+            request, "ai/outreach.html", {**context, "refusal": exc.refusal}, status_code=403
         )
     except ConsentryError as exc:
         return render(request, "ai/outreach.html", {**context, "error": str(exc)}, status_code=400)

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from consentry.features.job_posts import write_job_post
-from consentry.features.outreach import OutreachRefused
 from consentry.features.profile_assistant import assist_profile
 from consentry.store.tables import Member
 from consentry.web.ai_features import (
@@ -31,6 +30,7 @@ from consentry.web.ai_features import (
 )
 from consentry.web.ai_pages import (
     MAX_MESSAGE,
+    OutreachDeclined,
     _jobs_by_id,
     chat_store,
     outreach_for,
@@ -220,8 +220,15 @@ def outreach(request: Request, db: DbSession, member: CurrentMember, body: Outre
         return blocked
     try:
         person, d = outreach_for(db, member, body.job_id, body.candidate)
-    except OutreachRefused as exc:
-        return error_response(request, 403, str(exc), extra={"refused": True})
+    except OutreachDeclined as exc:
+        r = exc.refusal
+        return error_response(
+            request,
+            403,
+            f"{r.candidate.handle} has not allowed recruiter features to use their profile "
+            f"(recruiter-ai): {r.reason}",
+            extra={"refused": True, "reason": r.reason, "code": r.code},
+        )
     return OutreachOut(
         job_id=d.job_id,
         candidate=person.handle,
