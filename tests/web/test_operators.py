@@ -4,6 +4,7 @@ the datasets, the ledger and the consent decisions really say."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,14 @@ from sqlalchemy import select, text, update
 from consentry.consent.decide import decide
 from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
+from consentry.store import open_engine
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.dataset_tables import DatasetLineageRow
 from consentry.store.engine import session_scope
 from consentry.store.tables import Member
+from consentry.web import operator_views as views
 from consentry.web.app import create_app
+from consentry.web.consent_rates import consent_rates
 from web.demo_world import LENA, OPS, RAVI, build_world, log_in_form
 from web.helpers import csrf_from
 
@@ -42,21 +46,46 @@ POSTS = ("/admin/datasets/{ds}/audit", "/admin/ledger/verify")
 API_POSTS = ("/api/v1/admin/datasets/{ds}/audit", "/api/v1/admin/ledger/verify")
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, sqlite_template):
+    """One world for the tests that only read (most of them): built once per module."""
+    folder = tmp_path_factory.mktemp("operators")
+    shutil.copyfile(sqlite_template, folder / "consentry.db")
+    engine = open_engine(f"sqlite:///{folder / 'consentry.db'}")
+    yield build_world(engine, folder / "data")
+    engine.dispose()
+
+
 @pytest.fixture
-def world(sqlite_engine, tmp_path):
+def world(shared):
+    return shared
+
+
+@pytest.fixture
+def own_world(sqlite_engine, tmp_path):
+    """A world of the test's own, for tests that tamper with it or change it."""
     return build_world(sqlite_engine, tmp_path / "data")
+
+
+def _client(world):
+    return TestClient(create_app(world.settings, world.engine))
 
 
 @pytest.fixture
 def client(world):
-    app = create_app(world.settings, world.engine)
-    with TestClient(app) as c:
+    with _client(world) as c:
         yield c
 
 
 @pytest.fixture
 def ops(client):
     return log_in_form(client, OPS.email)
+
+
+@pytest.fixture
+def own_ops(own_world):
+    with _client(own_world) as c:
+        yield log_in_form(c, OPS.email)
 
 
 def _paths(paths, world):
@@ -129,21 +158,21 @@ def test_dataset_list_and_show_carry_the_manifest_figures(ops, world):
     assert re.search(rf"not allowed this purpose</th><td class=\"num\">{no_consent:,}<", page)
 
 
-def test_audit_reports_no_violations_then_catches_a_tampered_shard(ops, world):
-    ds = world.datasets["train-ai"]
-    page = ops.get(f"/admin/datasets/{ds}").text
-    clean = ops.post(f"/admin/datasets/{ds}/audit", data={"csrf_token": csrf_from(page)})
+def test_audit_reports_no_violations_then_catches_a_tampered_shard(own_ops, own_world):
+    ds = own_world.datasets["train-ai"]
+    page = own_ops.get(f"/admin/datasets/{ds}").text
+    clean = own_ops.post(f"/admin/datasets/{ds}/audit", data={"csrf_token": csrf_from(page)})
     assert clean.status_code == 200 and "No violations." in clean.text
     # Swap two shard files: both still read as Parquet, neither has its recorded hash.
-    folder = Path(ops.get(f"/api/v1/admin/datasets/{ds}").json()["path"])
+    folder = Path(own_ops.get(f"/api/v1/admin/datasets/{ds}").json()["path"])
     first, second = sorted((folder / "data").glob("*.parquet"))[:2]
     a, b = first.read_bytes(), second.read_bytes()
     first.write_bytes(b)
     second.write_bytes(a)
-    bad = ops.post(f"/admin/datasets/{ds}/audit", data={"csrf_token": csrf_from(page)})
+    bad = own_ops.post(f"/admin/datasets/{ds}/audit", data={"csrf_token": csrf_from(page)})
     assert bad.status_code == 200 and "violations." in bad.text
     assert "No violations." not in bad.text
-    api = ops.post(
+    api = own_ops.post(
         f"/api/v1/admin/datasets/{ds}/audit", headers={"X-CSRF-Token": csrf_from(page)}
     ).json()
     assert api["ok"] is False and api["violations"]
@@ -164,18 +193,18 @@ def test_unknown_and_malformed_ids(ops):
     assert ops.get("/api/v1/admin/propagation/jobs?limit=0").status_code == 422
 
 
-def test_ledger_verifies_then_names_the_edited_entry(ops, world):
-    page = ops.get("/admin/ledger").text
-    ok = ops.post("/admin/ledger/verify", data={"csrf_token": csrf_from(page)})
+def test_ledger_verifies_then_names_the_edited_entry(own_ops, own_world):
+    page = own_ops.get("/admin/ledger").text
+    ok = own_ops.post("/admin/ledger/verify", data={"csrf_token": csrf_from(page)})
     assert "The ledger verifies" in ok.text
-    with world.engine.begin() as conn:
+    with own_world.engine.begin() as conn:
         # Tampering needs rights beyond the application's: drop the append-only trigger.
         conn.execute(text("DROP TRIGGER consent_events_no_update"))
         conn.execute(update(ConsentEvent).where(ConsentEvent.seq == 7).values(actor="mallory"))
-    bad = ops.post("/admin/ledger/verify", data={"csrf_token": csrf_from(page)})
+    bad = own_ops.post("/admin/ledger/verify", data={"csrf_token": csrf_from(page)})
     assert "The ledger does NOT verify" in bad.text
     assert "First bad entry: 7." in bad.text
-    api = ops.post("/api/v1/admin/ledger/verify", headers={"X-CSRF-Token": csrf_from(page)})
+    api = own_ops.post("/api/v1/admin/ledger/verify", headers={"X-CSRF-Token": csrf_from(page)})
     assert api.json()["ok"] is False and api.json()["bad_seq"] == 7
 
 
@@ -225,40 +254,63 @@ def test_consent_rates_page_has_an_accessible_chart_and_the_same_figures(ops):
     assert svg.text.startswith("<?xml") and svg.text.rstrip().endswith("</svg>")
 
 
-def test_propagation_queue_shows_a_withdrawal_queued_then_done(ops, world):
-    with session_scope(world.engine) as session:
+def test_propagation_queue_shows_a_withdrawal_queued_then_done(own_ops, own_world):
+    with session_scope(own_world.engine) as session:
         # Someone whose records are in the dataset, so their withdrawal changes it.
         member = session.scalar(
             select(Member)
             .join(DatasetLineageRow, DatasetLineageRow.member_id == Member.id)
-            .where(DatasetLineageRow.dataset_id == world.datasets["train-ai"])
+            .where(DatasetLineageRow.dataset_id == own_world.datasets["train-ai"])
             .limit(1)
         )
         member_id, handle = member.id, member.handle
     request = withdraw(
-        world.engine, world.settings, member_id, "train-ai", source="api", actor="test"
+        own_world.engine, own_world.settings, member_id, "train-ai", source="api", actor="test"
     )
-    queued = ops.get("/api/v1/admin/propagation/jobs?status=queued").json()
+    queued = own_ops.get("/api/v1/admin/propagation/jobs?status=queued").json()
     job = next(j for j in queued["jobs"] if j["id"] == request.job_id)
     assert job["member_handle"] == handle and job["purpose"] == "train-ai"
     assert queued["counts"]["queued"] >= 1
-    page = ops.get("/admin/propagation?status=queued").text
+    page = own_ops.get("/admin/propagation?status=queued").text
     assert handle in page and "queued" in page
-    outcome = propagate_now(world.engine, world.settings, request.job_id)
+    outcome = propagate_now(own_world.engine, own_world.settings, request.job_id)
     assert outcome is not None and outcome.status == "done"
-    done = ops.get("/api/v1/admin/propagation/jobs?status=done").json()
+    done = own_ops.get("/api/v1/admin/propagation/jobs?status=done").json()
     job = next(j for j in done["jobs"] if j["id"] == request.job_id)
     assert job["step"] == "done" and job["receipt_id"]
-    page = ops.get("/admin/propagation").text
+    page = own_ops.get("/admin/propagation").text
     assert job["receipt_id"][:12] in page
     # The old dataset is retired and a successor is active.
-    listing = ops.get("/api/v1/admin/datasets").json()
+    listing = own_ops.get("/api/v1/admin/datasets").json()
     statuses = {d["id"]: d["status"] for d in listing}
-    assert statuses[world.datasets["train-ai"]] == "retired"
-    assert any(d["parent_id"] == world.datasets["train-ai"] for d in listing)
+    assert statuses[own_world.datasets["train-ai"]] == "retired"
+    assert any(d["parent_id"] == own_world.datasets["train-ai"] for d in listing)
 
 
 def test_models_page_says_how_to_train_when_there_are_none(ops):
     page = ops.get("/admin/models").text
     assert "The models have not been trained" in page and "consentry train" in page
     assert ops.get("/api/v1/admin/models").json() == []
+
+
+def test_views_on_each_database(engine, tmp_path):
+    """The operator views' own SQL (rates per region, queue counts) on SQLite and PostgreSQL."""
+    world = build_world(engine, tmp_path / "data", members=30)
+    member_id = world.member_id(LENA.email)
+    withdraw(engine, world.settings, member_id, "train-ai", source="api", actor="test")
+    with session_scope(engine) as session:
+        rates = consent_rates(session)
+        for region in rates.regions:
+            members = session.scalars(
+                select(Member).where(Member.region == region.region, Member.deleted_at.is_(None))
+            ).all()
+            assert region.members == len(members)
+            for p in rates.purposes:
+                expected = sum(
+                    decide(session, m, p.key, as_of_seq=rates.as_of_seq).allowed for m in members
+                )
+                assert region.allowed[p.key] == expected, (region.region, p.key)
+        assert views.queue_counts(session) == {"queued": 1, "running": 0, "done": 0, "failed": 0}
+        (job,) = views.propagation_jobs(session)
+        assert job.member_handle == LENA.handle and job.purpose == "train-ai"
+        assert views.overview(session).queue["queued"] == 1
