@@ -5,7 +5,9 @@ depends on it, a country or a person), so a scrubber's tests can draw the same k
 values the network holds. `TextBuilder` assembles a text from pieces and records the
 character span `[start, end)` of every planted value, so `text[start:end] == value` always.
 
-Types: EMAIL, PHONE, ADDRESS, URL, ID, CARD, IBAN, IP, DOB, PERSON.
+Types: EMAIL, PHONE, ADDRESS, URL, ID, CARD, IBAN, IP, DOB, PERSON. A PERSON value is
+another member's full display name, an `@handle` mention (the `@` included), or, in
+messages, the first name in a greeting or a sign-off.
 """
 
 from __future__ import annotations
