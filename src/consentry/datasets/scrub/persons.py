@@ -38,6 +38,9 @@ RUN = re.compile(
 )
 # A title right before a run ("Dr. ", "Mme "), or as the run's first word ("Dr Anna").
 _TITLE_BEFORE = re.compile(rf"(?<![\w])(?:{_TITLES})\.?[ \t]+$")
+# The capitalised words of a text: every word of a run but its particles, and more.
+_CAPITALISED = re.compile(_WORD)
+_PARTICLE_WORDS = frozenset(_PARTICLES.split("|"))
 _TITLE_WORDS = frozenset(t.casefold().replace("\\", "") for t in _TITLES.split("|"))
 _TOKEN = re.compile(r"\S+")
 
@@ -134,7 +137,7 @@ class _Starters:
     """The words at which a name can start for one known index: a run holding none of them
     (and no title before it) cannot hold a name, so most runs are dismissed in one pass."""
 
-    __slots__ = ("index", "multi", "single", "size")
+    __slots__ = ("index", "multi", "particles", "single", "size")
 
     def __init__(self, known: NameIndex) -> None:
         solo, needs_surname = given_names()
@@ -143,6 +146,8 @@ class _Starters:
         # A one-word run is a name only if the word is a one-word name or a solo given name.
         self.single = frozenset(known.singles) | solo
         self.multi = frozenset(known.first_words()) | solo | needs_surname | _TITLE_WORDS
+        # Whether a name may start with a particle ("van Dijk" known as a whole name).
+        self.particles = not self.multi.isdisjoint(_PARTICLE_WORDS)
 
 
 _STARTERS: dict[int, _Starters] = {}
@@ -200,9 +205,13 @@ def find_persons(
     if titles is None:
         titles = _ANY_TITLE.search(text) is not None
     if not titles:
-        # Most texts name nobody: one look at all their run words at once (no match
-        # objects, no per-run Python) settles it. A one-word name is also a first word.
-        words = " ".join(RUN.findall(text)).casefold().split()
+        # Most texts name nobody: one look at all their capitalised words at once (no
+        # match objects, no per-run Python) settles it. Every word of a run is such a word
+        # or a particle; a one-word name is also a first word.
+        if starters.particles or not own_multi.isdisjoint(_PARTICLE_WORDS):
+            words = " ".join(RUN.findall(text)).casefold().split()
+        else:
+            words = " ".join(_CAPITALISED.findall(text)).casefold().split()
         if multi.isdisjoint(words) and own_multi.isdisjoint(words):
             return []
     out: list[tuple[int, int, str]] = []
