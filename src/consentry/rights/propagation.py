@@ -175,7 +175,10 @@ class _Run:
                     files_deleted=done.parent_files_deleted,
                 )
                 return
-            except ConsentryError:
+            except Exception:
+                # A concurrent propagation retired the parent first (the successor build
+                # then fails its retire check, or finds the parent's files deleted by an
+                # erasure): follow the parent to that successor. Anything else is an error.
                 with session_scope(self.db) as s:
                     if s.get(DatasetVersionRow, entry["parent"]).status == "active":
                         raise
@@ -237,22 +240,72 @@ class _Run:
         raise ConsentryError(f"models of member {self.job.member_id} kept changing; retrying")
 
     def retrain(self, entries: list[dict[str, Any]]) -> None:
-        from consentry.training import sisa
+        from consentry.training import registry, sisa
 
-        for entry in entries:
-            for model in entry["models"]:
+        for entry in list(entries):
+            for model in entry.setdefault("models", []):
                 if "successor" in model:
                     continue
-                # Idempotent: returns the model already active on the successor, if any.
-                new = sisa.retrain_successor(
-                    self.db,
-                    self.settings,
-                    model["model"],
-                    dataset_id=entry["successor"],
-                    shards=tuple(entry["rebuilt_shards"]),
-                )
-                model["successor"] = new.id
+                for _ in range(MAX_SWEEPS):
+                    target = self.target(entry["successor"], entries)
+                    try:
+                        # Idempotent: returns the model already active there, if any.
+                        new = sisa.retrain_successor(
+                            self.db,
+                            self.settings,
+                            model["model"],
+                            dataset_id=target,
+                            shards=tuple(entry["rebuilt_shards"]),
+                        )
+                    except ConsentryError:
+                        with session_scope(self.db) as s:
+                            if registry.get_model(s, model["model"]).status != "active":
+                                new = None  # superseded by a concurrent propagation first
+                                break
+                            if s.get(DatasetVersionRow, target).status == "active":
+                                raise
+                        continue  # the target was retired meanwhile: find its successor
+                    break
+                else:
+                    raise ConsentryError(f"datasets kept changing under model {model['model']}")
+                # None: a concurrent propagation superseded it; if the version that
+                # replaced it still holds this member, the sweep moves that one.
+                model["successor"] = None if new is None else new.id
                 self.save("models", model["model"])
+
+    def target(self, dataset_id: str, entries: list[dict[str, Any]]) -> str:
+        """The active version descending from `dataset_id` that does not hold the member
+        (succeeding it here if it does: a concurrent propagation for someone else may
+        have replaced our successor with one that reused this member's shard)."""
+        for _ in range(MAX_SWEEPS):
+            with session_scope(self.db) as s:
+                current = dataset_id
+                while (row := s.get(DatasetVersionRow, current)).status != "active":
+                    child = s.scalar(
+                        select(DatasetVersionRow.id).where(DatasetVersionRow.parent_id == current)
+                    )
+                    if child is None:
+                        raise ConsentryError(
+                            f"dataset {current} is {row.status}, with no successor"
+                        )
+                    current = child
+                holds = s.scalar(
+                    select(func.count())
+                    .select_from(DatasetLineageRow)
+                    .where(
+                        DatasetLineageRow.dataset_id == current,
+                        DatasetLineageRow.member_id == self.job.member_id,
+                    )
+                )
+            if not holds:
+                return current
+            entry = {"parent": current, "models": []}
+            self.succeed(entry)
+            entries.append(entry)
+            self.progress["datasets"].append(entry)
+            self.save("models", f"succeeded {current}")
+            dataset_id = entry["successor"]
+        raise ConsentryError(f"datasets kept changing after {dataset_id}")
 
     # -- retrieval ------------------------------------------------------------------
 
@@ -265,8 +318,9 @@ class _Run:
         known = self.progress.setdefault("indexes", [])
         for entry in self.progress.get("datasets", []):
             for model in entry.get("models", []):
-                if model["feature"] == "retrieval" and model["successor"] not in known:
-                    known.append(model["successor"])
+                new = model.get("successor")
+                if model["feature"] == "retrieval" and new and new not in known:
+                    known.append(new)
         with session_scope(self.db) as s:
             holding = [
                 m

@@ -19,10 +19,10 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from consentry.consent.ledger import LedgerEntry
@@ -33,9 +33,9 @@ from consentry.store.rights_tables import PropagationJob
 #: reclaimed at once on the same host (its process is gone), elsewhere when this runs out.
 LEASE = timedelta(minutes=10)
 #: A job that fails this many times (a real error, not a crash) is marked failed.
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 5
 #: After an error a job waits RETRY_AFTER * 2**(attempts - 1) before it is claimed again.
-RETRY_AFTER = timedelta(seconds=5)
+RETRY_AFTER = timedelta(seconds=1)
 #: Key of the PostgreSQL advisory lock that serialises claims ("propagat" in hex).
 _PG_CLAIM_LOCK = 0x70726F7061676174
 
@@ -218,6 +218,15 @@ def hand_back(engine: Engine, job: ClaimedJob) -> None:
             return
         row.status, row.worker, row.lease_until = "queued", None, None
         row.attempts = max(row.attempts - 1, 0)
+
+
+def next_retry(session: Session) -> datetime | None:
+    """When the earliest job waiting after an error may be retried (None: none waits)."""
+    return session.scalar(
+        select(func.min(PropagationJob.lease_until)).where(
+            PropagationJob.status == "queued", PropagationJob.lease_until.is_not(None)
+        )
+    )
 
 
 def get_job(session: Session, job_id: int) -> PropagationJob | None:

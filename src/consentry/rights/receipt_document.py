@@ -90,7 +90,10 @@ def build_document(session: Session, job: PropagationJob, progress: dict[str, An
             models.append(
                 {
                     "retired": _model(session, model["model"]),
-                    "created": _model(session, model["successor"]),
+                    # None: superseded by a concurrent propagation before this one could.
+                    "created": None
+                    if model.get("successor") is None
+                    else _model(session, model["successor"]),
                 }
             )
     return {

@@ -17,7 +17,7 @@ from consentry.config import Settings
 from consentry.errors import ConsentryError
 from consentry.rights import queue
 from consentry.rights.propagation import Hook, Outcome, run_job
-from consentry.store.engine import session_scope
+from consentry.store.engine import session_scope, utcnow
 
 
 def run_worker(
@@ -34,7 +34,7 @@ def run_worker(
     """Process queued propagations.
 
     `once`: return when no job can be claimed (the queue is empty, or what is left is held
-    by other workers); otherwise watch the queue, polling every `poll` seconds, until
+    by other workers), after waiting for jobs that back off after an error; otherwise watch the queue, polling every `poll` seconds, until
     `should_stop()` is true. `limit` stops after that many jobs. Each finished job is
     passed to `report`. Returns the outcomes, in order.
     """
@@ -46,7 +46,14 @@ def run_worker(
         job = queue.claim(db, worker=worker)
         if job is None:
             if once:
-                break
+                # Drain: wait for jobs backing off after an error; leave jobs that other
+                # live workers hold to them.
+                with session_scope(db) as session:
+                    retry = queue.next_retry(session)
+                if retry is None:
+                    break
+                time.sleep(min(max((retry - utcnow()).total_seconds(), 0.05), poll))
+                continue
             time.sleep(poll)
             continue
         outcome = run_job(db, settings, job, hook=hook)
