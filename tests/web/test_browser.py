@@ -241,6 +241,10 @@ def test_withdraw_then_export_and_import_into_a_new_account(page, live, tmp_path
 
 def test_main_pages_as_each_demo_account(page, live):
     base, _ = live
+    page.goto(f"{base}/login")
+    page.get_by_role("link", name="See who to log in as, and what to try").click()
+    assert page.locator("main").get_by_text(RAVI.email).is_visible()
+    shot(page, "00-demo-tour")
     log_in(page, base, LENA.email)
     page.goto(f"{base}/ai")
     shot(page, "10-ai-features-premium")

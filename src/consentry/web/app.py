@@ -40,6 +40,7 @@ from consentry.web import (
     api_ai,
     api_member,
     auth,
+    demo_tour,
     notices,
     operators,
     pages,
@@ -169,6 +170,7 @@ def create_app(
         part.install(app)
     ai_pages.install(app)
     api_ai.install(app)
+    demo_tour.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for extend in extensions:
         extend(app)
