@@ -123,7 +123,9 @@ def test_members_and_recruiters_are_refused_everywhere(client, world, who):
 
 def test_operator_sees_every_page_and_the_nav_link(ops, world):
     for path in _paths(PAGES, world):
-        assert ops.get(path).status_code == 200, path
+        r = ops.get(path)
+        assert r.status_code == 200, path
+        assert "<Macro" not in r.text and "Undefined" not in r.text, path
     for path in _paths(API_GETS, world):
         assert ops.get(path).status_code == 200, path
     assert '<a href="/admin">Operators</a>' in ops.get("/feed").text
@@ -273,6 +275,9 @@ def test_propagation_queue_shows_a_withdrawal_queued_then_done(own_ops, own_worl
     assert queued["counts"]["queued"] >= 1
     page = own_ops.get("/admin/propagation?status=queued").text
     assert handle in page and "queued" in page
+    assert '<a href="/admin/propagation?status=queued" aria-current="page">' in page
+    empty = own_ops.get("/admin/propagation?status=failed").text
+    assert "No failed jobs." in empty
     outcome = propagate_now(own_world.engine, own_world.settings, request.job_id)
     assert outcome is not None and outcome.status == "done"
     done = own_ops.get("/api/v1/admin/propagation/jobs?status=done").json()

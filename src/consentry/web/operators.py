@@ -122,7 +122,7 @@ def propagation(
         {
             "jobs": views.propagation_jobs(db, status=status or None),
             "counts": views.queue_counts(db),
-            "status": status,
+            "selected": status,
             "statuses": JOB_STATUSES,
             "section": "propagation",
         },
