@@ -161,7 +161,7 @@ def link_jobs(text: str, job_ids: tuple[int, ...]) -> Markup:
     return Markup("<br>").join(Markup("").join(out).split("\n"))
 
 
-def _jobs_by_id(db: Session, ids: set[int]) -> dict[int, Job]:
+def jobs_by_id(db: Session, ids: set[int]) -> dict[int, Job]:
     if not ids:
         return {}
     return {j.id: j for j in db.scalars(select(Job).where(Job.id.in_(ids)))}
@@ -171,7 +171,7 @@ def chat_turns(db: Session, conversation: Conversation | None) -> list[dict]:
     """The transcript for the template: each turn's linked text and cited jobs."""
     if conversation is None:
         return []
-    jobs = _jobs_by_id(db, {j for t in conversation.turns for j in t.job_ids})
+    jobs = jobs_by_id(db, {j for t in conversation.turns for j in t.job_ids})
     return [
         {
             "who": t.who,

@@ -31,8 +31,8 @@ from consentry.web.ai_features import (
 from consentry.web.ai_pages import (
     MAX_MESSAGE,
     OutreachDeclined,
-    _jobs_by_id,
     chat_store,
+    jobs_by_id,
     outreach_for,
     reply_to,
 )
@@ -241,7 +241,7 @@ def outreach(request: Request, db: DbSession, member: CurrentMember, body: Outre
 
 
 def _turns_out(db: Session, turns) -> list[TurnOut]:
-    jobs = _jobs_by_id(db, {j for t in turns for j in t.job_ids})
+    jobs = jobs_by_id(db, {j for t in turns for j in t.job_ids})
     return [
         TurnOut(
             who=t.who,
