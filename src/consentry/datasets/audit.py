@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, select
 
@@ -178,7 +179,12 @@ def _check_files(dataset, shards, lineage, report: AuditReport) -> None:
             continue
         if file_sha256(path) != shard.sha256:
             report.violations.append(f"shard file {shard.file} no longer matches its sha256")
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=20_000):
+        try:
+            batches = list(pq.ParquetFile(path).iter_batches(batch_size=20_000))
+        except (pa.ArrowInvalid, OSError) as exc:
+            report.violations.append(f"shard file {shard.file} cannot be read as Parquet: {exc}")
+            continue
+        for batch in batches:
             for row in batch.to_pylist():
                 rid = row["record_id"]
                 seen[rid] += 1

@@ -75,6 +75,9 @@ def erase_account(
     done = erase(
         state.engine, state.settings, member.id, source=source, actor=f"member:{member.id}"
     )
+    chats = getattr(state, "chats", None)
+    if chats is not None:  # conversations with the chatbot are the member's data too
+        chats.drop_member(member.id)
     status = "queued"
     try:
         outcome = propagate_now(state.engine, state.settings, done.job_id)
