@@ -180,11 +180,11 @@ def _check_files(dataset, shards, lineage, report: AuditReport) -> None:
         if file_sha256(path) != shard.sha256:
             report.violations.append(f"shard file {shard.file} no longer matches its sha256")
         try:
-            batches = list(pq.ParquetFile(path).iter_batches(batch_size=20_000))
+            reader = pq.ParquetFile(path)
         except (pa.ArrowInvalid, OSError) as exc:
             report.violations.append(f"shard file {shard.file} cannot be read as Parquet: {exc}")
             continue
-        for batch in batches:
+        for batch in reader.iter_batches(batch_size=20_000):
             for row in batch.to_pylist():
                 rid = row["record_id"]
                 seen[rid] += 1
