@@ -10,8 +10,18 @@ import typer
 from rich.console import Console
 
 from consentry import __version__
-from consentry.commands import consent, datasets, network, portability, rights, scrub, store, web
-from consentry.commands import training as training_commands
+from consentry.commands import (
+    consent,
+    datasets,
+    demo,
+    network,
+    portability,
+    rights,
+    scrub,
+    store,
+    training,
+    web,
+)
 from consentry.errors import ConsentryError
 
 try:  # typer >= 0.25 raises usage errors from its own copy of click
@@ -49,9 +59,10 @@ web.register(app)
 consent.register(app)
 scrub.register(app)
 datasets.register(app)
-training_commands.register(app)
+training.register(app)
 rights.register(app)
 portability.register(app)
+demo.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -373,3 +373,33 @@ def test_bad_input_is_one_clear_line(sqlite_engine, sqlite_settings, capsys, see
     assert not (sqlite_settings.data_dir / "datasets").exists() or not any(
         (sqlite_settings.data_dir / "datasets").iterdir()
     )
+
+
+def test_a_build_as_of_a_position_before_an_erasure_leaves_the_erased_member_out(
+    sqlite_engine, sqlite_settings, seeded
+):
+    from consentry.rights.erasure import erase
+
+    engine, settings = sqlite_engine, sqlite_settings
+    seeded(engine, settings, members=100)
+    first = build_dataset(engine, settings, purpose="train-genai", shards=2)
+    with session_scope(engine) as s:
+        member = s.scalars(
+            select(DatasetLineageRow.member_id)
+            .where(DatasetLineageRow.dataset_id == first.dataset_id)
+            .limit(1)
+        ).one()
+    erase(engine, settings, member, source="admin", actor="test")
+    again = build_dataset(
+        engine, settings, purpose="train-genai", shards=2, as_of=first.snapshot.seq
+    )
+    with session_scope(engine) as s:
+        members = set(
+            s.scalars(
+                select(DatasetLineageRow.member_id).where(
+                    DatasetLineageRow.dataset_id == again.dataset_id
+                )
+            )
+        )
+    assert member not in members
+    assert again.counts["records"] < first.counts["records"]

@@ -174,16 +174,27 @@ def consent_set(
     source: str = typer.Option("admin", "--source", help="settings, api, gpc, import or admin."),
     actor: str = typer.Option("operator", "--actor", help="Who made the change."),
 ) -> None:
-    """Record a member's choice in the ledger."""
+    """Record a member's choice in the ledger; a withdrawal or objection also queues its
+    propagation to every dataset and model of the purpose (`consentry propagate`)."""
     from consentry.consent.decide import decide
     from consentry.consent.ledger import ledger_session
     from consentry.consent.record import record_choice
+    from consentry.rights.withdrawal import withdraw
 
-    engine = store_engine()
+    cfg = settings()
+    engine = store_engine(cfg)
+    job_id = None
     try:
-        with ledger_session(engine) as session:
+        with session_scope(engine) as session:
             m = _member(session, member)
-            entry = record_choice(session, m, purpose, action, source=source, actor=actor)
+        if action in ("withdraw", "object"):
+            request = withdraw(
+                engine, cfg, m.id, purpose, source=source, actor=actor, action=action
+            )
+            entry, job_id = request.entry, request.job_id
+        else:
+            with ledger_session(engine) as session:
+                entry = record_choice(session, m.id, purpose, action, source=source, actor=actor)
         with session_scope(engine) as session:
             d = decide(session, m.id, purpose)
     finally:
@@ -191,6 +202,8 @@ def consent_set(
     out.print(
         f"recorded {action} of {purpose} for {m.handle} at ledger entry {entry.seq}: {d.reason}"
     )
+    if job_id is not None:
+        out.print(f"propagation queued as job {job_id}: run `consentry propagate`")
 
 
 @consent_app.command("show")

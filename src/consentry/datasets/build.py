@@ -84,6 +84,7 @@ def selection(snap: snapshots.Snapshot, *, shards: int, only: Collection[int] | 
         decisions=snap.decisions,
         aipref_category=snap.purpose_def.aipref,
         at=snap.at,
+        deleted_by=snap.started_at,
     ).subquery("consented")
     if only is None:
         return items

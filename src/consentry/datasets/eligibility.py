@@ -189,9 +189,15 @@ def consented_items(
     decisions: FromClause,
     aipref_category: str | None,
     at: datetime,
+    deleted_by: datetime | None = None,
 ) -> Select:
     """Every item of `data_classes` that existed at `at`, with its text then and why (if
     at all) it is excluded.
+
+    `deleted_by` (default `at`) is the time up to which deletions count: a new build
+    passes the time it starts, so an item or account deleted since `at` — an erasure
+    above all — never enters a new dataset, even one built as of an earlier position.
+    An audit re-deriving an old build passes nothing and sees the network as it was.
 
     `decisions` is the batch-decision relation for the purpose as of the build's ledger
     position, with columns ``member_id``, ``allowed`` (boolean) and ``reason_code``.
@@ -207,7 +213,9 @@ def consented_items(
         says_no = false()
         if denied is not None:
             says_no = denied.c.item_id.is_not(None)
-        excluded = _exclusion(or_(_gone(src.table, at), _member_gone(at)), decisions, says_no)
+        cutoff = deleted_by or at
+        gone = or_(_gone(src.table, cutoff), _member_gone(cutoff))
+        excluded = _exclusion(gone, decisions, says_no)
         stmt = (
             select(
                 literal(src.data_class).label("data_class"),

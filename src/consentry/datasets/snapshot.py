@@ -3,7 +3,7 @@ the batch decisions of every member for the purpose as of then."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import FromClause, func, select
@@ -33,6 +33,8 @@ class Snapshot:
     policy_version: int
     policy_hash: str
     decisions: FromClause
+    #: When the build started: deletions up to then count, whatever the as-of position.
+    started_at: datetime | None = None
 
 
 def take(
@@ -56,9 +58,10 @@ def take(
         else:
             entry = session.get(ConsentEvent, as_of)
             digest, at = entry.hash, entry.occurred_at
-    return at_position(
+    snap = at_position(
         session, purpose=purpose, seq=seq, head_hash=digest, at=at, policy_version=policy_version
     )
+    return replace(snap, started_at=max(utcnow(), at))
 
 
 def at_position(

@@ -49,7 +49,7 @@ from consentry.config import Settings
 from consentry.datasets.catalog import DatasetVersion, get_dataset, list_datasets
 from consentry.errors import ConsentryError
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetShardRow
-from consentry.store.engine import session_scope, utcnow
+from consentry.store.engine import immediate, session_scope, utcnow
 from consentry.store.training_tables import ModelShardRow, ModelVersionRow
 from consentry.training import registry
 from consentry.training.artifacts import ModelFolder, sha256, shard_file
@@ -228,7 +228,9 @@ def _train(
         folder.discard()
         raise
     try:
-        with session_scope(db) as session:
+        # The write lock up front (SQLite BEGIN IMMEDIATE): this transaction reads the
+        # active models, then supersedes them, and must not interleave with another.
+        with session_scope(immediate(db)) as session:
             if parent is not None:
                 raced = _active_on(session, spec.name, dataset.id)
                 if raced is not None:  # another worker published first: keep theirs
