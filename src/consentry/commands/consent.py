@@ -10,9 +10,8 @@ from datetime import datetime
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import or_, select
 
-from consentry.commands.context import settings, store_engine
+from consentry.commands.context import find_member, settings, store_engine
 from consentry.errors import ConsentryError
 from consentry.store.engine import session_scope
 from consentry.store.tables import Member
@@ -26,13 +25,7 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 def _member(session, ref: str) -> Member:
-    query = select(Member).where(
-        or_(Member.handle == ref, Member.id == int(ref)) if ref.isdigit() else Member.handle == ref
-    )
-    member = session.scalars(query).first()
-    if member is None:
-        raise ConsentryError(f"no member with handle or id {ref!r}")
-    return member
+    return find_member(session, ref, live=False)
 
 
 def _when(value: str | None) -> datetime | None:

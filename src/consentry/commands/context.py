@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from consentry.config import Settings, load_settings
+from consentry.errors import ConsentryError
 from consentry.store import open_engine
 from consentry.store.migrate import check_schema
+from consentry.store.tables import Member
 
 
 def settings() -> Settings:
@@ -23,3 +26,24 @@ def store_engine(cfg: Settings | None = None) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+def find_member(session: Session, ref: str, *, live: bool = True) -> Member:
+    """The member `ref` names — an id, a handle (with or without `@`) or an email — or a
+    clear error. `live=False` also finds erased members (their ledger history stays)."""
+    ref = ref.strip()
+    live_only = (Member.deleted_at.is_(None),) if live else ()
+    if ref.isdigit():
+        member = session.scalar(select(Member).where(Member.id == int(ref), *live_only))
+    else:
+        member = session.scalar(
+            select(Member).where(func.lower(Member.handle) == ref.lstrip("@").lower(), *live_only)
+        )
+        if member is None and "@" in ref.lstrip("@"):
+            member = session.scalar(
+                select(Member).where(func.lower(Member.email) == ref.lower(), *live_only)
+            )
+    if member is None:
+        which = "live member" if live else "member"
+        raise ConsentryError(f"no {which} {ref!r} (give an id, a handle or an email)")
+    return member

@@ -12,34 +12,15 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from consentry.commands.context import settings, store_engine
+from consentry.commands.context import find_member, settings, store_engine
 from consentry.errors import ConsentryError
 from consentry.network.accounts import hash_password
 from consentry.network.export import member_files, write_archive
 from consentry.network.linkedin_import import create_member, import_into, read_archive
 from consentry.store.engine import session_scope, utcnow
-from consentry.store.tables import Member
 
 importer = typer.Typer(help="Import data from elsewhere.", no_args_is_help=True)
-
-
-def find_member(session: Session, who: str) -> Member:
-    """A live member by id, handle or email; a clear error otherwise."""
-    column = Member.id if who.isdigit() else func.lower(Member.handle)
-    value = int(who) if who.isdigit() else who.strip().lstrip("@").lower()
-    member = session.scalar(select(Member).where(column == value, Member.deleted_at.is_(None)))
-    if member is None and "@" in who:
-        member = session.scalar(
-            select(Member).where(
-                func.lower(Member.email) == who.strip().lower(), Member.deleted_at.is_(None)
-            )
-        )
-    if member is None:
-        raise ConsentryError(f"no live member {who!r} (give an id, a handle or an email)")
-    return member
 
 
 def export(

@@ -8,25 +8,17 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Column, Table
-from sqlalchemy import or_, select
 
-from consentry.commands.context import settings, store_engine
+from consentry.commands.context import find_member, settings, store_engine
 from consentry.errors import ConsentryError
 from consentry.store.engine import session_scope
-from consentry.store.tables import Member
 
 receipts_app = typer.Typer(help="Propagation receipts: list, show, verify.", no_args_is_help=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
 def _member_id(session, ref: str) -> int:
-    query = select(Member.id).where(
-        or_(Member.handle == ref, Member.id == int(ref)) if ref.isdigit() else Member.handle == ref
-    )
-    member_id = session.scalars(query).first()
-    if member_id is None:
-        raise ConsentryError(f"no member with handle or id {ref!r}")
-    return member_id
+    return find_member(session, ref, live=False).id
 
 
 def _report(outcome) -> None:

@@ -10,7 +10,7 @@ from dataclasses import asdict
 import typer
 from rich.console import Console
 
-from consentry.commands.context import settings, store_engine
+from consentry.commands.context import find_member, settings, store_engine
 from consentry.store.engine import session_scope
 
 FEATURES = ("skills", "phrasing", "match", "retrieval")
@@ -85,24 +85,27 @@ def members(model_id: str) -> None:
 
 
 @models_app.command("containing")
-def containing(member: int) -> None:
+def containing(member: str = typer.Argument(..., help="Member handle, id or email.")) -> None:
     """Active model versions trained on a member's records."""
     from consentry.training.registry import models_containing
 
     db = store_engine(settings())
     with session_scope(db) as s:
-        for m in models_containing(s, member):
+        for m in models_containing(s, find_member(s, member, live=False).id):
             _print_model(m)
 
 
 @assist_app.command("profile")
-def assist_profile(member: int, seed: int = typer.Option(0, "--seed")) -> None:
+def assist_profile(
+    member: str = typer.Argument(..., help="Member handle, id or email."),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
     """A headline, an about section and missing skills for a member's own profile."""
     from consentry.features.profile_assistant import assist_profile as run
 
     db = store_engine(settings())
     with session_scope(db) as s:
-        d = run(s, member, seed=seed)
+        d = run(s, find_member(s, member).id, seed=seed)
     typer.echo(f"Headline: {d.headline}\n\nAbout: {d.about}\n")
     typer.echo(f"Missing skills: {', '.join(d.missing_skills)}")
     typer.echo(f"Uses: {', '.join(d.uses.purposes)} - {d.uses.data}")
@@ -126,26 +129,28 @@ def job_post(
 
 @assist_app.command("outreach")
 def outreach(
-    job: int = typer.Option(..., "--job"), candidate: int = typer.Option(..., "--candidate")
+    job: int = typer.Option(..., "--job"),
+    candidate: str = typer.Option(..., "--candidate", help="Candidate handle, id or email."),
 ) -> None:
     """An outreach draft, only if the candidate allows recruiter-ai."""
     from consentry.features.outreach import draft_outreach
 
     db = store_engine(settings())
     with session_scope(db) as s:
-        d = draft_outreach(s, job_id=job, candidate_id=candidate)
+        d = draft_outreach(s, job_id=job, candidate_id=find_member(s, candidate).id)
     typer.echo(d.text)
     typer.echo(f"\n(fit {d.fit:.0%}; basis {d.basis})")
 
 
-def chat(member: int) -> None:
+def chat(member: str = typer.Argument(..., help="Member handle, id or email.")) -> None:
     """Talk to the job-seeker chatbot: one message per line on stdin."""
     from consentry.features.chatbot import JobSeekerChat
 
     cfg = settings()
     db = store_engine(cfg)
     out = Console(soft_wrap=True)
-    conversation = JobSeekerChat(member)
+    with session_scope(db) as s:
+        conversation = JobSeekerChat(find_member(s, member).id)
     for line in sys.stdin:
         if not line.strip():
             continue
