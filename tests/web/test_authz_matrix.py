@@ -41,6 +41,7 @@ PUBLIC = {
     ("POST", "/logout"),
     ("POST", "/api/v1/tokens"),
     ("GET", "/.well-known/gpc.json"),
+    ("GET", "/demo"),  # the demo tour: public on a seeded demo network, 404 elsewhere
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/docs"),
     ("GET", "/api/docs/oauth2-redirect"),

@@ -14,6 +14,7 @@ so a name never swallows an email, URL or address.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -52,8 +53,13 @@ class ScrubResult:
     spans: list[Span]
 
 
-def resolve(found: Iterable[tuple[int, int, str]]) -> list[Span]:
-    """Non-overlapping spans, sorted by start: structured types first, then PERSON."""
+def resolve(found: Iterable[tuple[int, int, str]], text: str | None = None) -> list[Span]:
+    """Non-overlapping spans, sorted by start: structured types first, then PERSON.
+
+    With `text`, a PERSON candidate that runs into a structured span ("Anna" in a run
+    "Anna Via Roma" whose "Via Roma 10" is an ADDRESS) keeps its words outside that span,
+    so that scrubbing the result again finds nothing new.
+    """
     ordered = sorted(found, key=lambda f: (f[2] == "PERSON", f[0] - f[1], -_PRIORITY[f[2]], f[0]))
     taken: list[tuple[int, int]] = []
     kept: list[Span] = []
@@ -61,11 +67,49 @@ def resolve(found: Iterable[tuple[int, int, str]]) -> list[Span]:
         if end <= start:
             continue
         if any(start < e and s < end for s, e in taken):
-            continue
+            if kind != "PERSON" or text is None:
+                continue
+            piece = _outside(start, end, taken, text)
+            if piece is None:
+                continue
+            start, end = piece
         taken.append((start, end))
         kept.append(Span(start, end, kind))
     kept.sort()
     return kept
+
+
+# Types whose spans no phone number can share. Digit-run types (ID, CARD) are left to
+# `resolve`: a phone number may contain a run that also passes an ID check.
+_MASKS_PHONES = frozenset({"IP", "IBAN", "EMAIL", "URL", "PERSON"})
+
+
+def _mask(text: str, found: list[tuple[int, int, str]], kinds: frozenset[str]) -> str:
+    """`text` with the spans of `kinds` in `found` blanked by NULs (same length, no digits)."""
+    spans = [(s, e) for s, e, kind in found if kind in kinds]
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = "\0" * (end - start)
+    return "".join(chars)
+
+
+def _outside(start: int, end: int, taken: list[tuple[int, int]], text: str):
+    """The first stretch of whole capitalised words of [start, end) that no taken span
+    covers, or None."""
+    cuts = sorted((max(s, start), min(e, end)) for s, e in taken if s < end and start < e)
+    pos = start
+    for s, e in [*cuts, (end, end)]:
+        if s > pos:
+            m = _WORDS.fullmatch(text, pos, s)
+            if m is not None and m.group("words"):
+                return m.start("words"), m.end("words")
+        pos = max(pos, e)
+    return None
+
+
+_WORDS = re.compile(r"\W*(?P<words>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)*)?\W*")
 
 
 def apply(text: str, spans: Sequence[Span]) -> str:
@@ -160,7 +204,10 @@ class Scrubber:
             if t & g.IPV6 and ":" in text:
                 found += formats.find_ipv6s(text)
             if t & g.PHONE:
-                found += phones.find_phones(text, region)
+                # Phone candidates are loose digit runs: mask what stricter detectors
+                # already claimed, as a placeholder would on a second pass, so a number
+                # running into an IP or IBAN is judged on its own digits.
+                found += phones.find_phones(_mask(text, found, _MASKS_PHONES), region)
             if t & g.ADDRESS:
                 found += formats.find_addresses(text)
             if t & g.BIRTH:
@@ -170,7 +217,7 @@ class Scrubber:
         found += persons.find_persons(
             text, self.names, persons.author_index(author_names), titles=bool(t & g.TITLE)
         )
-        return resolve(found) if found else []
+        return resolve(found, text) if found else []
 
 
 def scrub_batch(
