@@ -139,7 +139,7 @@ def _plant_canaries(engine) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_canaries_never_reach_a_dataset(engine, settings, seeded):
-    seeded(engine, settings)
+    seeded(engine, settings, members=160)
     canaries = _plant_canaries(engine)
     result = build_dataset(engine, settings, purpose="train-genai", shards=4)
     blob = _dataset_bytes(result.path)

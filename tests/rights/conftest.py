@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from consentry.config import Settings, load_settings
+from consentry.config import Settings
 from consentry.store import migrate, open_engine
 from rights.trained import copy_trained, train_network
 
@@ -38,16 +38,3 @@ def trained(trained_template, tmp_path, monkeypatch):
     monkeypatch.setenv("CONSENTRY_DATABASE_URL", net.settings.database_url)
     yield net
     net.engine.dispose()
-
-
-@pytest.fixture
-def settings(settings_env, db_url, monkeypatch) -> Settings:
-    """Settings on a private data folder and the test's own database (both backends)."""
-    monkeypatch.setenv("CONSENTRY_DATABASE_URL", db_url)
-    return load_settings()
-
-
-@pytest.fixture
-def sqlite_settings(settings_env, sqlite_engine, monkeypatch) -> Settings:
-    monkeypatch.setenv("CONSENTRY_DATABASE_URL", str(sqlite_engine.url))
-    return load_settings()

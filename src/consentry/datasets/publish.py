@@ -210,19 +210,24 @@ def _record(session: Session, pub: Publication, final: Path, files, written: Sha
         )
 
 
-def sweep(root: Path) -> None:
-    """Remove staging and scratch folders left by builds whose process is gone."""
+def sweep(root: Path, prefixes: tuple[str, ...] = (".staging-", ".scratch-")) -> None:
+    """Remove work folders (`<prefix><pid>-…`) left by processes that are gone.
+
+    A folder of this very process is left alone: another publication may be using it
+    (the web app propagates in several threads).
+    """
     for entry in root.iterdir():
-        if not entry.name.startswith((".staging-", ".scratch-")):
+        if not entry.name.startswith(prefixes):
             continue
         pid_text = entry.name.split("-")[1]
         pid = int(pid_text) if pid_text.isdigit() else 0
-        if pid and pid != os.getpid() and _alive(pid):
+        if pid == os.getpid() or (pid and pid_alive(pid)):
             continue
         shutil.rmtree(entry, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while a process with this id runs on this machine."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from consentry.datasets.publish import sweep
+
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -78,7 +80,7 @@ class ModelFolder:
     def __init__(self, data_dir: Path, model_id: str) -> None:
         self.root = models_root(data_dir)
         self.root.mkdir(parents=True, exist_ok=True)
-        _sweep(self.root)
+        sweep(self.root, (".staging-",))
         self.final = self.root / model_id
         self.staging = self.root / f".staging-{os.getpid()}-{model_id}"
         self.staging.mkdir()
@@ -104,26 +106,3 @@ class ModelFolder:
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
         shutil.rmtree(self.final, ignore_errors=True)
-
-
-def _sweep(root: Path) -> None:
-    for entry in root.iterdir():
-        if not entry.name.startswith(".staging-"):
-            continue
-        pid_text = entry.name.split("-")[1]
-        pid = int(pid_text) if pid_text.isdigit() else 0
-        if pid and pid != os.getpid() and _alive(pid):
-            continue
-        if pid == os.getpid():
-            continue  # ours, possibly in use by a concurrent publication in this process
-        shutil.rmtree(entry, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
