@@ -66,7 +66,7 @@ def test_consent_set_show_history_verify(cli_db, capsys):
             "unknown purpose 'train-everything'",
         ),
         (["consent", "set", "m1", "train-ai", "maybe"], "unknown choice 'maybe'"),
-        (["consent", "set", "nobody", "train-ai", "grant"], "no member with handle or id 'nobody'"),
+        (["consent", "set", "nobody", "train-ai", "grant"], "no member 'nobody'"),
         (["consent", "set", "m1", "train-ai", "grant", "--source", "web"], "unknown source 'web'"),
         (["policy", "publish", "linkedin-2025", "--notice-days", "-3"], "never negative"),
         (["policy", "publish", "consent-first"], "already published as version 1"),
