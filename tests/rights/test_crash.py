@@ -73,7 +73,7 @@ def test_an_erasure_interrupted_at_every_step_resumes_to_the_same_result(
     expected, expected_receipt = fingerprint(reference.engine), _shape(receipt)
     reference.engine.dispose()
     steps = {e.step for e in events}
-    assert steps == {"datasets", "models", "retrieval", "receipt"}
+    assert steps == {"datasets", "models", "retrieval", "purge", "receipt"}
     assert len(events) >= 10
     for n in range(1, len(events)):
         net = copy_trained(trained_template, tmp_path / f"stop-{n}")

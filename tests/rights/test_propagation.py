@@ -114,3 +114,30 @@ def test_a_member_held_by_nothing_still_gets_a_receipt(trained):
     document = receipt_of(engine, settings, request.job_id)
     assert document["datasets"] == [] and document["models"] == []
     assert active(engine) == before
+
+
+def test_an_erasure_deletes_the_files_of_every_earlier_version_that_held_the_member(trained):
+    from consentry.store.training_tables import ModelVersionRow
+
+    engine, settings = trained.engine, trained.settings
+    member = member_in_both(trained, skip=2)
+    # A withdrawal first: the old train-genai version is retired but keeps its files.
+    first = withdraw(engine, settings, member, "train-genai", source="settings", actor="member")
+    assert propagate_now(engine, settings, first.job_id).status == "done"
+    with session_scope(engine) as s:
+        old = s.get(DatasetVersionRow, trained.genai)
+        superseded = s.scalars(
+            select(ModelVersionRow).where(ModelVersionRow.dataset_id == trained.genai)
+        ).all()
+    assert old.status == "retired"
+    assert list((settings.data_dir / old.path / "data").glob("*.parquet"))
+    assert superseded and all(m.status != "active" for m in superseded)
+
+    request = erase(engine, settings, member, source="settings", actor="member")
+    assert propagate_now(engine, settings, request.job_id).status == "done"
+    assert list((settings.data_dir / old.path / "data").glob("*.parquet")) == []
+    for model in superseded:
+        assert list((settings.data_dir / model.path).glob("shard-*")) == []
+    document = receipt_of(engine, settings, request.job_id)
+    assert trained.genai in document["files_deleted"]["datasets"]
+    assert {m.id for m in superseded} <= set(document["files_deleted"]["models"])

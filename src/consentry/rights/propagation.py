@@ -36,7 +36,7 @@ from consentry.rights.receipt_document import issue
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
 from consentry.store.engine import session_scope
 
-STEPS = ("datasets", "models", "retrieval", "receipt")
+STEPS = ("datasets", "models", "retrieval", "purge", "receipt")
 #: How many times the models step re-checks for models that a concurrent propagation moved.
 MAX_SWEEPS = 10
 
@@ -330,6 +330,46 @@ class _Run:
         if holding:
             changed = sisa.remove_member(self.db, self.settings, self.job.member_id)
             known.extend(i for i in changed if i not in known)
+
+    # -- purge (erasure only) --------------------------------------------------------
+
+    def purge(self) -> None:
+        """For an erasure, delete the files of every version that is no longer active but
+        still holds the member — datasets retired by earlier propagations (a withdrawal
+        keeps its old files) and models superseded on them — keeping their registry rows
+        as the record of what existed. Shards and sub-models reused by an active version
+        survive through its own hard link. Idempotent."""
+        if self.job.kind != "erase":
+            return
+        from consentry.store.training_tables import ModelVersionRow
+
+        with session_scope(self.db) as s:
+            holding = set(
+                s.scalars(
+                    select(DatasetLineageRow.dataset_id)
+                    .where(DatasetLineageRow.member_id == self.job.member_id)
+                    .distinct()
+                )
+            )
+            datasets = s.execute(
+                select(DatasetVersionRow.id, DatasetVersionRow.path).where(
+                    DatasetVersionRow.id.in_(holding), DatasetVersionRow.status != "active"
+                )
+            ).all()
+            models = s.execute(
+                select(ModelVersionRow.id, ModelVersionRow.path).where(
+                    ModelVersionRow.dataset_id.in_(holding), ModelVersionRow.status != "active"
+                )
+            ).all()
+        for _id, path in datasets:
+            delete_files(Path(path))
+        for _id, path in models:
+            for artifact in Path(path).glob("shard-*"):
+                artifact.unlink(missing_ok=True)
+        self.progress["purged"] = {
+            "datasets": sorted(i for i, _ in datasets),
+            "models": sorted(i for i, _ in models),
+        }
 
     # -- receipt --------------------------------------------------------------------
 

@@ -123,6 +123,9 @@ def build_document(session: Session, job: PropagationJob, progress: dict[str, An
         "datasets": datasets,
         "models": models,
         "retrieval_indexes": list(progress.get("indexes", [])),
+        # Erasure: versions no longer active whose files were deleted because they held
+        # the member (their registry rows remain as the record of what existed).
+        "files_deleted": progress.get("purged", {"datasets": [], "models": []}),
     }
 
 
