@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from consentry.network.national_ids import it_check_letter
+
 _SEPARATORS = re.compile(r"[\s\-./]")
 
 
@@ -180,43 +182,6 @@ def es_dni_valid(value: str) -> bool:
     return head.isdigit() and _DNI_LETTERS[int(head) % 23] == letter
 
 
-_CF_ODD = {
-    **dict(zip("0123456789", (1, 0, 5, 7, 9, 13, 15, 17, 19, 21), strict=True)),
-    **dict(
-        zip(
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-            (
-                1,
-                0,
-                5,
-                7,
-                9,
-                13,
-                15,
-                17,
-                19,
-                21,
-                2,
-                4,
-                18,
-                20,
-                11,
-                3,
-                6,
-                8,
-                12,
-                14,
-                16,
-                10,
-                22,
-                25,
-                24,
-                23,
-            ),
-            strict=True,
-        )
-    ),
-}
 _CF_SHAPE = re.compile(
     r"[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]"
 )
@@ -227,13 +192,7 @@ def it_codice_fiscale_valid(value: str) -> bool:
     s = value.upper()
     if not _CF_SHAPE.fullmatch(s):
         return False
-    total = 0
-    for i, ch in enumerate(s[:15]):
-        if i % 2 == 0:  # 1st, 3rd, ... character (odd positions, counting from 1)
-            total += _CF_ODD[ch]
-        else:
-            total += int(ch) if ch.isdigit() else ord(ch) - 65
-    return chr(65 + total % 26) == s[15]
+    return it_check_letter(s[:15]) == s[15]
 
 
 def se_personnummer_valid(value: str) -> bool:
