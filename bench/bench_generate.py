@@ -55,8 +55,8 @@ def machine() -> str:
 
 
 def _child(url: str, members: int, seed: int) -> dict:
-    from consentry.network.generate import generate_network
     from consentry.store import migrate, open_engine
+    from consentry.synthetic.generate import generate_network
 
     engine = open_engine(url)
     migrate(engine)

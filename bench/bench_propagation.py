@@ -22,16 +22,16 @@ from pathlib import Path
 from sqlalchemy import select
 
 from consentry.config import Settings
-from consentry.consent.choices import seed_choices
 from consentry.consent.versions import ensure_default_policy
 from consentry.datasets.build import build_dataset
-from consentry.network.generate import generate_network
 from consentry.rights.erasure import erase
 from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
 from consentry.store import migrate, open_engine
 from consentry.store.dataset_tables import DatasetLineageRow
 from consentry.store.engine import session_scope
+from consentry.synthetic.choices import seed_choices
+from consentry.synthetic.generate import generate_network
 from consentry.training.sisa import train_feature
 
 FEATURES = ("skills", "phrasing", "match", "retrieval")

@@ -38,10 +38,10 @@ from sqlalchemy import select
 
 from consentry.datasets.scrub import Scrubber, persons, phones
 from consentry.datasets.scrub.known import member_names
-from consentry.network.generate import generate_network
-from consentry.network.names import NAMES
 from consentry.store import migrate, open_engine
 from consentry.store.tables import Comment, Member, Message, PlantedPII, Post, Profile
+from consentry.synthetic.generate import generate_network
+from consentry.synthetic.names import NAMES
 
 TYPES = ("EMAIL", "PHONE", "URL", "IP", "CARD", "IBAN", "ID", "DOB", "ADDRESS", "PERSON")
 _EMAIL_RE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"

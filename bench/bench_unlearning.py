@@ -40,11 +40,11 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="bench-unlearning-"))
     os.environ["CONSENTRY_DATA_DIR"] = str(root)
     from consentry.config import load_settings
-    from consentry.consent.choices import seed_choices
     from consentry.consent.versions import ensure_default_policy
-    from consentry.network.generate import generate_network
     from consentry.store import migrate, open_engine
     from consentry.store.engine import session_scope
+    from consentry.synthetic.choices import seed_choices
+    from consentry.synthetic.generate import generate_network
 
     settings = load_settings()
     db = open_engine(settings.database_url)

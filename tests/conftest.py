@@ -156,13 +156,13 @@ def seed_network(
     """A generated network, the default policy and a seeded mix of choices made through
     the ledger; optionally every recruiter also allows train-ai (postings are rare in small
     networks)."""
-    from consentry.consent.choices import seed_choices
     from consentry.consent.ledger import ledger_session
     from consentry.consent.record import record_choice
     from consentry.consent.versions import ensure_default_policy
-    from consentry.network.generate import generate_network
     from consentry.store.engine import session_scope
     from consentry.store.tables import Member
+    from consentry.synthetic.choices import seed_choices
+    from consentry.synthetic.generate import generate_network
 
     with session_scope(engine) as session:
         ensure_default_policy(session, settings)

@@ -14,10 +14,10 @@ from consentry.commands import (
     consent,
     datasets,
     demo,
-    network,
     portability,
     rights,
     scrub,
+    seed,
     store,
     training,
     web,
@@ -54,9 +54,9 @@ def root(
 
 
 store.register(app)
-network.register(app)
 web.register(app)
 consent.register(app)
+seed.register(app, consent.consent_app)
 scrub.register(app)
 datasets.register(app)
 training.register(app)

@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 
 from consentry.cli import main
 from consentry.config import load_settings
-from consentry.consent.choices import seed_choices
 from consentry.consent.ledger import ledger_session, verify
 from consentry.consent.state import rebuild, snapshot
 from consentry.store import open_engine
 from consentry.store.consent_tables import ConsentEvent, PolicyVersion
 from consentry.store.engine import session_scope
 from consentry.store.tables import Post
+from consentry.synthetic.choices import seed_choices
 
 from .conftest import add_members
 

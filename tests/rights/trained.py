@@ -10,14 +10,14 @@ from pathlib import Path
 from sqlalchemy import Engine, select, update
 
 from consentry.config import Settings
-from consentry.consent.choices import seed_choices
 from consentry.consent.versions import ensure_default_policy
 from consentry.datasets.build import build_dataset
-from consentry.network.generate import generate_network
 from consentry.store import open_engine
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
 from consentry.store.engine import session_scope
 from consentry.store.training_tables import ModelVersionRow
+from consentry.synthetic.choices import seed_choices
+from consentry.synthetic.generate import generate_network
 from consentry.training.sisa import train_feature
 
 FEATURES = ("skills", "phrasing", "match", "retrieval")

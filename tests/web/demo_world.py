@@ -13,13 +13,13 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from consentry.config import Settings
-from consentry.consent.choices import seed_choices
 from consentry.consent.versions import ensure_default_policy
 from consentry.datasets.build import build_dataset
-from consentry.network.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from consentry.network.generate import generate_network
 from consentry.store.engine import session_scope
 from consentry.store.tables import Member
+from consentry.synthetic.choices import seed_choices
+from consentry.synthetic.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, write_tour
+from consentry.synthetic.generate import generate_network
 
 DEMO = {a.role if a.role != "member" else a.region: a for a in DEMO_ACCOUNTS}
 LENA = DEMO["DE"]  # member in Germany, Premium
@@ -57,6 +57,7 @@ def build_world(
     with session_scope(engine) as session:
         ensure_default_policy(session, settings)
     generate_network(engine, members=members, seed=seed)
+    write_tour(data_dir)
     seed_choices(engine, seed=seed)
     built = {
         p: build_dataset(engine, settings, purpose=p, shards=shards).dataset_id for p in purposes

@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from consentry.network.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
+from consentry.synthetic.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from consentry.web.app import create_app
 from web.demo_world import MAYA, OPS, build_world, log_in_form
 

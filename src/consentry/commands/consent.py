@@ -260,19 +260,6 @@ def consent_history(member: str = typer.Argument(..., help="Member handle or id.
         engine.dispose()
 
 
-@consent_app.command("seed")
-def consent_seed(seed: int = typer.Option(7, "--seed", help="Random seed.")) -> None:
-    """Record a realistic mix of choices for every member, through the ledger (demos)."""
-    from consentry.consent.choices import seed_choices
-
-    engine = store_engine()
-    try:
-        n = seed_choices(engine, seed=seed)
-    finally:
-        engine.dispose()
-    out.print(f"recorded {n} consent events")
-
-
 # -- ledger ---------------------------------------------------------------------------
 @ledger_app.command("verify")
 def ledger_verify(

@@ -27,8 +27,8 @@ STRUCTURED = ("EMAIL", "PHONE", "URL", "IP", "CARD", "IBAN", "ID", "DOB", "ADDRE
 @pytest.fixture(scope="module")
 def network(tmp_path_factory):
     """Texts with their authors and ground truth, from a generated network (SQLite)."""
-    from consentry.network.generate import generate_network
     from consentry.store import migrate, open_engine
+    from consentry.synthetic.generate import generate_network
 
     path = tmp_path_factory.mktemp("net") / "consentry.db"
     engine = open_engine(f"sqlite:///{path}")

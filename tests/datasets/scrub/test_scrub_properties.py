@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consentry.datasets.scrub import Scrubber, checksums
-from consentry.network import pii
+from consentry.synthetic import pii
 
 SCRUBBER = Scrubber(known_names=["Anna Müller", "Jan de Vries"], known_handles=["anna.mueller84"])
 

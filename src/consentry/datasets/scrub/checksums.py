@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from consentry.network.national_ids import it_check_letter
+from consentry.synthetic.national_ids import it_check_letter
 
 _SEPARATORS = re.compile(r"[\s\-./]")
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from consentry.network.regions import REGIONS
+from consentry.synthetic.regions import REGIONS
 from consentry.training.artifacts import dump_arrays, load_arrays
 from consentry.training.models import ShardData
 from consentry.training.text import ngram_hashes, sentences, words

@@ -12,12 +12,12 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from consentry.network import careers, names, pii, texts
-from consentry.network.demo import DEMO_ACCOUNTS
-from consentry.network.regions import REGIONS, Region, location
-from consentry.network.run import GenerationRun, to_datetime, to_datetimes
-from consentry.network.vocabulary import SCHOOL_FORMS_MINOR, Author
 from consentry.store.tables import Education, Member, Position, Profile, Skill
+from consentry.synthetic import careers, names, pii, texts
+from consentry.synthetic.demo import DEMO_ACCOUNTS
+from consentry.synthetic.regions import REGIONS, Region, location
+from consentry.synthetic.run import GenerationRun, to_datetime, to_datetimes
+from consentry.synthetic.vocabulary import SCHOOL_FORMS_MINOR, Author
 
 MINOR_SHARE = 0.04  # members aged 13-17
 RECRUITER_SHARE = 0.025

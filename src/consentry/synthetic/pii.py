@@ -21,8 +21,8 @@ from random import Random
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from consentry.network import national_ids
-from consentry.network.national_ids import luhn_complete
+from consentry.synthetic import national_ids
+from consentry.synthetic.national_ids import luhn_complete
 
 PII_TYPES = ("EMAIL", "PHONE", "ADDRESS", "URL", "ID", "CARD", "IBAN", "IP", "DOB", "PERSON")
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from consentry.network import careers, pii, texts
-from consentry.network.population import PII_SHARE, Population
-from consentry.network.regions import REGIONS, location
-from consentry.network.run import GenerationRun, to_datetimes
-from consentry.network.vocabulary import Author
 from consentry.store.tables import Comment, Connection, Job, JobSkill, Message, Post
+from consentry.synthetic import careers, pii, texts
+from consentry.synthetic.population import PII_SHARE, Population
+from consentry.synthetic.regions import REGIONS, location
+from consentry.synthetic.run import GenerationRun, to_datetimes
+from consentry.synthetic.vocabulary import Author
 
 POSTS_PER_MEMBER = 10
 CONNECTIONS_PER_MEMBER = 20

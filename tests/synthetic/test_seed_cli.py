@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from consentry.cli import main
-from consentry.network.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from consentry.store import open_engine
+from consentry.synthetic.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
 def test_seed_prints_a_summary_and_refuses_a_second_run(settings_env, capsys):

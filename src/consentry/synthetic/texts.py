@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from random import Random
 
-from consentry.network import vocabulary as v
-from consentry.network.pii import Person, Span, TextBuilder, plant_sentence
-from consentry.network.vocabulary import Author, Slots
+from consentry.synthetic import vocabulary as v
+from consentry.synthetic.pii import Person, Span, TextBuilder, plant_sentence
+from consentry.synthetic.vocabulary import Author, Slots
 
 Insert = Callable[[TextBuilder], None]
 

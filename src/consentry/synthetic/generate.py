@@ -26,13 +26,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine
 
 from consentry.errors import ConsentryError
-from consentry.network import activity
 from consentry.network.accounts import hash_password
-from consentry.network.bulk import BulkSink, delete_everything, member_count
-from consentry.network.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from consentry.network.population import build_population, write_members, write_profiles
-from consentry.network.run import GenerationRun
 from consentry.store.engine import advance_id_sequences, utcnow
+from consentry.synthetic import activity
+from consentry.synthetic.bulk import BulkSink, delete_everything, member_count
+from consentry.synthetic.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from consentry.synthetic.population import build_population, write_members, write_profiles
+from consentry.synthetic.run import GenerationRun
 
 START = datetime(2019, 1, 1)
 DEFAULT_END = datetime(2026, 11, 1)

@@ -1,4 +1,6 @@
-"""`consentry seed` (generate a synthetic network) and `consentry demo-accounts`."""
+"""The seeding commands, the only ones that use `consentry.synthetic`: `consentry seed`
+(generate a synthetic network), `consentry consent seed` (a realistic mix of choices) and
+`consentry demo-accounts`."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ def seed(
     reset: bool = typer.Option(False, "--reset", help="Delete the existing network first."),
 ) -> None:
     """Generate a realistic synthetic network (deterministic for a given seed)."""
-    from consentry.network.generate import generate_network
+    from consentry.synthetic.demo import write_tour
+    from consentry.synthetic.generate import generate_network
 
     cfg = settings()
     engine = store_engine(cfg)
@@ -25,12 +28,13 @@ def seed(
         stats = generate_network(engine, members=members, seed=seed, reset=reset, progress=True)
     finally:
         engine.dispose()
+    write_tour(cfg.data_dir)
     typer.echo(stats.summary())
 
 
 def demo_accounts() -> None:
     """Show the demo accounts every seeded network has, and their password."""
-    from consentry.network.demo import DEMO_ACCOUNTS
+    from consentry.synthetic.demo import DEMO_ACCOUNTS
 
     table = Table(title="Demo accounts (created by `consentry seed`)")
     for column in ("email", "password", "role", "region", "premium", "for"):
@@ -47,6 +51,19 @@ def demo_accounts() -> None:
     Console(width=160).print(table)
 
 
-def register(app: typer.Typer) -> None:
+def consent_seed(seed: int = typer.Option(7, "--seed", help="Random seed.")) -> None:
+    """Record a realistic mix of choices for every member, through the ledger (demos)."""
+    from consentry.synthetic.choices import seed_choices
+
+    engine = store_engine(settings())
+    try:
+        n = seed_choices(engine, seed=seed)
+    finally:
+        engine.dispose()
+    typer.echo(f"recorded {n} consent events")
+
+
+def register(app: typer.Typer, consent_app: typer.Typer) -> None:
     app.command("seed")(seed)
     app.command("demo-accounts")(demo_accounts)
+    consent_app.command("seed")(consent_seed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from random import Random
 
-from consentry.network.careers import Occupation
+from consentry.synthetic.careers import Occupation
 
 
 @dataclass(frozen=True)

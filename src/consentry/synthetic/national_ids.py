@@ -187,7 +187,7 @@ def _cf_letters(name: str, given: bool) -> str:
 
 def it_codice_fiscale(rng: Random, first: str = "Mario", last: str = "Rossi") -> str:
     """An Italian codice fiscale for a person of that name, with its check letter."""
-    from consentry.network.names import ascii_fold
+    from consentry.synthetic.names import ascii_fold
 
     female = rng.random() < 0.5
     day = rng.randint(1, 28) + (40 if female else 0)

@@ -6,8 +6,11 @@ them as members 1-4 of every network, whatever the seed.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 # Every account of a synthetic network (demo or not) shares this password; the generator
 # hashes it once per run.
@@ -88,3 +91,33 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         purpose="operator (privacy and ML engineering)",
     ),
 )
+
+
+#: The file in the data folder that tells the web app which demo accounts to offer on /demo.
+TOUR_FILE = "demo-tour.json"
+
+
+def write_tour(data_dir: Path) -> Path:
+    """Publish the demo accounts for the web app's /demo page, atomically.
+
+    The web app never imports this package: it shows a tour only when a seeded network
+    left this file in its data folder, and only for accounts that are still live.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / TOUR_FILE
+    accounts = [
+        {
+            "email": a.email,
+            "handle": a.handle,
+            "display_name": a.display_name,
+            "role": a.role,
+            "region": a.region,
+            "premium": a.premium,
+            "purpose": a.purpose,
+        }
+        for a in DEMO_ACCOUNTS
+    ]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"password": DEMO_PASSWORD, "accounts": accounts}, indent=2))
+    os.replace(tmp, path)
+    return path

@@ -11,12 +11,12 @@ from sqlalchemy import func, select, text
 
 from consentry.errors import ConsentryError
 from consentry.network.accounts import authenticate
-from consentry.network.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from consentry.network.generate import START, generate_network
-from consentry.network.regions import CA_PROVINCES, EEA_ONLY, EU
 from consentry.store import session_scope
 from consentry.store.tables import Member
-from network.helpers import AS_OF, network_digest
+from consentry.synthetic.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from consentry.synthetic.generate import START, generate_network
+from consentry.synthetic.regions import CA_PROVINCES, EEA_ONLY, EU
+from synthetic.helpers import AS_OF, network_digest
 
 N = 200
 

@@ -13,9 +13,9 @@ from random import Random
 
 import numpy as np
 
-from consentry.network.bulk import BulkSink
-from consentry.network.pii import Span
 from consentry.store.tables import Mention, PlantedPII, Revision
+from consentry.synthetic.bulk import BulkSink
+from consentry.synthetic.pii import Span
 
 EPOCH = datetime(1970, 1, 1)
 MENTION_T = Mention.__table__

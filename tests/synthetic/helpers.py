@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine, text
 
-from consentry.network.generate import TABLES
 from consentry.store.tables import Base
+from consentry.synthetic.generate import TABLES
 
 AS_OF = datetime(2026, 6, 30)
 

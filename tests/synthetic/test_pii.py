@@ -8,9 +8,9 @@ from random import Random
 import phonenumbers
 import pytest
 
-from consentry.network import national_ids as ids
-from consentry.network import pii
-from consentry.network.texts import assemble, mention_insert, pii_insert
+from consentry.synthetic import national_ids as ids
+from consentry.synthetic import pii
+from consentry.synthetic.texts import assemble, mention_insert, pii_insert
 
 PERSON = pii.Person("Giulia", "Bianchi", "giulia.bianchi", "IT", date(1990, 3, 12), "Jan Novák")
 
@@ -100,9 +100,9 @@ def test_assembled_spans_point_at_the_values():
 
 
 def test_names_in_greetings_and_sign_offs_are_planted():
-    from consentry.network.careers import OCCUPATIONS
-    from consentry.network.texts import message
-    from consentry.network.vocabulary import Author
+    from consentry.synthetic.careers import OCCUPATIONS
+    from consentry.synthetic.texts import message
+    from consentry.synthetic.vocabulary import Author
 
     rng = Random(4)
     author = Author(
