@@ -24,10 +24,14 @@ from consentry.commands import (
 )
 from consentry.errors import ConsentryError
 
-try:  # typer >= 0.25 raises usage errors from its own copy of click
+# typer >= 0.25 raises usage errors from its own copy of click; older typer, click's own.
+_USAGE_ERRORS: tuple[type[Exception], ...] = (click.ClickException,)
+try:
     from typer._click.exceptions import ClickException as _TyperClickException
-except ImportError:  # pragma: no cover - older typer raises click's own
-    _TyperClickException = click.ClickException
+
+    _USAGE_ERRORS = (click.ClickException, _TyperClickException)
+except ImportError:  # pragma: no cover - older typer
+    pass
 
 app = typer.Typer(
     name="consentry",
@@ -77,9 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         err.print("aborted")
         return 130
-    except (click.ClickException, _TyperClickException) as exc:
-        exc.show()
-        return exc.exit_code
+    except _USAGE_ERRORS as exc:
+        exc.show()  # type: ignore[attr-defined]  # both kinds are ClickExceptions
+        return exc.exit_code  # type: ignore[attr-defined]
     except typer.Exit as exc:
         return exc.exit_code
     except KeyboardInterrupt:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from consentry.consent.jurisdictions import region_name
-from consentry.consent.policy import Policy, day_start
+from consentry.consent.policy import GpcRule, Policy, Rule, day_start
 from consentry.consent.versions import widened_purposes
 
 
@@ -31,7 +31,8 @@ class PolicyChange:
 def _regions(*policies: Policy) -> list[str]:
     codes: set[str] = set()
     for p in policies:
-        for rule in (*p.rules, *p.gpc):
+        rules: list[Rule | GpcRule] = [*p.rules, *p.gpc]
+        for rule in rules:
             for w in rule.where:
                 if w == "*":
                     continue
@@ -50,6 +51,7 @@ def diff_policies(old: Policy, new: Policy, *, at: datetime) -> list[PolicyChang
     for key in sorted(set(old.purposes) | set(new.purposes)):
         a, b = old.purposes.get(key), new.purposes.get(key)
         if a is None:
+            assert b is not None  # the key came from one of the two policies
             out.append(PolicyChange("purpose-added", key, "-", ", ".join(b.data_classes)))
             continue
         if b is None:
@@ -75,19 +77,19 @@ def diff_policies(old: Policy, new: Policy, *, at: datetime) -> list[PolicyChang
     for key in sorted(set(old.purposes) & set(new.purposes)):
         for region in regions:
             for moment in moments:
-                a = old.basis_for(key, region, moment).basis
-                b = new.basis_for(key, region, moment).basis
-                if a != b and (key, region, a, b) not in seen:
-                    seen.add((key, region, a, b))
+                was = old.basis_for(key, region, moment).basis
+                now = new.basis_for(key, region, moment).basis
+                if was != now and (key, region, was, now) not in seen:
+                    seen.add((key, region, was, now))
                     when = "" if moment == at else f" from {moment:%Y-%m-%d}"
-                    out.append(PolicyChange("basis", f"{key} in {_label(region)}{when}", a, b))
+                    out.append(PolicyChange("basis", f"{key} in {_label(region)}{when}", was, now))
     for region in regions:
         if region == "*":
-            a, b = old.minor_default_age, new.minor_default_age
+            age_was, age_now = old.minor_default_age, new.minor_default_age
         else:
-            a, b = old.age_of_consent(region), new.age_of_consent(region)
-        if a != b:
-            out.append(PolicyChange("age", _label(region), str(a), str(b)))
+            age_was, age_now = old.age_of_consent(region), new.age_of_consent(region)
+        if age_was != age_now:
+            out.append(PolicyChange("age", _label(region), str(age_was), str(age_now)))
     for region in regions:
         a_gpc = ", ".join(old.gpc_purposes(region, at)) or "-"
         b_gpc = ", ".join(new.gpc_purposes(region, at)) or "-"

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -202,7 +202,7 @@ def append(session: Session, changes: Sequence[ConsentChange]) -> list[LedgerEnt
             )
         floor = at
         seq += 1
-        fields = {
+        fields: dict[str, Any] = {
             "seq": seq,
             "member_id": change.member_id,
             "purpose": change.purpose,

@@ -158,7 +158,8 @@ class Policy:
 
     def checkpoints(self) -> list[date]:
         """Every date on which one of this policy's rules starts or stops applying."""
-        days = {d for r in (*self.rules, *self.gpc) for d in (r.start, r.until) if d}
+        spans: list[Rule | GpcRule] = [*self.rules, *self.gpc]
+        days = {d for r in spans for d in (r.start, r.until) if d}
         return sorted(days)
 
     # -- identity --------------------------------------------------------------------

@@ -184,8 +184,10 @@ def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 def _csv_rows(text: str, header_keys: tuple[str, ...], *, backslash: bool) -> tuple:
     """(header, rows with 1-based data row numbers) after any preamble; header None if
     the expected header is not there."""
-    options = {"escapechar": "\\", "doublequote": True} if backslash else {}
-    reader = csv.reader(io.StringIO(text, newline=""), **options)
+    stream = io.StringIO(text, newline="")
+    reader = (
+        csv.reader(stream, escapechar="\\", doublequote=True) if backslash else csv.reader(stream)
+    )
     wanted = {k.lower() for k in header_keys}
     header = None
     rows: list[tuple[int, dict[str, str]]] = []
@@ -205,7 +207,9 @@ def _csv_rows(text: str, header_keys: tuple[str, ...], *, backslash: bool) -> tu
 class _ArticleText(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.title, self.created, self.blocks, self._tag, self._buf = "", "", [], "", []
+        self.title, self.created, self._tag = "", "", ""
+        self.blocks: list[str] = []
+        self._buf: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         if tag in ("h1", "p"):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, and_, exists, func, or_, select, union
+from sqlalchemy import Select, Subquery, and_, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from consentry.store.tables import (
@@ -149,7 +149,7 @@ def live_member_by_handle(session: Session, handle: str) -> Member | None:
     )
 
 
-def connection_ids(member_id: int) -> Select:
+def connection_ids(member_id: int) -> Subquery:
     """A sub-select of the ids of members connected to `member_id` (stored once per pair)."""
     return union(
         select(Connection.other_id).where(Connection.member_id == member_id),
@@ -164,8 +164,8 @@ def are_connected(session: Session, a: int, b: int) -> bool:
 
 def profile(session: Session, member: Member) -> ProfileView:
     """The public profile of `member`: headline, about, live positions, education, skills."""
-    row = session.get(Profile, member.id)
-    live = row is not None and row.deleted_at is None
+    found = session.get(Profile, member.id)
+    row = found if found is not None and found.deleted_at is None else None
     positions = session.scalars(
         select(Position)
         .where(Position.member_id == member.id, Position.deleted_at.is_(None))
@@ -185,10 +185,10 @@ def profile(session: Session, member: Member) -> ProfileView:
         member_id=member.id,
         handle=member.handle,
         display_name=member.display_name,
-        headline=row.headline if live else "",
-        about=row.about if live else "",
-        industry=row.industry if live else "",
-        location=row.location if live else "",
+        headline=row.headline if row else "",
+        about=row.about if row else "",
+        industry=row.industry if row else "",
+        location=row.location if row else "",
         positions=[
             PositionView(p.title, p.company, p.location, p.started_on, p.ended_on, p.description)
             for p in positions

@@ -9,9 +9,9 @@ written in one transaction, so a failure leaves the previous network untouched.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, insert, literal, select, text
+from sqlalchemy import Connection, FromClause, Table, func, insert, literal, select, text
 from sqlalchemy.exc import DBAPIError
 
 import consentry.store.all_tables  # noqa: F401  (every table module, so metadata is complete)
@@ -32,19 +32,23 @@ class BulkSink:
 
     def write(self, table: Table, rows: Iterable[tuple[Any, ...]]) -> None:
         """Queue `rows` (tuples in `table.columns` order); flushes full batches."""
+        table = _table(table)
         buffer = self._buffers.setdefault(table.name, [])
         buffer.extend(rows)
         if len(buffer) >= BATCH:
             self._flush(table, buffer)
 
-    def add(self, table: Table, row: tuple[Any, ...]) -> None:
+    def add(self, table: FromClause, row: tuple[Any, ...]) -> None:
+        """Queue one row (a tuple in `table.columns` order); flushes a full batch."""
+        table = _table(table)
         buffer = self._buffers.setdefault(table.name, [])
         buffer.append(row)
         if len(buffer) >= BATCH:
             self._flush(table, buffer)
 
-    def flush(self, table: Table) -> None:
+    def flush(self, table: FromClause) -> None:
         """Write whatever is queued for `table`."""
+        table = _table(table)
         buffer = self._buffers.get(table.name)
         if buffer:
             self._flush(table, buffer)
@@ -59,7 +63,7 @@ class BulkSink:
         for fk in table.foreign_keys:
             parent = fk.column.table
             if parent is not table and self._buffers.get(parent.name):
-                self._flush(parent, self._buffers[parent.name])  # type: ignore[arg-type]
+                self._flush(_table(parent), self._buffers[_table(parent).name])
         if self.postgres:
             self._copy(table, buffer)
         else:
@@ -70,11 +74,18 @@ class BulkSink:
 
     def _copy(self, table: Table, buffer: list[tuple[Any, ...]]) -> None:
         columns = ", ".join(f'"{c.name}"' for c in table.columns)
-        cursor = self.conn.connection.driver_connection.cursor()
+        driver = self.conn.connection.driver_connection
+        assert driver is not None  # an open connection always has its DBAPI connection
+        cursor = driver.cursor()
         with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
             for row in buffer:
                 copy.write_row(row)
         cursor.close()
+
+
+def _table(table: FromClause) -> Table:
+    # Mapped classes expose `__table__` as a FromClause; every one of ours is a Table.
+    return cast(Table, table)
 
 
 def member_count(conn: Connection) -> int:
@@ -92,7 +103,7 @@ def tables_about_members() -> list[Table]:
     (published policy versions) survive a reset.
     """
     network = {
-        m.local_table.name
+        _table(m.local_table).name
         for m in Base.registry.mappers
         if m.class_.__module__ == "consentry.store.tables"
     }

@@ -150,7 +150,7 @@ class MatchModel:
     coefs: np.ndarray  # (shards with pairs, features)
     intercepts: np.ndarray
 
-    def probability(self, X: np.ndarray) -> np.ndarray:
+    def probability(self, X: np.typing.ArrayLike) -> np.ndarray:
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
         if len(self.coefs) == 0:
             return np.full(len(X), 0.5)

@@ -93,14 +93,14 @@ class SkillModel:
     ) -> list[tuple[str, float]]:
         """Up to `k` (skill, score) pairs the profile lacks, best first."""
         owned = {s.lower() for s in have}
-        scores: Counter[str] = Counter()
+        scores: dict[str, float] = {}
         for f in profile_features(titles, industry):
             total = self.features.get(f, 0)
             for skill, n in self.co.get(f, {}).items():
-                scores[skill] += n / (total + 1)
+                scores[skill] = scores.get(skill, 0.0) + n / (total + 1)
         prior = max(self.profiles, 1) * 1000.0
         for skill, n in self.popularity.items():
-            scores[skill] += n / prior
+            scores[skill] = scores.get(skill, 0.0) + n / prior
         ranked = sorted(
             ((s, v) for s, v in scores.items() if s.lower() not in owned),
             key=lambda sv: (-sv[1], sv[0]),
