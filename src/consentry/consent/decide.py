@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Date, Select, String, and_, case, func, literal, select, values
 from sqlalchemy import column as sql_column
@@ -27,26 +28,37 @@ from sqlalchemy.orm import Session
 
 from consentry.consent import ledger
 from consentry.consent.jurisdictions import country_of, region_name
+from consentry.consent.policy import LegalBasis
 from consentry.consent.versions import ActivePolicy, resolve_policy
 from consentry.errors import ConsentryError
-from consentry.store.consent_tables import ConsentEvent
+from consentry.store.consent_tables import ConsentAction, ConsentEvent, ConsentSource
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
 
-#: Reason codes, in rule order. `allowed` is true exactly for ALLOWED_CODES.
-REASON_CODES = (
-    "excluded",
-    "under-age",
-    "erased",
-    "granted",
-    "withdrawn",
-    "objected",
-    "renewal-needed",
-    "not-allowed",
-    "default-on",
-)
-ALLOWED_CODES = frozenset({"granted", "default-on"})
-_DECIDING = ("grant", "withdraw", "object")
+
+class DecisionCode(StrEnum):
+    """The stable machine form of a decision's reason, in rule order (module docstring).
+    `allowed` is true exactly for ALLOWED_CODES."""
+
+    EXCLUDED = "excluded"
+    UNDER_AGE = "under-age"
+    ERASED = "erased"
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"
+    OBJECTED = "objected"
+    RENEWAL_NEEDED = "renewal-needed"
+    NOT_ALLOWED = "not-allowed"
+    DEFAULT_ON = "default-on"
+
+
+ALLOWED_CODES = frozenset({DecisionCode.GRANTED, DecisionCode.DEFAULT_ON})
+_DECIDING = (ConsentAction.GRANT, ConsentAction.WITHDRAW, ConsentAction.OBJECT)
+
+
+def _code(code: DecisionCode):
+    # Typed explicitly: a bare enum literal has no SQL type, and PostgreSQL then cannot
+    # infer one for the CASE it appears in.
+    return literal(code.value, String)
 
 
 @dataclass(frozen=True)
@@ -58,9 +70,9 @@ class Decision:
     """
 
     allowed: bool
-    basis: str
+    basis: LegalBasis
     reason: str
-    code: str
+    code: DecisionCode
     member_id: int
     purpose: str
     as_of_seq: int
@@ -127,34 +139,36 @@ def _position(session: Session, as_of_seq: int | None, at: datetime | None) -> t
 
 
 def reason_text(
-    code: str,
+    code: DecisionCode,
     *,
-    basis: str,
+    basis: LegalBasis,
     region: str,
     age: int,
     when: datetime | None = None,
     source: str | None = None,
 ) -> str:
     """The member-readable sentence for a reason code."""
-    place = region_name(country_of(region)) if code == "under-age" else region_name(region)
+    place = (
+        region_name(country_of(region)) if code == DecisionCode.UNDER_AGE else region_name(region)
+    )
     on = human_date(when) if when else ""
     return {
-        "excluded": f"This is never used for members in {place}",
-        "under-age": f"Members under {age} in {place} are never included",
-        "erased": f"You erased your account on {on}",
-        "granted": f"You allowed this on {on}",
-        "withdrawn": f"You withdrew your consent on {on}",
-        "objected": (
+        DecisionCode.EXCLUDED: f"This is never used for members in {place}",
+        DecisionCode.UNDER_AGE: f"Members under {age} in {place} are never included",
+        DecisionCode.ERASED: f"You erased your account on {on}",
+        DecisionCode.GRANTED: f"You allowed this on {on}",
+        DecisionCode.WITHDRAWN: f"You withdrew your consent on {on}",
+        DecisionCode.OBJECTED: (
             f"Your browser's Global Privacy Control signal objected to this on {on}"
-            if source == "gpc"
+            if source == ConsentSource.GPC
             else f"You objected to this on {on}"
         ),
-        "renewal-needed": (
+        DecisionCode.RENEWAL_NEEDED: (
             f"You allowed this on {on}, but the policy has since widened it to more of "
             "your data, so it needs your consent again"
         ),
-        "not-allowed": "You have not allowed this",
-        "default-on": f"This is on by default in {place}; you can object",
+        DecisionCode.NOT_ALLOWED: "You have not allowed this",
+        DecisionCode.DEFAULT_ON: f"This is on by default in {place}; you can object",
     }[code]
 
 
@@ -180,7 +194,7 @@ def decide(
     basis = pol.basis_for(purpose, facts.region, at).basis
     age = pol.age_of_consent(facts.region)
 
-    def result(code: str, event: ConsentEvent | None = None) -> Decision:
+    def result(code: DecisionCode, event: ConsentEvent | None = None) -> Decision:
         text = reason_text(
             code,
             basis=basis,
@@ -193,19 +207,19 @@ def decide(
             code in ALLOWED_CODES, basis, text, code, facts.id, purpose, seq, at, active.version
         )
 
-    if basis == "excluded":
-        return result("excluded")
+    if basis == LegalBasis.EXCLUDED:
+        return result(DecisionCode.EXCLUDED)
     if facts.birth_date > age_cutoff(at.date(), age):
-        return result("under-age")
+        return result(DecisionCode.UNDER_AGE)
     mine = and_(ConsentEvent.member_id == facts.id, ConsentEvent.seq <= seq)
     erased = session.scalars(
         select(ConsentEvent)
-        .where(mine, ConsentEvent.purpose == "*", ConsentEvent.action == "erase")
+        .where(mine, ConsentEvent.purpose == "*", ConsentEvent.action == ConsentAction.ERASE)
         .order_by(ConsentEvent.seq)
         .limit(1)
     ).first()
     if erased is not None:
-        return result("erased", erased)
+        return result(DecisionCode.ERASED, erased)
     last = session.scalars(
         select(ConsentEvent)
         .where(mine, ConsentEvent.purpose == purpose, ConsentEvent.action.in_(_DECIDING))
@@ -213,15 +227,17 @@ def decide(
         .limit(1)
     ).first()
     if last is not None:
-        if last.action == "withdraw":
-            return result("withdrawn", last)
-        if last.action == "object":
-            return result("objected", last)
+        if last.action == ConsentAction.WITHDRAW:
+            return result(DecisionCode.WITHDRAWN, last)
+        if last.action == ConsentAction.OBJECT:
+            return result(DecisionCode.OBJECTED, last)
         if last.policy_version >= active.renewal_floor.get(purpose, 0):
-            return result("granted", last)
-        if basis == "consent":
-            return result("renewal-needed", last)
-    return result("not-allowed" if basis == "consent" else "default-on")
+            return result(DecisionCode.GRANTED, last)
+        if basis == LegalBasis.CONSENT:
+            return result(DecisionCode.RENEWAL_NEEDED, last)
+    if basis == LegalBasis.CONSENT:
+        return result(DecisionCode.NOT_ALLOWED)
+    return result(DecisionCode.DEFAULT_ON)
 
 
 def decide_all(
@@ -252,7 +268,7 @@ def decide_all(
             age_cutoff(at.date(), pol.age_of_consent(r)),
         )
         for r in regions
-    ] or [("", "consent", date(1, 1, 1))]  # an empty VALUES list is not valid SQL
+    ] or [("", LegalBasis.CONSENT.value, date(1, 1, 1))]  # an empty VALUES list is not valid SQL
     rules = (
         values(
             sql_column("region", String),
@@ -275,25 +291,32 @@ def decide_all(
     )
     erased = (
         select(ConsentEvent.member_id)
-        .where(ConsentEvent.purpose == "*", ConsentEvent.action == "erase", ConsentEvent.seq <= seq)
+        .where(
+            ConsentEvent.purpose == "*",
+            ConsentEvent.action == ConsentAction.ERASE,
+            ConsentEvent.seq <= seq,
+        )
         .group_by(ConsentEvent.member_id)
         .cte("erased")
     )
     choice = ConsentEvent.__table__.alias("choice")
     floor = active.renewal_floor.get(purpose, 0)
     code = case(
-        (rules.c.basis == "excluded", literal("excluded")),
-        (Member.birth_date > rules.c.cutoff, literal("under-age")),
-        (erased.c.member_id.is_not(None), literal("erased")),
-        (choice.c.action == "withdraw", literal("withdrawn")),
-        (choice.c.action == "object", literal("objected")),
-        (and_(choice.c.action == "grant", choice.c.policy_version >= floor), literal("granted")),
+        (rules.c.basis == LegalBasis.EXCLUDED, _code(DecisionCode.EXCLUDED)),
+        (Member.birth_date > rules.c.cutoff, _code(DecisionCode.UNDER_AGE)),
+        (erased.c.member_id.is_not(None), _code(DecisionCode.ERASED)),
+        (choice.c.action == ConsentAction.WITHDRAW, _code(DecisionCode.WITHDRAWN)),
+        (choice.c.action == ConsentAction.OBJECT, _code(DecisionCode.OBJECTED)),
         (
-            and_(choice.c.action == "grant", rules.c.basis == "consent"),
-            literal("renewal-needed"),
+            and_(choice.c.action == ConsentAction.GRANT, choice.c.policy_version >= floor),
+            _code(DecisionCode.GRANTED),
         ),
-        (rules.c.basis == "consent", literal("not-allowed")),
-        else_=literal("default-on"),
+        (
+            and_(choice.c.action == ConsentAction.GRANT, rules.c.basis == LegalBasis.CONSENT),
+            _code(DecisionCode.RENEWAL_NEEDED),
+        ),
+        (rules.c.basis == LegalBasis.CONSENT, _code(DecisionCode.NOT_ALLOWED)),
+        else_=_code(DecisionCode.DEFAULT_ON),
     )
     inner = (
         select(
@@ -310,7 +333,7 @@ def decide_all(
     )
     return select(
         inner.c.member_id,
-        inner.c.reason_code.in_(sorted(ALLOWED_CODES)).label("allowed"),
+        inner.c.reason_code.in_(sorted(c.value for c in ALLOWED_CODES)).label("allowed"),
         inner.c.basis,
         inner.c.reason_code,
     ).order_by(inner.c.member_id)

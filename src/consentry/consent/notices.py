@@ -18,7 +18,7 @@ from consentry.consent.ledger import ConsentChange, LedgerEntry, append
 from consentry.consent.policy import day_start
 from consentry.consent.versions import ActivePolicy, announced, resolve_policy, versions
 from consentry.errors import ConsentryError
-from consentry.store.consent_tables import ConsentEvent
+from consentry.store.consent_tables import ConsentAction, ConsentEvent, ConsentSource
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
 
@@ -66,7 +66,7 @@ class Notice:
 def _shown(session: Session, member_id: int) -> set[int]:
     rows = session.scalars(
         select(ConsentEvent.notice_version).where(
-            ConsentEvent.member_id == member_id, ConsentEvent.action == "notice-shown"
+            ConsentEvent.member_id == member_id, ConsentEvent.action == ConsentAction.NOTICE_SHOWN
         )
     )
     return {v for v in rows if v is not None}
@@ -130,7 +130,7 @@ def record_notice_shown(
     version: int,
     at: datetime | None = None,
     *,
-    source: str = "settings",
+    source: str = ConsentSource.SETTINGS,
     actor: str | None = None,
 ) -> LedgerEntry:
     """Append to the ledger that `member` was shown the notice of policy `version`."""
@@ -144,7 +144,7 @@ def record_notice_shown(
             ConsentChange(
                 member_id=facts.id,
                 purpose="*",
-                action="notice-shown",
+                action=ConsentAction.NOTICE_SHOWN,
                 source=source,
                 actor=actor or f"member:{facts.id}",
                 policy_version=current.version,

@@ -14,6 +14,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,17 @@ from consentry.consent.jurisdictions import (
 from consentry.errors import ConsentryError
 from consentry.store.tables import DATA_CLASSES
 
-BASES = ("consent", "legitimate-interest", "excluded")
+
+class LegalBasis(StrEnum):
+    """The basis a rule gives a purpose: `consent` (off until the member says yes),
+    `legitimate-interest` (on until the member objects), `excluded` (never)."""
+
+    CONSENT = "consent"
+    LEGITIMATE_INTEREST = "legitimate-interest"
+    EXCLUDED = "excluded"
+
+
+BASES = tuple(LegalBasis)
 #: Private messages are never a trainable data class, whatever a policy says.
 NEVER_TRAINABLE = frozenset({"message"})
 AIPREF_CATEGORIES = ("train-ai", "search")
@@ -58,7 +69,7 @@ class Rule:
 
     where: tuple[str, ...]
     purposes: tuple[str, ...]
-    basis: str
+    basis: LegalBasis
     start: date | None = None
     until: date | None = None
 
@@ -79,14 +90,15 @@ class GpcRule:
     until: date | None = None
 
     def active(self, at: datetime) -> bool:
-        return Rule(self.where, self.purposes, "consent", self.start, self.until).active(at)
+        span = Rule(self.where, self.purposes, LegalBasis.CONSENT, self.start, self.until)
+        return span.active(at)
 
 
 @dataclass(frozen=True)
 class Basis:
     """The basis a policy gives one purpose in one region at one time, and the rule that says so."""
 
-    basis: str
+    basis: LegalBasis
     rule: Rule
 
 
@@ -342,7 +354,7 @@ def _build(data: dict[str, Any], text: str, origin: str) -> Policy:
         rule = Rule(
             where=where_list(table.get("where"), f"{at}.where"),
             purposes=purpose_list(table.get("purposes"), f"{at}.purposes"),
-            basis=basis,
+            basis=LegalBasis(basis),
             start=_date(table.get("from"), f"{at}.from"),
             until=_date(table.get("until"), f"{at}.until"),
         )
@@ -420,6 +432,7 @@ __all__ = [
     "WILDCARD",
     "Basis",
     "GpcRule",
+    "LegalBasis",
     "Policy",
     "PolicyError",
     "Purpose",

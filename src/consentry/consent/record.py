@@ -16,17 +16,18 @@ from consentry.consent.decide import MemberFacts, member_facts
 from consentry.consent.ledger import ConsentChange, LedgerEntry, append
 from consentry.consent.versions import ActivePolicy, resolve_policy
 from consentry.errors import ConsentryError
-from consentry.store.consent_tables import SOURCES, ConsentEvent
+from consentry.store.consent_tables import SOURCES, ConsentAction, ConsentEvent
 from consentry.store.tables import Member
 
-CHOICE_ACTIONS = ("grant", "withdraw", "object")
+#: The actions a member chooses for one purpose (an erasure covers every purpose).
+CHOICE_ACTIONS = (ConsentAction.GRANT, ConsentAction.WITHDRAW, ConsentAction.OBJECT)
 
 
 def last_notice_shown(session: Session, member_id: int) -> int | None:
     """The newest policy version whose notice this member was shown, if any."""
     return session.scalar(
         select(func.max(ConsentEvent.notice_version)).where(
-            ConsentEvent.member_id == member_id, ConsentEvent.action == "notice-shown"
+            ConsentEvent.member_id == member_id, ConsentEvent.action == ConsentAction.NOTICE_SHOWN
         )
     )
 
@@ -92,7 +93,7 @@ def record_erasure(
             ConsentChange(
                 member_id=facts.id,
                 purpose="*",
-                action="erase",
+                action=ConsentAction.ERASE,
                 source=source,
                 actor=actor,
                 policy_version=active.version,

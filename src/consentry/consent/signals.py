@@ -28,6 +28,7 @@ from consentry.consent.record import record_choice
 from consentry.consent.state import member_state
 from consentry.consent.versions import ActivePolicy, resolve_policy
 from consentry.errors import ConsentryError
+from consentry.store.consent_tables import ConsentAction, ConsentSource
 from consentry.store.engine import utcnow
 from consentry.store.tables import DATA_CLASSES, Member, UsagePreference
 
@@ -84,15 +85,15 @@ def apply_gpc(
     out = []
     for purpose in active.policy.gpc_purposes(facts.region, when):
         row = current.get(purpose)
-        if row is not None and row.action in ("withdraw", "object"):
+        if row is not None and row.action in (ConsentAction.WITHDRAW, ConsentAction.OBJECT):
             continue
         out.append(
             record_choice(
                 session,
                 facts,
                 purpose,
-                "object",
-                source="gpc",
+                ConsentAction.OBJECT,
+                source=ConsentSource.GPC,
                 actor=actor or f"member:{facts.id}",
                 at=at,
                 policy=active,

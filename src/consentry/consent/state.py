@@ -14,13 +14,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from consentry.store.consent_tables import ConsentEvent, ConsentState
+from consentry.store.consent_tables import ConsentAction, ConsentEvent, ConsentState
 
 if TYPE_CHECKING:
     from consentry.consent.ledger import LedgerEntry
 
 #: Actions that are choices (the ones the state table keeps); `notice-shown` is not one.
-CHOICES = ("grant", "withdraw", "object", "erase")
+CHOICES = tuple(a for a in ConsentAction if a != ConsentAction.NOTICE_SHOWN)
 _COLUMNS = ("member_id", "purpose", "action", "source", "policy_version", "seq", "occurred_at")
 
 

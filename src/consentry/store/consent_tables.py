@@ -10,18 +10,45 @@ at the database level, even if a writer skipped the lock.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consentry.store.tables import Base
 
-ACTIONS = ("grant", "withdraw", "object", "erase", "notice-shown")
-SOURCES = ("settings", "api", "gpc", "import", "admin")
+
+class ConsentAction(StrEnum):
+    """What a ledger entry records. The first four are choices that decide; a shown
+    notice is recorded for the member's history and never decides anything."""
+
+    GRANT = "grant"
+    WITHDRAW = "withdraw"
+    OBJECT = "object"
+    ERASE = "erase"
+    NOTICE_SHOWN = "notice-shown"
+
+
+class ConsentSource(StrEnum):
+    """Where a ledger entry came from: the member's settings page, the API, their
+    browser's Global Privacy Control signal, an import, or an operator at their request."""
+
+    SETTINGS = "settings"
+    API = "api"
+    GPC = "gpc"
+    IMPORT = "import"
+    ADMIN = "admin"
+
+
+# The tables live below the consent package, so the vocabulary the database enforces
+# (CHECK constraints) is defined here and imported by consent/.
+ACTIONS = tuple(ConsentAction)
+SOURCES = tuple(ConsentSource)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    # `str(v)`, not the enum's repr: the constraint text must stay what migration 0002 wrote.
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class PolicyVersion(Base):

@@ -7,11 +7,20 @@ shard files themselves carry no member identifier.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consentry.store.tables import Base
+
+
+class DatasetStatus(StrEnum):
+    """A dataset version is `active` (usable for training) until a withdrawal or erasure
+    replaces it with a successor; it is then `retired`, and never active again."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
 
 
 class DatasetVersionRow(Base):
@@ -20,7 +29,7 @@ class DatasetVersionRow(Base):
     __tablename__ = "dataset_versions"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     purpose: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=DatasetStatus.ACTIVE)
     engine: Mapped[str] = mapped_column(String(16), nullable=False)
     shards: Mapped[int] = mapped_column(Integer, nullable=False)
     as_of_seq: Mapped[int] = mapped_column(Integer, nullable=False)

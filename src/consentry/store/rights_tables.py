@@ -11,18 +11,41 @@ ends by storing a signed receipt in `receipts` in the same transaction that mark
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consentry.store.tables import Base
 
-JOB_KINDS = ("withdraw", "erase")
-JOB_STATUSES = ("queued", "running", "done", "failed")
+
+class JobKind(StrEnum):
+    """What caused a propagation: a withdrawal (or objection) of one purpose, or an
+    erasure of the whole account."""
+
+    WITHDRAW = "withdraw"
+    ERASE = "erase"
+
+
+class JobStatus(StrEnum):
+    """Where a propagation job stands: `queued` -> `running` -> `done`, or back to
+    `queued` after an error, and `failed` once it has failed too often."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+JOB_KINDS = tuple(JobKind)
+JOB_STATUSES = tuple(JobStatus)
+#: The statuses of a job that is not finished: it blocks later jobs of its member.
+UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    # `str(v)`, not the enum's repr: the constraint text must stay what migration 0005 wrote.
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class PropagationJob(Base):
@@ -48,7 +71,7 @@ class PropagationJob(Base):
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
     ledger_seq: Mapped[int] = mapped_column(Integer, nullable=False)
     ledger_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=JobStatus.QUEUED)
     step: Mapped[str] = mapped_column(String(32), nullable=False, default="")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     progress: Mapped[str] = mapped_column(Text, nullable=False, default="{}")

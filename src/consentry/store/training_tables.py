@@ -9,11 +9,22 @@ never stored here: it follows from the dataset's lineage, so it cannot drift fro
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consentry.store.tables import Base
+
+
+class ModelStatus(StrEnum):
+    """A model version is `active` (served) until a newer version of its feature, or a
+    retrained successor, replaces it; it is then `superseded`. `retired` is reserved for
+    a version withdrawn from use without a replacement."""
+
+    ACTIVE = "active"
+    SUPERSEDED = "superseded"
+    RETIRED = "retired"
 
 
 class ModelVersionRow(Base):
@@ -28,7 +39,7 @@ class ModelVersionRow(Base):
         ForeignKey("dataset_versions.id"), nullable=False, index=True
     )
     shards: Mapped[int] = mapped_column(Integer, nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=ModelStatus.ACTIVE)
     metrics: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     seed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     path: Mapped[str] = mapped_column(Text, nullable=False)
