@@ -16,9 +16,9 @@ import typer
 from consentry.commands.context import find_member, settings, store_engine
 from consentry.errors import ConsentryError
 from consentry.network.accounts import hash_password
-from consentry.network.export import member_files, write_archive
 from consentry.network.linkedin_import import create_member, import_into, read_archive
-from consentry.store.engine import session_scope, utcnow
+from consentry.rights.export import export_archive
+from consentry.store.engine import session_scope
 
 importer = typer.Typer(help="Import data from elsewhere.", no_args_is_help=True)
 
@@ -31,19 +31,15 @@ def export(
     ),
 ) -> None:
     """Write a member's data export (LinkedIn-layout CSV files plus AI-use files)."""
-    from consentry.web.transparency import ai_use_files
-
-    cfg = settings()
-    engine = store_engine(cfg)
+    engine = store_engine(settings())
     with session_scope(engine) as session:
-        row = find_member(session, member)
-        files = member_files(session, row.id, base_url=base_url)
-        files.update(ai_use_files(session, row.id))
-        data = write_archive(files, handle=row.handle, when=utcnow())
+        archive = export_archive(session, find_member(session, member).id, base_url=base_url)
     tmp = output.with_name(output.name + ".part")
-    tmp.write_bytes(data)
+    tmp.write_bytes(archive.data)
     tmp.replace(output)  # never leave half a zip behind
-    typer.echo(f"wrote {output} ({len(data):,} bytes, {len(files) + 1} files) for {row.handle}")
+    typer.echo(
+        f"wrote {output} ({len(archive.data):,} bytes, {archive.files} files) for {archive.handle}"
+    )
 
 
 @importer.command("linkedin-export")

@@ -129,15 +129,20 @@ def job_post(
 
 @assist_app.command("outreach")
 def outreach(
-    job: int = typer.Option(..., "--job"),
+    job: int = typer.Option(..., "--job", help="One of the recruiter's own live job postings."),
     candidate: str = typer.Option(..., "--candidate", help="Candidate handle, id or email."),
+    recruiter: str = typer.Option(
+        ..., "--recruiter", help="The recruiter drafting it: handle, id or email."
+    ),
 ) -> None:
-    """An outreach draft, only if the candidate allows recruiter-ai."""
-    from consentry.features.outreach import draft_outreach
+    """An outreach draft for one of the recruiter's own jobs, only if the candidate
+    allows recruiter-ai (the same rules as the recruiter pages and the API)."""
+    from consentry.features.outreach import outreach_for
 
     db = store_engine(settings())
     with session_scope(db) as s:
-        d = draft_outreach(s, job_id=job, candidate_id=find_member(s, candidate).id)
+        drafter = find_member(s, recruiter)
+        _, d = outreach_for(s, drafter, job, find_member(s, candidate).handle)
     typer.echo(d.text)
     typer.echo(f"\n(fit {d.fit:.0%}; basis {d.basis})")
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from consentry.consent.decide import Decision, MemberFacts, decide, member_facts
-from consentry.consent.ledger import ConsentChange, LedgerEntry, append
+from consentry.consent.ledger import ConsentChange, LedgerEntry, append, with_retry
 from consentry.consent.policy import day_start
 from consentry.consent.versions import ActivePolicy, announced, resolve_policy, versions
 from consentry.errors import ConsentryError
 from consentry.store.consent_tables import ConsentAction, ConsentEvent, ConsentSource
-from consentry.store.engine import utcnow
+from consentry.store.engine import session_scope, utcnow
 from consentry.store.tables import Member
 
 
@@ -154,3 +154,39 @@ def record_notice_shown(
         ],
     )
     return entry
+
+
+def notices_affecting(session: Session, member_id: int) -> list[Notice]:
+    """Announced versions that change something for this member (cheap when none is;
+    empty while no policy is published)."""
+    try:
+        if not announced(session):
+            return []
+        return [n for n in pending_notices(session, member_id) if n.affects_member]
+    except ConsentryError:  # no policy published yet
+        return []
+
+
+def show_notices(
+    engine: Engine, member_id: int, *, source: str = ConsentSource.SETTINGS
+) -> list[Notice]:
+    """The notices affecting `member_id` now (as they stood before this call), recording
+    in the ledger, once per version, that the member was shown each.
+
+    Its own unit of work (a ledger append): the notices are read in a short transaction
+    first, so showing notices already recorded takes no write lock; the caller holds no
+    open transaction.
+    """
+    with session_scope(engine) as session:
+        found = notices_affecting(session, member_id)
+    unseen = [n.version for n in found if not n.shown]
+    if unseen:
+
+        def work(session: Session) -> None:
+            for version in unseen:
+                record_notice_shown(
+                    session, member_id, version, source=source, actor=f"member:{member_id}"
+                )
+
+        with_retry(engine, work)
+    return found

@@ -19,17 +19,17 @@ from datetime import date, datetime
 
 import http_sfv
 from http_sfv.types import Token
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from consentry.consent.decide import member_facts
-from consentry.consent.ledger import LedgerEntry
+from consentry.consent.ledger import LedgerEntry, with_retry
 from consentry.consent.record import record_choice
 from consentry.consent.state import member_state
 from consentry.consent.versions import ActivePolicy, resolve_policy
 from consentry.errors import ConsentryError
 from consentry.store.consent_tables import ConsentAction, ConsentSource
-from consentry.store.engine import utcnow
+from consentry.store.engine import session_scope, utcnow
 from consentry.store.tables import DATA_CLASSES, Member, UsagePreference
 
 #: The aipref vocabulary categories we read (draft-ietf-aipref-vocab).
@@ -61,6 +61,37 @@ def gpc_signal(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> bool:
 def gpc_json(last_update: date | datetime) -> dict[str, object]:
     """The body of `/.well-known/gpc.json` (serve as `application/json`)."""
     return {"gpc": True, "lastUpdate": last_update.isoformat()}
+
+
+def gpc_purposes_left(session: Session, member: Member) -> list[str]:
+    """The purposes a GPC signal from `member` would still object to now (empty when
+    every one of them is already a "no"): the same test `apply_gpc` makes."""
+    active = resolve_policy(session)
+    current = member_state(session, member.id)
+    if "*" in current:
+        return []
+    return [
+        p
+        for p in active.policy.gpc_purposes(member.region, utcnow())
+        if current.get(p) is None
+        or current[p].action not in (ConsentAction.WITHDRAW, ConsentAction.OBJECT)
+    ]
+
+
+def honour_gpc(engine: Engine, member: Member, *, actor: str) -> list[LedgerEntry]:
+    """Record the objections a GPC signal from `member` asks for; returns the entries
+    appended (none when every GPC purpose is already a "no", or no policy is published).
+
+    Its own unit of work (a ledger append): the check runs in a short read first, so a
+    signal that changes nothing takes no write lock; the caller holds no open transaction.
+    """
+    try:
+        with session_scope(engine) as session:
+            if not gpc_purposes_left(session, member):
+                return []
+    except ConsentryError:  # no policy published yet: nothing to object to
+        return []
+    return with_retry(engine, lambda s: apply_gpc(s, member.id, actor=actor))
 
 
 def apply_gpc(

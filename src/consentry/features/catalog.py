@@ -1,8 +1,8 @@
-"""The AI features as the web app offers them: who may use each, what it draws on, and
-whether its models are trained.
+"""The catalogue of AI features as members are offered them: who may use each, what it
+draws on, and whether its models are trained.
 
-The features themselves live in `consentry.features`; this module only describes them
-for the pages and the API:
+The features themselves are their own modules of `consentry.features`; this one
+describes them for every face (the pages, the API):
 
 - every feature is part of Premium (as on the original network); a member without
   Premium is shown what Premium offers instead of the feature;
@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from consentry.consent.versions import resolve_policy
 from consentry.errors import ConsentryError
 from consentry.features import Uses, chatbot, job_posts, outreach, profile_assistant
+from consentry.network.accounts import is_recruiter
 from consentry.store.tables import Member
 from consentry.store.training_tables import ModelVersionRow
-from consentry.web.roles import is_recruiter
 
 MEMBERS = "member"
 RECRUITERS = "recruiter"
@@ -35,7 +35,7 @@ NOT_TRAINED = "The models have not been trained yet: run `consentry train`."
 
 @dataclass(frozen=True)
 class AiFeature:
-    """One AI feature as offered on the web: where it lives, who it is for, what it needs."""
+    """One AI feature as offered: its page, who it is for, what it needs."""
 
     key: str
     title: str

@@ -4,21 +4,28 @@ Uses: the candidate's decision for `recruiter-ai` (checked first; without it not
 their profile is read), the match model (train-ai), the phrasing model (train-genai:
 patterns attested by at least k consenting members), the job posting and the candidate's
 profile.
+
+`outreach_for` is the entry point every face uses (the recruiter pages, the JSON API,
+`consentry assist outreach`): a recruiter may draft outreach only for one of their own
+live job postings, and only to a live member whose recruiter-ai decision allows it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consentry.consent.decide import decide
-from consentry.errors import ConsentryError
+from consentry.errors import Forbidden, InvalidInput, NotFound
 from consentry.features import Uses
 from consentry.features.guard import guard_for
 from consentry.features.member_facts import member_facts
 from consentry.features.profile_assistant import rotate
 from consentry.network.queries import job as job_view
+from consentry.network.queries import live_member_by_handle
+from consentry.store.tables import Job, Member
 from consentry.training.models.match import Candidate, Target
 from consentry.training.models.phrasing import DEFAULT_K, fill, impersonal
 from consentry.training.sisa import load_active
@@ -30,7 +37,7 @@ USES = Uses(
 )
 
 
-class OutreachRefused(ConsentryError):
+class OutreachRefused(Forbidden):
     """The candidate's decision for recruiter-ai does not allow a draft."""
 
 
@@ -52,11 +59,12 @@ def draft_outreach(
     """A first message from the job's recruiter to the candidate.
 
     Raises OutreachRefused (saying why) unless the candidate's recruiter-ai decision
-    allows it, and ConsentryError for an unknown job or member.
+    allows it, and NotFound for an unknown job or member. It does not ask who is
+    drafting: faces call `outreach_for`, which does.
     """
     job = job_view(session, job_id=job_id)
     if job is None:
-        raise ConsentryError(f"no live job {job_id}")
+        raise NotFound(f"no live job {job_id}")
     decision = decide(session, candidate_id, "recruiter-ai")
     if not decision.allowed:
         raise OutreachRefused(
@@ -112,3 +120,56 @@ def draft_outreach(
         decision.basis,
         {"match": match_version.id, "phrasing": phrasing_version.id},
     )
+
+
+def own_jobs(session: Session, recruiter_id: int) -> list[Job]:
+    """The recruiter's live postings, newest first: outreach is only for these."""
+    return list(
+        session.scalars(
+            select(Job)
+            .where(Job.recruiter_id == recruiter_id, Job.deleted_at.is_(None))
+            .order_by(Job.created_at.desc(), Job.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why no outreach draft: the candidate and their recruiter-ai decision."""
+
+    candidate: Member
+    reason: str
+    code: str
+    message: str
+
+
+class OutreachDeclined(OutreachRefused):
+    """The candidate's recruiter-ai decision refuses the draft; `refusal` says why."""
+
+    def __init__(self, refusal: Refusal):
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+def outreach_for(
+    session: Session, recruiter: Member, job_id: int, handle: str
+) -> tuple[Member, OutreachDraft]:
+    """The candidate and the draft for (job, candidate `handle`), drafted by `recruiter`.
+
+    Raises InvalidInput unless the job is one of the recruiter's own live postings,
+    NotFound for an unknown candidate, and OutreachDeclined (with the candidate's
+    decision reason) when their recruiter-ai decision does not allow it.
+    """
+    if job_id not in {j.id for j in own_jobs(session, recruiter.id)}:
+        raise InvalidInput("choose one of your own live job postings")
+    candidate = live_member_by_handle(session, handle.strip().lstrip("@"))
+    if candidate is None:
+        raise NotFound(f"there is no member called {handle.strip()!r}")
+    try:
+        return candidate, draft_outreach(session, job_id=job_id, candidate_id=candidate.id)
+    except OutreachRefused as exc:
+        # The same decision the feature just made, for its reason in words.
+        decision = decide(session, candidate.id, "recruiter-ai")
+        raise OutreachDeclined(
+            Refusal(candidate, decision.reason, decision.code, str(exc))
+        ) from None

@@ -35,3 +35,19 @@ def authenticate(session: Session, email: str, password: str) -> Member | None:
         verify_password(_DUMMY_HASH, password)
         return None
     return member if verify_password(member.password_hash, password) else None
+
+
+#: The role of Consentry's operators (platform, ML and privacy engineers).
+OPERATOR_ROLE = "admin"
+#: The role of members who post jobs and may use the recruiter tools.
+RECRUITER_ROLE = "recruiter"
+
+
+def is_operator(member: Member) -> bool:
+    """True for an operator (role `admin`)."""
+    return member.role == OPERATOR_ROLE
+
+
+def is_recruiter(member: Member) -> bool:
+    """True for a recruiter (role `recruiter`)."""
+    return member.role == RECRUITER_ROLE

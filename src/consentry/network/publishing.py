@@ -1,7 +1,7 @@
 """Publishing a post: validation, the post row, its mentions and its usage preferences.
 
-The caller owns the transaction: `publish_post` adds rows and flushes (so the post has an
-id) but never commits.
+The caller owns the transaction: `publish_post` and `set_no_ai_training` add rows and
+flush (so the post has an id) but never commit.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consentry.errors import ConsentryError
+from consentry.errors import InvalidInput, NotFound
+from consentry.network.queries import usage_preferences
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member, Mention, Post, UsagePreference
 
@@ -27,7 +28,7 @@ MAX_TITLE = 300
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})")
 
 
-class PostRejected(ConsentryError):
+class PostRejected(InvalidInput):
     """The post cannot be published as written (empty, too long, unknown visibility...)."""
 
 
@@ -127,3 +128,29 @@ def publish_post(
         state_usage(session, data_class=kind, item_id=row.id, usage=usage, at=now)
     session.flush()
     return row
+
+
+#: The aipref category a post's "No AI training" control states (covers every AI use).
+NO_AI_CATEGORY = "train-ai"
+
+
+def own_post(session: Session, member_id: int, post_id: int) -> Post:
+    """The member's own live post. Raises NotFound for anyone else's, exactly as for a
+    post that does not exist, so nothing about other members' posts leaks."""
+    row = session.get(Post, post_id)
+    if row is None or row.member_id != member_id or row.deleted_at is not None:
+        raise NotFound("You have no post with that id.")
+    return row
+
+
+def set_no_ai_training(
+    session: Session, member_id: int, post_id: int, no_ai_training: bool
+) -> dict[str, bool]:
+    """State "No AI training" (or allow it again) on the member's own post; returns the
+    post's usage preferences now. Rows are never updated: the latest statement wins."""
+    row = own_post(session, member_id, post_id)
+    state_usage(
+        session, data_class=row.kind, item_id=row.id, usage={NO_AI_CATEGORY: not no_ai_training}
+    )
+    session.flush()
+    return usage_preferences(session, data_class=row.kind, item_id=row.id)

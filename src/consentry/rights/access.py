@@ -1,12 +1,13 @@
-"""What Consentry did with one member's data for AI: the facts behind "Your data and AI".
+"""The member's right of access (GDPR Art. 15) to what Consentry did with their data for
+AI: the facts behind "Your data and AI".
 
 One member at a time, always scoped by `member_id` inside each query (never filtered
 afterwards): their ledger timeline, the dataset versions that hold their records now and
 those that held them before, the model versions trained on those datasets, the
 propagation still pending for them, and the receipts they were issued.
 
-The same facts feed the page, the JSON API and the AI-use files of the data export, so
-the three can never disagree. Nothing here imports the web framework; the CLI uses it too.
+The same facts feed the page, the JSON API and the AI-use files of the data export
+(`rights.export`), so the three can never disagree. Reads only, in the caller's session.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from consentry.consent.ledger import history
 from consentry.consent.versions import versions
-from consentry.rights.receipts import member_receipts
+from consentry.errors import ConsentryError, NotFound
+from consentry.rights.receipts import get_receipt, member_receipts
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
 from consentry.store.rights_tables import PropagationJob
 from consentry.store.training_tables import ModelVersionRow
@@ -196,6 +198,18 @@ def pending(session: Session, member_id: int) -> list[PendingPropagation]:
 def receipts(session: Session, member_id: int) -> list[dict[str, Any]]:
     """The member's signed receipts, newest first, exactly as issued."""
     return list(reversed(member_receipts(session, member_id)))
+
+
+def own_receipt(session: Session, member_id: int, receipt_id: str) -> dict[str, Any]:
+    """The member's own receipt, as issued. Raises NotFound alike for another member's
+    receipt and for none at all, so that a receipt id reveals nothing about anyone else."""
+    try:
+        document = get_receipt(session, receipt_id)
+    except ConsentryError:
+        document = None
+    if document is None or document.get("member_id") != member_id:
+        raise NotFound("You have no receipt with that id.")
+    return document
 
 
 def jsonable(item: Any) -> dict[str, Any]:

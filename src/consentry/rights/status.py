@@ -1,39 +1,27 @@
-"""What the operator pages and the admin API read: datasets, models, the propagation
-queue, the ledger head. One function per view, shared by both, so a page and its API
-route can never show different figures.
+"""Where the system stands, for an operator: one figure per area, and the propagation
+queue, newest job first.
 
-Reads go through each area's own API (`datasets.catalog`, `training.registry`) where it
-has one; the propagation queue is read straight from its table, newest job first.
+The operator pages, the admin API and anything else that shows these figures call the
+functions here, so two faces can never show different numbers. Datasets and models are
+read through their own areas (`datasets.catalog`, `datasets.review`, `training.registry`).
+Reads only, in the caller's session.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pyarrow as pa
-from fastapi import HTTPException
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consentry.config import Settings
 from consentry.consent import ledger
-from consentry.datasets.audit import AuditReport, audit_dataset
-from consentry.datasets.catalog import DatasetVersion, list_datasets
-from consentry.errors import ConsentryError
 from consentry.store.dataset_tables import DatasetVersionRow
 from consentry.store.rights_tables import JOB_STATUSES, PropagationJob
 from consentry.store.tables import Member
 from consentry.store.training_tables import ModelVersionRow
-from consentry.training.registry import ModelVersion, get_model, list_models
-
-# Ids are generated (`<purpose>-<UTC stamp>-<hex>`); anything else cannot name one.
-ARTIFACT_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-
-log = logging.getLogger("consentry.web")
 
 
 @dataclass(frozen=True)
@@ -88,6 +76,7 @@ def queue_counts(session: Session) -> dict[str, int]:
 
 
 def overview(session: Session) -> Overview:
+    """One figure per area: datasets, models, the queue, the ledger head, members."""
     head = ledger.head(session)
     return Overview(
         datasets_active=_count(session, DatasetVersionRow.id, DatasetVersionRow.status == "active"),
@@ -100,50 +89,6 @@ def overview(session: Session) -> Overview:
         ledger_at=head.occurred_at,
         members=_count(session, Member.id, Member.deleted_at.is_(None)),
     )
-
-
-def datasets(session: Session, *, purpose: str | None = None) -> list[DatasetVersion]:
-    return list_datasets(session, purpose=purpose)
-
-
-def dataset(session: Session, dataset_id: str) -> DatasetVersion:
-    """The dataset version, or 404 naming it."""
-    row = session.get(DatasetVersionRow, dataset_id)
-    if row is None:
-        raise HTTPException(404, f"There is no dataset version {dataset_id!r}.")
-    return DatasetVersion.from_row(row)
-
-
-def manifest_of(found: DatasetVersion) -> dict[str, Any] | None:
-    """The published manifest, or None when its files are gone (an erased dataset's are)."""
-    try:
-        return found.manifest()
-    except (ConsentryError, OSError, ValueError):  # gone or unreadable: shown, not raised
-        return None
-
-
-def run_audit(engine: Engine, settings: Settings, dataset_id: str) -> AuditReport:
-    """`audit_dataset`, except that a shard file that cannot even be read (truncated,
-    not Parquet, gone) is reported as a violation instead of failing the request."""
-    try:
-        return audit_dataset(engine, settings, dataset_id)
-    except (OSError, pa.ArrowException) as exc:
-        log.warning("audit of %s could not read its files: %s", dataset_id, exc)
-        return AuditReport(
-            dataset_id,
-            violations=[f"a shard file could not be read, so it is not what was published: {exc}"],
-        )
-
-
-def models(session: Session, *, status: str | None = None) -> list[ModelVersion]:
-    return list_models(session, status=status)
-
-
-def model(session: Session, model_id: str) -> ModelVersion:
-    """The model version, or 404 naming it."""
-    if session.get(ModelVersionRow, model_id) is None:
-        raise HTTPException(404, f"There is no model version {model_id!r}.")
-    return get_model(session, model_id)
 
 
 def propagation_jobs(

@@ -11,7 +11,6 @@ templates escape them, and job ids in chat answers become links to the jobs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
@@ -20,14 +19,8 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consentry.consent.decide import decide
 from consentry.errors import ConsentryError
-from consentry.features.job_posts import write_job_post
-from consentry.features.outreach import OutreachRefused, draft_outreach
-from consentry.features.profile_assistant import assist_profile
-from consentry.network import queries
-from consentry.store.tables import Job, Member
-from consentry.web.ai_features import (
+from consentry.features.catalog import (
     BY_KEY,
     NOT_TRAINED,
     AiFeature,
@@ -36,7 +29,11 @@ from consentry.web.ai_features import (
     offered_to,
     purposes_used,
 )
-from consentry.web.chat_store import ChatStore, Conversation, Turn
+from consentry.features.chat_store import ChatStore, Conversation, Turn
+from consentry.features.job_posts import write_job_post
+from consentry.features.outreach import OutreachDeclined, outreach_for, own_jobs
+from consentry.features.profile_assistant import assist_profile
+from consentry.store.tables import Job, Member
 from consentry.web.deps import CurrentMember, DbSession
 from consentry.web.layout import NavItem, render
 
@@ -290,52 +287,6 @@ def job_post_run(
     return render(
         request, "ai/job-post-writer.html", _context(db, member, feature, form=form, draft=draft)
     )
-
-
-def own_jobs(db: Session, recruiter_id: int) -> list[Job]:
-    """The recruiter's live postings, newest first: outreach is only for these."""
-    return list(
-        db.scalars(
-            select(Job)
-            .where(Job.recruiter_id == recruiter_id, Job.deleted_at.is_(None))
-            .order_by(Job.created_at.desc(), Job.id.desc())
-        )
-    )
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why no outreach draft: the candidate and their recruiter-ai decision."""
-
-    candidate: Member
-    reason: str
-    code: str
-    message: str
-
-
-class OutreachDeclined(ConsentryError):
-    def __init__(self, refusal: Refusal):
-        super().__init__(refusal.message)
-        self.refusal = refusal
-
-
-def outreach_for(db: Session, recruiter: Member, job_id: int, handle: str):
-    """The draft for (job, candidate), after checking the job is the recruiter's own and
-    the candidate exists. Raises OutreachDeclined (with the candidate's decision reason)
-    when their recruiter-ai decision does not allow it, ConsentryError otherwise."""
-    if job_id not in {j.id for j in own_jobs(db, recruiter.id)}:
-        raise ConsentryError("choose one of your own live job postings")
-    candidate = queries.live_member_by_handle(db, handle.strip().lstrip("@"))
-    if candidate is None:
-        raise ConsentryError(f"there is no member called {handle.strip()!r}")
-    try:
-        return candidate, draft_outreach(db, job_id=job_id, candidate_id=candidate.id)
-    except OutreachRefused as exc:
-        # The same decision the feature just made, for its reason in words.
-        decision = decide(db, candidate.id, "recruiter-ai")
-        raise OutreachDeclined(
-            Refusal(candidate, decision.reason, decision.code, str(exc))
-        ) from None
 
 
 @router.get("/outreach")

@@ -14,15 +14,16 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
 from consentry.consent import ledger
-from consentry.datasets.catalog import DatasetVersion
+from consentry.consent.rates import consent_rates
+from consentry.datasets.catalog import DatasetVersion, get_dataset, list_datasets
+from consentry.datasets.review import audit_published, manifest_of
+from consentry.rights import status as queue_status
 from consentry.store.rights_tables import JOB_STATUSES
-from consentry.training.registry import ModelVersion
-from consentry.web import operator_views as views
+from consentry.training.registry import ModelVersion, get_model, list_models
 from consentry.web.api import _ERRORS
-from consentry.web.consent_rates import consent_rates
 from consentry.web.deps import DbSession
 from consentry.web.roles import CurrentOperator
-from consentry.web.schemas import UtcDateTime
+from consentry.web.schemas import ARTIFACT_ID, UtcDateTime
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/tokens.")
 router = APIRouter(
@@ -32,7 +33,7 @@ router = APIRouter(
     dependencies=[Depends(_bearer)],
 )
 
-ArtifactId = Annotated[str, Path(pattern=views.ARTIFACT_ID, max_length=64)]
+ArtifactId = Annotated[str, Path(pattern=ARTIFACT_ID, max_length=64)]
 StatusFilter = Annotated[str | None, Query(pattern="^(" + "|".join(JOB_STATUSES) + ")$")]
 
 
@@ -160,14 +161,14 @@ def datasets(
     purpose: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[DatasetOut]:
     """Every dataset version, newest first."""
-    return [DatasetOut.of(d) for d in views.datasets(db, purpose=purpose)]
+    return [DatasetOut.of(d) for d in list_datasets(db, purpose=purpose)]
 
 
 @router.get("/datasets/{dataset_id}", response_model=DatasetDetailOut)
 def dataset(db: DbSession, operator: CurrentOperator, dataset_id: ArtifactId) -> DatasetDetailOut:
     """One dataset version with its manifest."""
-    found = views.dataset(db, dataset_id)
-    return DatasetDetailOut(**DatasetOut.of(found).model_dump(), manifest=views.manifest_of(found))
+    found = get_dataset(db, dataset_id)
+    return DatasetDetailOut(**DatasetOut.of(found).model_dump(), manifest=manifest_of(found))
 
 
 @router.post("/datasets/{dataset_id}/audit", response_model=AuditOut)
@@ -175,8 +176,8 @@ def audit(
     request: Request, db: DbSession, operator: CurrentOperator, dataset_id: ArtifactId
 ) -> AuditOut:
     """Re-derive consent for every record of the dataset and re-check every file."""
-    views.dataset(db, dataset_id)
-    report = views.run_audit(request.app.state.engine, request.app.state.settings, dataset_id)
+    get_dataset(db, dataset_id)
+    report = audit_published(request.app.state.engine, request.app.state.settings, dataset_id)
     return AuditOut(
         dataset_id=report.dataset_id,
         ok=report.ok,
@@ -195,13 +196,13 @@ def models(
     status: Annotated[str | None, Query(pattern="^(active|superseded|retired)$")] = None,
 ) -> list[ModelOut]:
     """Every model version, newest first."""
-    return [ModelOut.of(m) for m in views.models(db, status=status)]
+    return [ModelOut.of(m) for m in list_models(db, status=status)]
 
 
 @router.get("/models/{model_id}", response_model=ModelOut)
 def model(db: DbSession, operator: CurrentOperator, model_id: ArtifactId) -> ModelOut:
     """One model version with its sub-models and metrics."""
-    return ModelOut.of(views.model(db, model_id))
+    return ModelOut.of(get_model(db, model_id))
 
 
 @router.get("/propagation/jobs", response_model=QueueOut)
@@ -212,8 +213,8 @@ def propagation_jobs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> QueueOut:
     """The propagation queue: counts per status and the newest jobs."""
-    jobs = views.propagation_jobs(db, status=status, limit=limit)
-    return QueueOut(counts=views.queue_counts(db), jobs=[JobOut(**vars(j)) for j in jobs])
+    jobs = queue_status.propagation_jobs(db, status=status, limit=limit)
+    return QueueOut(counts=queue_status.queue_counts(db), jobs=[JobOut(**vars(j)) for j in jobs])
 
 
 @router.post("/ledger/verify", response_model=VerificationOut)

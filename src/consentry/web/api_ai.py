@@ -16,10 +16,7 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from consentry.features.job_posts import write_job_post
-from consentry.features.profile_assistant import assist_profile
-from consentry.store.tables import Member
-from consentry.web.ai_features import (
+from consentry.features.catalog import (
     BY_KEY,
     FEATURES,
     NOT_TRAINED,
@@ -28,14 +25,11 @@ from consentry.web.ai_features import (
     missing_models,
     purposes_used,
 )
-from consentry.web.ai_pages import (
-    MAX_MESSAGE,
-    OutreachDeclined,
-    chat_store,
-    jobs_by_id,
-    outreach_for,
-    reply_to,
-)
+from consentry.features.job_posts import write_job_post
+from consentry.features.outreach import OutreachDeclined, outreach_for
+from consentry.features.profile_assistant import assist_profile
+from consentry.store.tables import Member
+from consentry.web.ai_pages import MAX_MESSAGE, chat_store, jobs_by_id, reply_to
 from consentry.web.api import _ERRORS
 from consentry.web.deps import CurrentMember, DbSession
 from consentry.web.errors import error_response

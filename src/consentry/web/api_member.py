@@ -4,6 +4,9 @@ Every route acts on the authenticated member only (the token's or the session's)
 route takes another member's id, so there is nothing to ask for that is not one's own.
 A receipt or post id that is not the caller's answers 404, exactly like one that does
 not exist. Choices made here are recorded with source `api`.
+
+Routes whose work appends to the consent ledger (a choice, notices shown, erasure) take
+`LedgerMember` and read the request session, if at all, only after the write.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from fastapi import (
     Depends,
     FastAPI,
     File,
-    HTTPException,
     Path,
     Request,
     UploadFile,
@@ -25,17 +27,18 @@ from fastapi.responses import Response
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from consentry.errors import ConsentryError
-from consentry.web import transparency
-from consentry.web.account import NotConfirmed, erase_account
+from consentry.consent.member_choices import purpose_settings
+from consentry.consent.notices import notices_affecting, show_notices
+from consentry.network.publishing import set_no_ai_training
+from consentry.rights import access
+from consentry.rights.export import export_archive
+from consentry.web.account import erase_signed_in
 from consentry.web.api import _ERRORS
 from consentry.web.auth import sign_out
-from consentry.web.deps import CurrentMember, DbSession
-from consentry.web.notices import affecting, mark_shown
-from consentry.web.portability import export_archive, import_upload, read_upload, zip_download
+from consentry.web.deps import CurrentMember, DbSession, LedgerMember
+from consentry.web.portability import import_upload, read_upload, zip_download
 from consentry.web.schemas import UtcDateTime
-from consentry.web.settings_pages import apply_choice, purpose_settings, set_post_usage
-from consentry.web.your_data import own_receipt
+from consentry.web.settings_pages import apply_choice
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/tokens.")
 router = APIRouter(
@@ -198,17 +201,15 @@ def get_ai_settings(db: DbSession, member: CurrentMember) -> list[PurposeSetting
 def put_ai_setting(
     request: Request,
     db: DbSession,
-    member: CurrentMember,
+    member: LedgerMember,
     background: BackgroundTasks,
     purpose: PurposeKey,
     body: ChoiceIn,
 ) -> ChoiceOut:
     """Allow a purpose, or withdraw (object, under legitimate interest); a withdrawal
     queues its propagation, which starts right after this response."""
-    try:
-        result = apply_choice(request, db, background, member, purpose, body.allowed, source="api")
-    except ConsentryError as exc:
-        raise HTTPException(400, str(exc)) from None
+    result = apply_choice(request, background, member, purpose, body.allowed, source="api")
+    # `db` begins its transaction here, after the write, so the setting shows it.
     row = next(r for r in purpose_settings(db, member) if r.key == purpose)
     return ChoiceOut(
         purpose=purpose,
@@ -224,32 +225,32 @@ def put_post_usage(
     db: DbSession, member: CurrentMember, post_id: ItemId, body: UsageIn
 ) -> UsageOut:
     """State "No AI training" (or allow it again) on one of your own posts."""
-    prefs = set_post_usage(db, member, post_id, body.no_ai_training)
+    prefs = set_no_ai_training(db, member.id, post_id, body.no_ai_training)
     return UsageOut(post_id=post_id, usage_preferences=prefs)
 
 
 @router.get("/me/timeline", response_model=list[TimelineEntryOut])
 def get_timeline(db: DbSession, member: CurrentMember) -> list[dict]:
     """Your choices from the consent ledger, newest first."""
-    return [vars(e) for e in transparency.timeline(db, member.id)]
+    return [vars(e) for e in access.timeline(db, member.id)]
 
 
 @router.get("/me/datasets", response_model=list[DatasetOut])
 def get_datasets(db: DbSession, member: CurrentMember) -> list[dict]:
     """Dataset versions that hold your records (status active) or held them before."""
-    return [vars(d) for d in transparency.datasets(db, member.id)]
+    return [vars(d) for d in access.datasets(db, member.id)]
 
 
 @router.get("/me/models", response_model=list[ModelOut])
 def get_models(db: DbSession, member: CurrentMember) -> list[dict]:
     """Model versions trained on a dataset that held your records (active = now)."""
-    return [vars(m) for m in transparency.models(db, member.id)]
+    return [vars(m) for m in access.models(db, member.id)]
 
 
 @router.get("/me/propagation", response_model=list[PendingOut])
 def get_propagation(db: DbSession, member: CurrentMember) -> list[dict]:
     """Your withdrawals and erasures whose propagation has not finished."""
-    return [vars(p) for p in transparency.pending(db, member.id)]
+    return [vars(p) for p in access.pending(db, member.id)]
 
 
 @router.get("/me/receipts", response_model=list[ReceiptSummaryOut])
@@ -264,14 +265,14 @@ def get_receipts(db: DbSession, member: CurrentMember) -> list[ReceiptSummaryOut
             datasets=len(r.get("datasets", [])),
             models=len(r.get("models", [])),
         )
-        for r in transparency.receipts(db, member.id)
+        for r in access.receipts(db, member.id)
     ]
 
 
 @router.get("/me/receipts/{receipt_id}", response_model=dict[str, Any])
 def get_receipt(db: DbSession, member: CurrentMember, receipt_id: ReceiptId) -> dict:
     """One of your receipts, the signed JSON document as issued."""
-    return own_receipt(db, member, receipt_id)
+    return access.own_receipt(db, member.id, receipt_id)
 
 
 @router.get("/me/notices", response_model=list[NoticeOut])
@@ -296,14 +297,14 @@ def get_notices(db: DbSession, member: CurrentMember) -> list[NoticeOut]:
                 for c in n.changes
             ],
         )
-        for n in affecting(db, member.id)
+        for n in notices_affecting(db, member.id)
     ]
 
 
 @router.post("/me/notices/shown", status_code=204)
-def post_notices_shown(request: Request, db: DbSession, member: CurrentMember) -> Response:
+def post_notices_shown(request: Request, member: LedgerMember) -> Response:
     """Record that your client showed you every pending notice (once per version)."""
-    mark_shown(request, db, member.id, affecting(db, member.id))
+    show_notices(request.app.state.engine, member.id)
     return Response(status_code=204)
 
 
@@ -314,7 +315,7 @@ def post_notices_shown(request: Request, db: DbSession, member: CurrentMember) -
 )
 def post_export(request: Request, db: DbSession, member: CurrentMember) -> Response:
     """All your data as a zip: LinkedIn-layout CSV files plus your AI-use files."""
-    return zip_download(export_archive(db, member, base_url=str(request.base_url)), member)
+    return zip_download(export_archive(db, member.id, base_url=str(request.base_url)))
 
 
 @router.post("/me/import", response_model=ImportReportOut)
@@ -330,13 +331,10 @@ def post_import(
 
 
 @router.post("/me/erase", response_model=EraseOut)
-def post_erase(request: Request, db: DbSession, member: CurrentMember, body: EraseIn) -> EraseOut:
+def post_erase(request: Request, member: LedgerMember, body: EraseIn) -> EraseOut:
     """Erase your account (confirm with your handle or password). Returns the receipt
     once propagation finished; your tokens and sessions stop working."""
-    try:
-        done = erase_account(request, db, member, body.confirm, source="api")
-    except NotConfirmed as exc:
-        raise HTTPException(400, str(exc)) from None
+    done = erase_signed_in(request, member, body.confirm, source="api")  # NotConfirmed: 400
     sign_out(request)
     return EraseOut(
         erased=True,

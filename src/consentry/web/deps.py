@@ -4,9 +4,20 @@
   rolls back when it raises, before the response is sent, so a client never sees success
   for a change that was not committed.
 - `OptionalMember` / `CurrentMember`: who is asking, from an `Authorization: Bearer` API
-  token or else the session cookie. `CurrentMember` answers 401 JSON under /api and
-  redirects a browser to /login. Either sets `request.state.member` (a `Viewer`) for templates, and
-  runs each `app.state.member_hooks` entry for a signed-in member.
+  token or else the session cookie, as a row of the request's session. `CurrentMember`
+  answers 401 JSON under /api and redirects a browser to /login. Either sets
+  `request.state.member` (a `Viewer`) for templates, and runs each
+  `app.state.member_hooks` entry for a signed-in member.
+- `LedgerMember`: the signed-in member for a route whose work appends to the consent
+  ledger (a choice, a withdrawal, an erasure, a notice shown). Such a service is its own
+  unit of work (it takes the ledger's write lock), so the route must not hold a request
+  transaction around it: this member is read in a short transaction of its own, over
+  before the route runs, and the route touches `DbSession`, if at all, only after the
+  write (a session begins its transaction at first use, so those reads see it).
+
+Who is asking is always read that way, apart from the request's unit of work, and the
+member hooks run between the two: a hook that appends to the ledger (GPC) is its own
+unit of work too, and the request's transaction, begun after it, reads what it wrote.
 """
 
 from __future__ import annotations
@@ -23,9 +34,10 @@ from consentry.store.tables import Member
 from consentry.web.errors import NotSignedIn
 from consentry.web.tokens import ApiTokens, password_fingerprint
 
-# Called once per request that resolves a signed-in member, inside the request's
-# transaction: e.g. to act on a `Sec-GPC: 1` header for that member.
-MemberHook = Callable[[Request, Session, Member], None]
+# Called once per request that resolves a signed-in member, before the request's own
+# transaction begins: e.g. to act on a `Sec-GPC: 1` header for that member. The member
+# is detached (read in a session already closed); a hook that writes opens its own unit.
+MemberHook = Callable[[Request, Member], None]
 
 SESSION_MEMBER = "member_id"
 
@@ -98,16 +110,29 @@ def _from_session(request: Request, db: Session) -> Member | None:
     return member
 
 
-def optional_member(request: Request, db: DbSession) -> Member | None:
-    """The signed-in member, or None. A bad API token is an error, never anonymous."""
+def signed_in(request: Request) -> Member | None:
+    """Who is asking (detached), read in its own short transaction; then the member
+    hooks run. None when nobody is signed in; a bad API token is an error, never
+    anonymous."""
     header = request.headers.get("authorization")
-    member = _from_token(request, db, header) if header else _from_session(request, db)
+    with request.app.state.sessions() as session:
+        member = (
+            _from_token(request, session, header) if header else _from_session(request, session)
+        )
     request.state.member = Viewer.of(member) if member is not None else None
     if member is not None:
         hooks: list[MemberHook] = request.app.state.member_hooks
         for hook in hooks:
-            hook(request, db, member)
+            hook(request, member)
     return member
+
+
+SignedIn = Annotated[Member | None, Depends(signed_in)]
+
+
+def optional_member(db: DbSession, who: SignedIn) -> Member | None:
+    """The signed-in member as a row of the request's session, or None."""
+    return None if who is None else db.get(Member, who.id)
 
 
 OptionalMember = Annotated[Member | None, Depends(optional_member)]
@@ -121,3 +146,14 @@ def current_member(member: OptionalMember) -> Member:
 
 
 CurrentMember = Annotated[Member, Depends(current_member)]
+
+
+def ledger_member(who: SignedIn) -> Member:
+    """The signed-in member, detached, with no request transaction open; raises
+    `NotSignedIn` like `current_member`. See `LedgerMember` in the module docstring."""
+    if who is None:
+        raise NotSignedIn()
+    return who
+
+
+LedgerMember = Annotated[Member, Depends(ledger_member)]

@@ -2,6 +2,10 @@
 
 Every failure a client can cause ends in a 4xx with a one-line reason; anything else is
 logged here and answered with a 500 that reveals nothing about the server.
+
+The domain's error kinds (`consentry.errors`) get their HTTP status here and nowhere
+else: NotFound 404, Forbidden 403, Conflict 409, InvalidInput 400, Transient 503 (with
+`Retry-After`), any other ConsentryError 400. Services raise kinds, never HTTP errors.
 """
 
 from __future__ import annotations
@@ -14,7 +18,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from consentry.errors import ConsentryError
+from consentry.errors import (
+    Conflict,
+    ConsentryError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Transient,
+)
 from consentry.web.csrf import CsrfRejected
 from consentry.web.layout import render
 
@@ -75,9 +86,11 @@ _TITLES = {
     403: "That request was refused",
     404: "Not found",
     405: "Method not allowed",
+    409: "That cannot be done now",
     422: "That request could not be used",
     429: "Too many attempts",
     500: "Something went wrong on our side",
+    503: "Please try again in a moment",
 }
 
 
@@ -103,8 +116,28 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
     return error_response(request, status, message, extra={"fields": problems})
 
 
+# Most specific first: a subclass of a kind (e.g. a refusal that is a Forbidden) gets the
+# kind's status. InvalidInput stays 400, as a malformed form or query always was here.
+STATUS_OF_KIND: tuple[tuple[type[ConsentryError], int], ...] = (
+    (NotFound, 404),
+    (Forbidden, 403),
+    (Conflict, 409),
+    (InvalidInput, 400),
+    (Transient, 503),
+)
+#: Seconds a client is told to wait before repeating a request that met a Transient error.
+TRANSIENT_RETRY_AFTER_S = 1
+
+
+def status_of(exc: ConsentryError) -> int:
+    """The HTTP status of a domain error: its kind's, or 400 for a plain ConsentryError."""
+    return next((status for kind, status in STATUS_OF_KIND if isinstance(exc, kind)), 400)
+
+
 def _user_error(request: Request, exc: ConsentryError) -> Response:
-    return error_response(request, 400, str(exc))
+    status = status_of(exc)
+    headers = {"Retry-After": str(TRANSIENT_RETRY_AFTER_S)} if status == 503 else None
+    return error_response(request, status, str(exc), headers=headers)
 
 
 def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:

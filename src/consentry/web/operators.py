@@ -4,8 +4,9 @@ verification and consent rates by region and purpose.
 Every route depends on `CurrentOperator`: a visitor is sent to log in, a signed-in member
 who is not an operator gets a 403. Audits and ledger verification are read-only but can
 be long, so they run on an explicit POST (a form with its CSRF token), never on a GET a
-crawler or a prefetch could trigger. The figures come from `operator_views`, which the
-admin API (`api_admin`) shares.
+crawler or a prefetch could trigger. The figures come from the areas' own read functions
+(`rights.status`, `datasets.catalog`, `datasets.review`, `training.registry`,
+`consent.rates`), which the admin API (`api_admin`) shares.
 """
 
 from __future__ import annotations
@@ -17,17 +18,21 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from consentry.consent import ledger
+from consentry.consent.rates import ConsentRates, consent_rates
+from consentry.datasets.catalog import get_dataset, list_datasets
+from consentry.datasets.review import audit_published, manifest_of
+from consentry.rights import status as queue_status
 from consentry.store.rights_tables import JOB_STATUSES
-from consentry.web import operator_views as views
-from consentry.web.consent_rates import ConsentRates, consent_rates
+from consentry.training.registry import get_model, list_models
 from consentry.web.deps import DbSession
 from consentry.web.layout import render
 from consentry.web.roles import CurrentOperator
+from consentry.web.schemas import ARTIFACT_ID
 from consentry.web.svg_chart import Bar, BarGroup, as_document, grouped_bar_chart
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
-ArtifactId = Annotated[str, Path(pattern=views.ARTIFACT_ID, max_length=64)]
+ArtifactId = Annotated[str, Path(pattern=ARTIFACT_ID, max_length=64)]
 StatusFilter = Annotated[str, Query(pattern="^(|" + "|".join(JOB_STATUSES) + ")$")]
 PurposeFilter = Annotated[str, Query(max_length=32, pattern=r"^[a-z0-9-]*$")]
 
@@ -48,14 +53,14 @@ EXCLUDED_LABELS = {
 
 @router.get("")
 def overview(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
-    return render(request, "admin/overview.html", {"o": views.overview(db), "section": ""})
+    return render(request, "admin/overview.html", {"o": queue_status.overview(db), "section": ""})
 
 
 @router.get("/datasets")
 def datasets(
     request: Request, db: DbSession, operator: CurrentOperator, purpose: PurposeFilter = ""
 ) -> Response:
-    found = views.datasets(db, purpose=purpose or None)
+    found = list_datasets(db, purpose=purpose or None)
     return render(
         request,
         "admin/datasets.html",
@@ -64,14 +69,14 @@ def datasets(
 
 
 def _dataset_page(request: Request, db, dataset_id: str, audit=None) -> Response:
-    found = views.dataset(db, dataset_id)
+    found = get_dataset(db, dataset_id)
     return render(
         request,
         "admin/dataset.html",
         {
             "d": found,
-            "manifest": views.manifest_of(found),
-            "models": [m for m in views.models(db) if m.dataset_id == found.id],
+            "manifest": manifest_of(found),
+            "models": [m for m in list_models(db) if m.dataset_id == found.id],
             "audit": audit,
             "excluded_labels": EXCLUDED_LABELS,
             "section": "datasets",
@@ -90,9 +95,9 @@ def dataset(
 def audit(
     request: Request, db: DbSession, operator: CurrentOperator, dataset_id: ArtifactId
 ) -> Response:
-    views.dataset(db, dataset_id)  # 404 before any work
+    get_dataset(db, dataset_id)  # 404 before any work
     state = request.app.state
-    report = views.run_audit(state.engine, state.settings, dataset_id)
+    report = audit_published(state.engine, state.settings, dataset_id)
     return _dataset_page(request, db, dataset_id, audit=report)
 
 
@@ -100,7 +105,7 @@ def audit(
 def models(
     request: Request, db: DbSession, operator: CurrentOperator, status: StatusFilter = ""
 ) -> Response:
-    found = views.models(db, status=status or None)
+    found = list_models(db, status=status or None)
     return render(request, "admin/models.html", {"models": found, "section": "models"})
 
 
@@ -108,7 +113,7 @@ def models(
 def model(
     request: Request, db: DbSession, operator: CurrentOperator, model_id: ArtifactId
 ) -> Response:
-    found = views.model(db, model_id)
+    found = get_model(db, model_id)
     return render(request, "admin/model.html", {"m": found, "section": "models"})
 
 
@@ -120,8 +125,8 @@ def propagation(
         request,
         "admin/propagation.html",
         {
-            "jobs": views.propagation_jobs(db, status=status or None),
-            "counts": views.queue_counts(db),
+            "jobs": queue_status.propagation_jobs(db, status=status or None),
+            "counts": queue_status.queue_counts(db),
             "selected": status,
             "statuses": JOB_STATUSES,
             "section": "propagation",

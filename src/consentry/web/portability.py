@@ -1,8 +1,8 @@
 """Export and import pages: take your data with you, or bring it from LinkedIn.
 
 - Export (GDPR Art. 15 and 20): POST /account/export answers with a zip of the signed-in
-  member's data in the layout of LinkedIn's own export (`network.export`) plus the
-  AI-use files (`transparency.ai_use_files`). A POST, not a GET, so a link on another
+  member's data (`rights.export.export_archive`: the layout of LinkedIn's own export plus
+  the AI-use files). A POST, not a GET, so a link on another
   site cannot make a browser download someone's data into a place they did not choose.
 - Import: POST /account/import takes a LinkedIn export archive and fills the signed-in
   member's profile (`network.linkedin_import`), then shows what was and was not imported,
@@ -18,7 +18,6 @@ from fastapi import APIRouter, FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from consentry.network.export import member_files, write_archive
 from consentry.network.linkedin_import import (
     MAX_ARCHIVE_BYTES,
     ArchiveRejected,
@@ -26,28 +25,20 @@ from consentry.network.linkedin_import import (
     import_into,
     read_archive,
 )
-from consentry.store.engine import utcnow
+from consentry.rights.export import ExportArchive, export_archive
 from consentry.store.tables import Member
 from consentry.web.deps import CurrentMember, DbSession
 from consentry.web.layout import render
-from consentry.web.transparency import ai_use_files
 
 router = APIRouter(include_in_schema=False)
 
 
-def export_archive(session: Session, member: Member, *, base_url: str) -> bytes:
-    """The whole export of `member` as zip bytes."""
-    files = member_files(session, member.id, base_url=base_url)
-    files.update(ai_use_files(session, member.id))
-    return write_archive(files, handle=member.handle, when=utcnow())
-
-
-def zip_download(data: bytes, member: Member) -> Response:
-    name = f"consentry-{member.handle}-{utcnow():%Y-%m-%d}.zip"
+def zip_download(archive: ExportArchive) -> Response:
+    """An export as a zip file download."""
     return Response(
-        data,
+        archive.data,
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{archive.filename}"'},
     )
 
 
@@ -79,7 +70,7 @@ def export_page(request: Request, member: CurrentMember) -> Response:
 
 @router.post("/account/export")
 def export_download(request: Request, db: DbSession, member: CurrentMember) -> Response:
-    return zip_download(export_archive(db, member, base_url=str(request.base_url)), member)
+    return zip_download(export_archive(db, member.id, base_url=str(request.base_url)))
 
 
 @router.get("/account/import")

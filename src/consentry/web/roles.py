@@ -12,19 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException
 
+from consentry.network.accounts import is_operator, is_recruiter
 from consentry.store.tables import Member
 from consentry.web.deps import CurrentMember
-
-OPERATOR_ROLE = "admin"
-RECRUITER_ROLE = "recruiter"
-
-
-def is_operator(member: Member) -> bool:
-    return member.role == OPERATOR_ROLE
-
-
-def is_recruiter(member: Member) -> bool:
-    return member.role == RECRUITER_ROLE
 
 
 def current_operator(member: CurrentMember) -> Member:

@@ -177,3 +177,8 @@ class JobsOut(BaseModel):
     items: list[JobOut]
     page: int
     next_page: int | None
+
+
+#: A dataset or model version id in a path. Ids are generated (`<purpose>-<UTC stamp>-<hex>`);
+#: anything else cannot name one, so it is refused before any read.
+ARTIFACT_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"

@@ -1,170 +1,43 @@
 """Settings → Data for AI: one control per purpose, and a "No AI training" control per post.
 
-Each purpose shows the policy's own plain-language text, the basis that applies to this
-member (consent: off until you say yes; legitimate interest: on until you object;
-excluded: never) and the decision's reason, straight from `consent.decide`, so the page
-can never show a default the engine does not apply.
+The rows come from `consent.member_choices.purpose_settings` (the policy's own text, the
+basis and the decision's reason for this member). Turning a purpose on or off is one
+button either way (a POST with the CSRF token) and goes through `rights.choices.set_choice`,
+the same function the JSON API calls. A withdrawal's propagation then runs right after the
+response (`propagate_now`), so the member sees it finish within seconds, and a worker
+picks it up if this process stops first.
 
-Turning a purpose on or off is one button either way (a POST with the CSRF token):
-- on  -> `record_choice(..., "grant")` appended to the ledger;
-- off -> `rights.withdraw` (action `object` under legitimate interest, `withdraw` under
-  consent), which appends to the ledger and queues the propagation in one commit; the
-  propagation then runs right after the response (`propagate_now`), so the member sees
-  it finish within seconds, and a worker picks it up if this process stops first.
-
-Ledger writes use their own transaction (`with_retry`); the request's session is ended
-first and after, so the page it renders next reads what was just written.
+Transactions: `set_choice` appends to the ledger, so it is its own unit of work; the
+routes that call it take `LedgerMember` (the signed-in member, resolved in a read that is
+over before the route runs) and read again, if at all, only after the write.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, FastAPI, Form, HTTPException, Path, Request
+from fastapi import APIRouter, BackgroundTasks, FastAPI, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from consentry.config import Settings
-from consentry.consent.decide import decide
-from consentry.consent.ledger import with_retry
-from consentry.consent.record import record_choice
-from consentry.consent.versions import resolve_policy
-from consentry.errors import ConsentryError
+from consentry.consent.member_choices import purpose_settings
 from consentry.network import queries
-from consentry.network.publishing import state_usage
-from consentry.rights.withdrawal import withdraw
+from consentry.network.publishing import set_no_ai_training
+from consentry.rights.choices import ChoiceResult, set_choice
 from consentry.rights.worker import propagate_now
-from consentry.store.engine import session_scope
-from consentry.store.rights_tables import PropagationJob
-from consentry.store.tables import Member, Post
+from consentry.store.tables import Member
 from consentry.web.auth import safe_next
-from consentry.web.deps import CurrentMember, DbSession
+from consentry.web.deps import CurrentMember, DbSession, LedgerMember
 from consentry.web.layout import NavItem, render
 
 log = logging.getLogger("consentry.web")
 
 router = APIRouter(include_in_schema=False)
 
-NO_AI_CATEGORY = "train-ai"
-BASIS_WORDS = {
-    "consent": "Off until you say yes (consent)",
-    "legitimate-interest": "On until you object (legitimate interest)",
-    "excluded": "Never used where you live",
-}
-# Reasons no button can change: the page says why instead of offering a dead control.
-_FIXED = frozenset({"excluded", "under-age", "erased"})
-# A choice is recorded unless the member's own latest choice already says the same: a
-# default ("not-allowed", "default-on") is not a choice, so stating it explicitly counts
-# (that is how a member keeps a purpose off before a new policy turns it on by default).
-_ALREADY_ON = frozenset({"granted"})
-_ALREADY_OFF = frozenset({"withdrawn", "objected"})
 
-
-class ChoiceRefused(ConsentryError):
-    """A change the policy does not let a member make (e.g. an excluded purpose)."""
-
-
-@dataclass(frozen=True)
-class PurposeSetting:
-    """One row of the page: what the purpose is, and where this member stands."""
-
-    key: str
-    title: str
-    text: str
-    data_classes: tuple[str, ...]
-    basis: str
-    basis_words: str
-    allowed: bool
-    reason: str
-    code: str
-    changeable: bool
-    off_action: str
-    pending: bool
-
-
-@dataclass(frozen=True)
-class ChoiceResult:
-    """What a change did: nothing (already so), a ledger entry, and maybe a propagation."""
-
-    purpose: str
-    changed: bool
-    ledger_seq: int | None = None
-    job_id: int | None = None
-
-
-def purpose_settings(session: Session, member: Member) -> list[PurposeSetting]:
-    """Every purpose of the policy in force, decided for `member` now."""
-    active = resolve_policy(session)
-    busy = set(
-        session.scalars(
-            select(PropagationJob.purpose).where(
-                PropagationJob.member_id == member.id,
-                PropagationJob.status.in_(("queued", "running")),
-            )
-        )
-    )
-    out = []
-    for key, purpose in active.policy.purposes.items():
-        d = decide(session, member, key, policy=active)
-        out.append(
-            PurposeSetting(
-                key=key,
-                title=purpose.title,
-                text=purpose.text,
-                data_classes=purpose.data_classes,
-                basis=d.basis,
-                basis_words=BASIS_WORDS.get(d.basis, d.basis),
-                allowed=d.allowed,
-                reason=d.reason,
-                code=d.code,
-                changeable=d.code not in _FIXED,
-                off_action="object" if d.basis == "legitimate-interest" else "withdraw",
-                pending=key in busy,
-            )
-        )
-    return out
-
-
-def set_choice(
-    engine,
-    settings: Settings,
-    member_id: int,
-    purpose: str,
-    allowed: bool,
-    *,
-    source: str,
-    actor: str,
-) -> ChoiceResult:
-    """Turn `purpose` on or off for `member_id`; a no-op when the member's own latest
-    choice already says so.
-
-    Off goes through `rights.withdraw` (ledger entry and queued propagation, one commit);
-    on is a `grant`. Raises ChoiceRefused for a purpose the policy fixes (excluded,
-    under age) and ConsentryError for an unknown purpose, writing nothing.
-    """
-    with session_scope(engine) as session:
-        d = decide(session, member_id, purpose)
-    if d.code in _FIXED:
-        raise ChoiceRefused(f"{d.reason}, so there is nothing to change")
-    if d.code in (_ALREADY_ON if allowed else _ALREADY_OFF):
-        return ChoiceResult(purpose, changed=False)
-    if allowed:
-        entry = with_retry(
-            engine,
-            lambda s: record_choice(s, member_id, purpose, "grant", source=source, actor=actor),
-        )
-        return ChoiceResult(purpose, True, entry.seq)
-    action = "object" if d.basis == "legitimate-interest" else "withdraw"
-    request = withdraw(
-        engine, settings, member_id, purpose, source=source, actor=actor, action=action
-    )
-    return ChoiceResult(purpose, True, request.entry.seq, request.job_id)
-
-
-def run_propagation(engine, settings: Settings, job_id: int) -> None:
+def run_propagation(engine: Engine, settings: Settings, job_id: int) -> None:
     """Carry out a propagation now; on failure leave it queued for the worker (logged)."""
     try:
         propagate_now(engine, settings, job_id)
@@ -174,7 +47,6 @@ def run_propagation(engine, settings: Settings, job_id: int) -> None:
 
 def apply_choice(
     request: Request,
-    db: Session,
     background: BackgroundTasks,
     member: Member,
     purpose: str,
@@ -182,10 +54,9 @@ def apply_choice(
     *,
     source: str,
 ) -> ChoiceResult:
-    """`set_choice` from a request: ends the request's read snapshot around the write and
-    schedules the propagation to run right after the response."""
+    """`set_choice` for the signed-in member (its own unit of work: the caller holds no
+    open transaction), scheduling any propagation to run right after the response."""
     state = request.app.state
-    db.commit()  # end this request's read transaction: the write happens elsewhere
     result = set_choice(
         state.engine,
         state.settings,
@@ -198,23 +69,6 @@ def apply_choice(
     if result.job_id is not None:
         background.add_task(run_propagation, state.engine, state.settings, result.job_id)
     return result
-
-
-def own_post(db: Session, member: Member, post_id: int) -> Post:
-    """The member's own live post; 404 for anyone else's (the same answer as for a post
-    that does not exist, so nothing about other members' posts leaks)."""
-    row = db.get(Post, post_id)
-    if row is None or row.member_id != member.id or row.deleted_at is not None:
-        raise HTTPException(404, "You have no post with that id.")
-    return row
-
-
-def set_post_usage(db: Session, member: Member, post_id: int, no_ai_training: bool) -> dict:
-    """State the post's usage preference again (rows are never updated; latest wins)."""
-    row = own_post(db, member, post_id)
-    state_usage(db, data_class=row.kind, item_id=row.id, usage={NO_AI_CATEGORY: not no_ai_training})
-    db.flush()
-    return queries.usage_preferences(db, data_class=row.kind, item_id=row.id)
 
 
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -234,17 +88,13 @@ def settings_page(
 @router.post("/settings/ai/{purpose}")
 def change_purpose(
     request: Request,
-    db: DbSession,
-    member: CurrentMember,
+    member: LedgerMember,
     background: BackgroundTasks,
     purpose: PurposeKey,
     choice: Annotated[str, Form(pattern="^(on|off)$")],
     next: Annotated[str, Form(max_length=2000)] = "/settings/ai",
 ) -> Response:
-    try:
-        apply_choice(request, db, background, member, purpose, choice == "on", source="settings")
-    except ConsentryError as exc:
-        raise HTTPException(400, str(exc)) from None
+    apply_choice(request, background, member, purpose, choice == "on", source="settings")
     target = safe_next(next)
     sep = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{sep}changed={purpose}", status_code=303)
@@ -257,7 +107,7 @@ def change_post_usage(
     post_id: ItemId,
     no_ai_training: Annotated[str, Form(pattern="^(0|1)$")],
 ) -> Response:
-    set_post_usage(db, member, post_id, no_ai_training == "1")
+    set_no_ai_training(db, member.id, post_id, no_ai_training == "1")
     return RedirectResponse(f"/settings/ai#post-{post_id}", status_code=303)
 
 

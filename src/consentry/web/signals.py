@@ -3,8 +3,9 @@
 - GPC: on every request with a signed-in member (a page or an API call, cookie or token),
   a `Sec-GPC` header that `consent.signals.gpc_signal` accepts (exactly `1`) records an
   objection for each purpose the policy maps GPC to in the member's region, through
-  `apply_gpc`, which is idempotent. The check that anything is left to object to runs in
-  the request's own session first, so a request that changes nothing takes no write lock.
+  `consent.signals.honour_gpc`, which is idempotent and its own unit of work (a ledger
+  append). It runs as a member hook, after the member was read and before the request's
+  own transaction begins, so the route reads what it wrote and nothing commits part-way.
 - `Content-Usage`: the usage preferences a request states for the content it creates
   (POST /api/v1/posts), parsed strictly: a malformed header is a 400, never a silently
   dropped "no".
@@ -17,11 +18,8 @@ import logging
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from consentry.consent.ledger import with_retry
-from consentry.consent.signals import apply_gpc, gpc_json, gpc_signal, parse_content_usage
-from consentry.consent.state import member_state
+from consentry.consent.signals import gpc_json, gpc_signal, honour_gpc, parse_content_usage
 from consentry.consent.versions import resolve_policy
 from consentry.errors import ConsentryError
 from consentry.store.engine import utcnow
@@ -32,35 +30,13 @@ log = logging.getLogger("consentry.web")
 router = APIRouter(include_in_schema=False)
 
 
-def gpc_purposes_left(db: Session, member: Member) -> list[str]:
-    """The purposes a GPC signal from `member` would still object to now (empty when
-    every one of them is already a "no"): the same test `apply_gpc` makes."""
-    active = resolve_policy(db)
-    current = member_state(db, member.id)
-    if "*" in current:
-        return []
-    return [
-        p
-        for p in active.policy.gpc_purposes(member.region, utcnow())
-        if current.get(p) is None or current[p].action not in ("withdraw", "object")
-    ]
-
-
-def honour_gpc(request: Request, db: Session, member: Member) -> None:
+def gpc_hook(request: Request, member: Member) -> None:
     """Member hook: record a GPC objection when the request carries the signal."""
     if not gpc_signal(request.headers.items()):  # every field, repeats included
         return
-    try:
-        if not gpc_purposes_left(db, member):
-            return
-    except ConsentryError:  # no policy published yet: nothing to object to
-        return
-    db.commit()  # end this request's read snapshot; the ledger write is its own unit
-    entries = with_retry(
-        request.app.state.engine,
-        lambda s: apply_gpc(s, member.id, actor=f"member:{member.id}"),
-    )
-    request.state.gpc_recorded = [e.purpose for e in entries]
+    entries = honour_gpc(request.app.state.engine, member, actor=f"member:{member.id}")
+    if entries:
+        request.state.gpc_recorded = [e.purpose for e in entries]
 
 
 def content_usage(request: Request) -> dict[str, bool | None]:
@@ -88,6 +64,6 @@ def gpc_statement(request: Request) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Honour GPC on every authenticated request, read Content-Usage on content creation,
     and serve /.well-known/gpc.json."""
-    app.state.member_hooks.append(honour_gpc)
+    app.state.member_hooks.append(gpc_hook)
     app.state.usage_sources.append(content_usage)
     app.include_router(router)

@@ -1,6 +1,6 @@
 """Your data and AI: where the signed-in member's data is used, was used, and is leaving.
 
-The page reads `consentry.web.transparency` for the signed-in member only: their
+The page reads `consentry.rights.access` for the signed-in member only: their
 timeline of choices from the ledger, the dataset and model versions that hold their
 records now and those that did before, propagation still pending, and their receipts,
 each downloadable as the signed JSON document it was issued as.
@@ -11,31 +11,16 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, HTTPException, Path, Request
+from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from consentry.errors import ConsentryError
-from consentry.rights.receipts import get_receipt
-from consentry.store.tables import Member
-from consentry.web import transparency
+from consentry.rights import access
 from consentry.web.deps import CurrentMember, DbSession
 from consentry.web.layout import NavItem, render
 
 router = APIRouter(include_in_schema=False)
 
 ReceiptId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-
-
-def own_receipt(db: Session, member: Member, receipt_id: str) -> dict:
-    """The member's own receipt; the same 404 for another member's as for none at all."""
-    try:
-        document = get_receipt(db, receipt_id)
-    except ConsentryError:
-        document = None
-    if document is None or document.get("member_id") != member.id:
-        raise HTTPException(404, "You have no receipt with that id.")
-    return document
 
 
 def receipt_download(document: dict) -> Response:
@@ -51,26 +36,26 @@ def receipt_download(document: dict) -> Response:
 
 @router.get("/your-data")
 def your_data(request: Request, db: DbSession, member: CurrentMember) -> Response:
-    sets = transparency.datasets(db, member.id)
-    models = transparency.models(db, member.id)
+    sets = access.datasets(db, member.id)
+    models = access.models(db, member.id)
     return render(
         request,
         "your_data.html",
         {
-            "timeline": transparency.timeline(db, member.id),
+            "timeline": access.timeline(db, member.id),
             "datasets_now": [d for d in sets if d.status == "active"],
             "datasets_before": [d for d in sets if d.status != "active"],
             "models_now": [m for m in models if m.status == "active"],
             "models_before": [m for m in models if m.status != "active"],
-            "pending": transparency.pending(db, member.id),
-            "receipts": transparency.receipts(db, member.id),
+            "pending": access.pending(db, member.id),
+            "receipts": access.receipts(db, member.id),
         },
     )
 
 
 @router.get("/your-data/receipts/{receipt_id}.json")
 def download_receipt(db: DbSession, member: CurrentMember, receipt_id: ReceiptId) -> Response:
-    return receipt_download(own_receipt(db, member, receipt_id))
+    return receipt_download(access.own_receipt(db, member.id, receipt_id))
 
 
 def install(app: FastAPI) -> None:
