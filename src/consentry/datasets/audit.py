@@ -34,6 +34,7 @@ from consentry.datasets.records import record_hash, record_id
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetShardRow
 from consentry.store.engine import session_scope
+from consentry.keys import KeyPurpose, Keyring
 
 
 @dataclass
@@ -61,7 +62,7 @@ class AuditReport:
 def audit_dataset(db: Engine, settings: Settings, dataset_id: str) -> AuditReport:
     """Audit `dataset_id`; see the module docstring for what is checked."""
     report = AuditReport(dataset_id)
-    key = settings.secret_key()
+    key = Keyring.load(settings).key(KeyPurpose.RECORD_IDS).secret
     with session_scope(db) as session:
         dataset = get_dataset(session, dataset_id)
         _check_ledger(session, dataset, report)

@@ -45,6 +45,7 @@ from consentry.store.engine import session_scope, utcnow
 CHUNK_ROWS = 5_000
 Progress = Callable[[int, int], None]
 
+from consentry.keys import KeyPurpose, Keyring
 
 @dataclass
 class BuildResult:
@@ -194,7 +195,7 @@ def stream_records(
     progress: Progress | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The eligible items of the selection, scrubbed, as record batches (BUILD_SCHEMA)."""
-    key = settings.secret_key()
+    key = Keyring.load(settings).key(KeyPurpose.RECORD_IDS).secret
     items = selection(snap, shards=shards, only=only)
     stmt = select(items).where(items.c.excluded.is_(None))
     done = 0

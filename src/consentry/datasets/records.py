@@ -42,7 +42,8 @@ CONTENT_FIELDS = tuple(f.name for f in RECORD_SCHEMA if f.name not in ("record_i
 
 
 def record_id(key: bytes, data_class: str, item_id: int) -> str:
-    """A pseudonymous, stable id for one item: HMAC of (class, id) under the server key.
+    """A pseudonymous, stable id for one item: HMAC of (class, id) under the record-id key
+    (`Keyring.key(KeyPurpose.RECORD_IDS)`, which never rotates).
 
     Stable across builds (so lineage and re-audits line up) but not reversible to the
     item, and so not to its author, without the key.

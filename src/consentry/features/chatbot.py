@@ -24,6 +24,7 @@ from consentry.features import Uses
 from consentry.features.guard import guard_for
 from consentry.features.member_facts import member_facts
 from consentry.features.profile_assistant import write_headline
+from consentry.keys import KeyPurpose, Keyring
 from consentry.store.tables import Job
 from consentry.training.models.match import Candidate, Target
 from consentry.training.models.phrasing import DEFAULT_K
@@ -182,7 +183,7 @@ class JobSeekerChat:
 def _index_and_jobs(session: Session, settings: Settings):
     """The active index, and record id -> live job id for the postings in it."""
     _, index = load_active(session, "retrieval")
-    key = settings.secret_key()
+    key = Keyring.load(settings).key(KeyPurpose.RECORD_IDS).secret
     live = session.scalars(select(Job.id).where(Job.deleted_at.is_(None))).all()
     ids = {record_id(key, "job", j): j for j in live}
     return index, {rid: ids[rid] for rid in index.by_id if rid in ids}

@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from consentry import __version__
 from consentry.config import Settings
+from consentry.keys import KeyPurpose, Keyring
 from consentry.store.engine import sessions
 from consentry.web import (
     account,
@@ -120,7 +121,9 @@ def create_app(
 ) -> FastAPI:
     """Build the web app and HTTP API over `engine`, configured by `settings`."""
     options = options or WebOptions()
-    secret = settings.secret_key()
+    # A key per use (consentry.keys): rotating one signs out sessions or voids API tokens,
+    # never both, and never touches record ids or receipts.
+    keyring = Keyring.load(settings)
     app = FastAPI(
         title="Consentry",
         version=__version__,
@@ -134,7 +137,7 @@ def create_app(
             Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,
-                secret_key=secret.hex(),
+                secret_key=keyring.key(KeyPurpose.SESSIONS).secret.hex(),
                 session_cookie=SESSION_COOKIE,
                 max_age=options.session_max_age_s,
                 same_site="lax",
@@ -148,7 +151,8 @@ def create_app(
     state.engine = engine
     state.sessions = sessions(engine)
     state.options = options
-    state.tokens = ApiTokens(secret, max_age_s=options.token_max_age_s)
+    state.keyring = keyring
+    state.tokens = ApiTokens(keyring.key(KeyPurpose.API_TOKENS), max_age_s=options.token_max_age_s)
     state.login_throttle = LoginThrottle(
         max_failures=options.login_max_failures, window_s=options.login_window_s
     )

@@ -1,8 +1,10 @@
 """Signing in and out: the log-in form, the session cookie's contents, log-in throttling.
 
 The session itself is Starlette's signed cookie (`SessionMiddleware`, keyed by the
-server's secret). It holds the member's id, a fingerprint of their password hash (so a
-password change ends every session) and the CSRF token. Signing in replaces all three.
+keyring's `sessions` key, so `consentry keys rotate sessions` and a restart sign everyone
+out without touching API tokens or record ids). It holds the member's id, a fingerprint
+of their password hash (so a password change ends every session) and the CSRF token.
+Signing in replaces all three.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """API tokens: signed, expiring, revoked by a password change; no table needed.
 
-A token is `URLSafeTimedSerializer(secret key)` over the member's id and a fingerprint of
-their current password hash. Changing the password (or erasing the account) therefore
-invalidates every token issued before, without the server keeping a list.
+A token is `URLSafeTimedSerializer(API-token key)` over the member's id and a fingerprint
+of their current password hash. Changing the password (or erasing the account) therefore
+invalidates every token issued before, without the server keeping a list. The key is the
+`api-tokens` key of the keyring (`consentry.keys`), its generation bound into the salt:
+rotating it (`consentry keys rotate api-tokens`) voids every token at once.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from consentry.keys import DerivedKey
 from consentry.store.tables import Member
 
 _SALT = "consentry.api-token.v1"
@@ -35,10 +38,11 @@ class TokenClaims:
 
 
 class ApiTokens:
-    """Issues and reads API tokens signed with the server's secret key."""
+    """Issues and reads API tokens signed with the keyring's API-token key."""
 
-    def __init__(self, secret_key: bytes, *, max_age_s: int):
-        self._serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+    def __init__(self, key: DerivedKey, *, max_age_s: int):
+        self.key_id = key.kid
+        self._serializer = URLSafeTimedSerializer(key.secret, salt=f"{_SALT}.{key.kid}")
         self.max_age_s = max_age_s
 
     def issue(self, member: Member) -> str:
