@@ -7,10 +7,10 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consentry.errors import ConsentryError
+from consentry.errors import InvalidInput
 
 
-class ConfigError(ConsentryError):
+class ConfigError(InvalidInput):
     """A setting is missing or malformed: a user mistake, reported in one line."""
 
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from consentry.commands.context import find_member, settings, store_engine
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict, InvalidInput, NotFound
 from consentry.store.engine import session_scope
 from consentry.store.tables import Member
 
@@ -34,7 +34,7 @@ def _when(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value).replace(tzinfo=None)
     except ValueError:
-        raise ConsentryError(f"not a date or time: {value!r} (use e.g. 2026-03-01)") from None
+        raise InvalidInput(f"not a date or time: {value!r} (use e.g. 2026-03-01)") from None
 
 
 def _load(source: str, session=None):
@@ -47,7 +47,7 @@ def _load(source: str, session=None):
         for v in versions(session):
             if v.version == int(ref):
                 return v.policy
-        raise ConsentryError(f"no policy version {ref} has been published")
+        raise NotFound(f"no policy version {ref} has been published")
     return load_policy(source)
 
 
@@ -274,7 +274,7 @@ def ledger_verify(
     for a in anchor or []:
         seq, _, digest = a.partition(":")
         if not seq.isdigit() or len(digest) != 64:
-            raise ConsentryError(f"an anchor is SEQ:HASH (64 hex digits), not {a!r}")
+            raise InvalidInput(f"an anchor is SEQ:HASH (64 hex digits), not {a!r}")
         anchors.append((int(seq), digest))
     engine = store_engine()
     try:
@@ -283,7 +283,7 @@ def ledger_verify(
     finally:
         engine.dispose()
     if not result.ok:
-        raise ConsentryError(f"the ledger does not verify: {result.problem}")
+        raise Conflict(f"the ledger does not verify: {result.problem}")
     out.print(
         f"ledger verified: {result.entries} entries, head {result.head_seq} {result.head_hash}"
     )

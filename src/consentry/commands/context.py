@@ -6,7 +6,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings, load_settings
-from consentry.errors import ConsentryError
+from consentry.errors import NotFound
 from consentry.store import open_engine
 from consentry.store.migrate import check_schema
 from consentry.store.tables import Member
@@ -45,5 +45,5 @@ def find_member(session: Session, ref: str, *, live: bool = True) -> Member:
             )
     if member is None:
         which = "live member" if live else "member"
-        raise ConsentryError(f"no {which} {ref!r} (give an id, a handle or an email)")
+        raise NotFound(f"no {which} {ref!r} (give an id, a handle or an email)")
     return member

@@ -7,7 +7,7 @@ import typer
 from sqlalchemy import select
 
 from consentry.commands.context import settings, store_engine
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
 from consentry.store.engine import session_scope
 
@@ -31,7 +31,7 @@ def demo_withdrawal(
                 .limit(1)
             )
         if member_id is None:
-            raise ConsentryError(f"no active {purpose} dataset holds anyone; build one first")
+            raise Conflict(f"no active {purpose} dataset holds anyone; build one first")
         request = withdraw(db, cfg, member_id, purpose, source="settings", actor="demo")
         typer.echo(
             f"member {member_id} withdrew {purpose} (ledger entry {request.entry.seq}); "

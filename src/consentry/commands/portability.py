@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from consentry.commands.context import find_member, settings, store_engine
-from consentry.errors import ConsentryError
+from consentry.errors import InvalidInput
 from consentry.network.accounts import hash_password
 from consentry.network.linkedin_import import create_member, import_into, read_archive
 from consentry.rights.export import export_archive
@@ -53,20 +53,20 @@ def import_linkedin(
 ) -> None:
     """Create or fill a profile from a LinkedIn data export; report what was imported."""
     if (member is None) == (not create):
-        raise ConsentryError("give either --member M, or --email E --create")
+        raise InvalidInput("give either --member M, or --email E --create")
     if create and not email:
-        raise ConsentryError("--create needs --email for the new account")
+        raise InvalidInput("--create needs --email for the new account")
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise ConsentryError(f"cannot read {file}: {exc.strerror or exc}") from None
+        raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
     parsed = read_archive(data)
     born = None
     if birth_date:
         try:
             born = date.fromisoformat(birth_date)
         except ValueError:
-            raise ConsentryError(f"--birth-date {birth_date!r} is not YYYY-MM-DD") from None
+            raise InvalidInput(f"--birth-date {birth_date!r} is not YYYY-MM-DD") from None
     engine = store_engine(settings())
     password = None
     with session_scope(engine) as session:  # one transaction: all of it, or nothing

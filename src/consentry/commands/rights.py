@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from consentry.commands.context import find_member, settings, store_engine
-from consentry.errors import ConsentryError
+from consentry.errors import ConsentryError, InvalidInput
 from consentry.store.engine import session_scope
 
 receipts_app = typer.Typer(help="Propagation receipts: list, show, verify.", no_args_is_help=True)
@@ -73,7 +73,7 @@ def erase_cmd(
     from consentry.rights.worker import propagate_now
 
     if not yes:
-        raise ConsentryError("erasure cannot be undone: add --yes to confirm")
+        raise InvalidInput("erasure cannot be undone: add --yes to confirm")
     cfg = settings()
     db = store_engine(cfg)
     try:
@@ -101,7 +101,7 @@ def propagate_cmd(
     from consentry.rights.worker import run_worker
 
     if once and watch:
-        raise ConsentryError("--once and --watch cannot be combined")
+        raise InvalidInput("--once and --watch cannot be combined")
     cfg = settings()
     db = store_engine(cfg)
     try:

@@ -13,7 +13,7 @@ from typing import IO
 
 import typer
 
-from consentry.errors import ConsentryError
+from consentry.errors import InvalidInput, Transient
 
 _BATCH = 4096
 
@@ -26,19 +26,19 @@ def _records(stream: IO[str]) -> Iterator[tuple[int, dict]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ConsentryError(f"line {number}: not valid JSON ({exc.msg})") from None
+            raise InvalidInput(f"line {number}: not valid JSON ({exc.msg})") from None
         if not isinstance(record, dict):
-            raise ConsentryError(f'line {number}: expected a JSON object with "id" and "text"')
+            raise InvalidInput(f'line {number}: expected a JSON object with "id" and "text"')
         if "id" not in record:
-            raise ConsentryError(f'line {number}: missing "id"')
+            raise InvalidInput(f'line {number}: missing "id"')
         if not isinstance(record.get("text"), str):
-            raise ConsentryError(f'line {number}: "text" must be a string')
+            raise InvalidInput(f'line {number}: "text" must be a string')
         names = record.get("author_names", [])
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise ConsentryError(f'line {number}: "author_names" must be a list of strings')
+            raise InvalidInput(f'line {number}: "author_names" must be a list of strings')
         region = record.get("region")
         if region is not None and not isinstance(region, str):
-            raise ConsentryError(f'line {number}: "region" must be a string')
+            raise InvalidInput(f'line {number}: "region" must be a string')
         yield number, record
 
 
@@ -54,7 +54,7 @@ def _known_from_db(required: bool) -> tuple[list[str], list[str]]:
         engine = store_engine(cfg)
     except Exception as exc:
         if required:
-            raise ConsentryError(f"cannot read member names from the database: {exc}") from None
+            raise Transient(f"cannot read member names from the database: {exc}") from None
         return [], []
     try:
         with engine.connect() as conn:
@@ -67,7 +67,7 @@ def _read_names(path: Path) -> list[str]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ConsentryError(f"cannot read names file {path}: {exc.strerror}") from None
+        raise InvalidInput(f"cannot read names file {path}: {exc.strerror}") from None
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
@@ -111,10 +111,10 @@ def scrub(
         try:
             source = open(input, encoding="utf-8")  # noqa: SIM115 - closed below
         except OSError as exc:
-            raise ConsentryError(f"cannot read {input}: {exc.strerror}") from None
+            raise InvalidInput(f"cannot read {input}: {exc.strerror}") from None
     target_dir = Path(output).resolve().parent if output != "-" else None
     if target_dir is not None and not target_dir.is_dir():
-        raise ConsentryError(f"cannot write {output}: no such folder {target_dir}")
+        raise InvalidInput(f"cannot write {output}: no such folder {target_dir}")
     fd, tmp_name = tempfile.mkstemp(prefix=".scrub-", suffix=".jsonl", dir=target_dir)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as tmp:

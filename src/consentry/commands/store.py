@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 from consentry.commands.context import settings
 from consentry.consent.ledger import ledger_session
 from consentry.consent.versions import ensure_default_policy
-from consentry.errors import ConsentryError
+from consentry.errors import Transient
 from consentry.store import migrate, open_engine
 
 
@@ -21,7 +21,7 @@ def init() -> None:
         with ledger_session(engine) as session:
             first = ensure_default_policy(session, cfg)
     except OperationalError as exc:
-        raise ConsentryError(f"cannot reach the database: {exc.orig}".splitlines()[0]) from None
+        raise Transient(f"cannot reach the database: {exc.orig}".splitlines()[0]) from None
     finally:
         engine.dispose()
     where = cfg.database_url if not cfg.is_embedded else str(cfg.data_dir / "consentry.db")

@@ -25,11 +25,11 @@ def train(
     seed: int = typer.Option(0, "--seed", help="Training seed."),
 ) -> None:
     """Train built-in models, one sub-model per dataset shard, and activate them."""
-    from consentry.errors import ConsentryError
+    from consentry.errors import InvalidInput
     from consentry.training.sisa import train_feature
 
     if not feature and not all_:
-        raise ConsentryError("say which model: --feature NAME or --all")
+        raise InvalidInput("say which model: --feature NAME or --all")
     cfg = settings()
     db = store_engine(cfg)
     try:

@@ -30,7 +30,7 @@ from consentry.consent import ledger
 from consentry.consent.jurisdictions import country_of, region_name
 from consentry.consent.policy import LegalBasis
 from consentry.consent.versions import ActivePolicy, resolve_policy
-from consentry.errors import ConsentryError
+from consentry.errors import ConsentryError, InvalidInput, NotFound
 from consentry.store.consent_tables import ConsentAction, ConsentEvent, ConsentSource
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
@@ -115,7 +115,7 @@ def member_facts(session: Session, member: Member | MemberFacts | int) -> Member
         select(Member.id, Member.region, Member.birth_date).where(Member.id == member)
     ).first()
     if row is None:
-        raise ConsentryError(f"no member with id {member}")
+        raise NotFound(f"no member with id {member}")
     return MemberFacts(row.id, row.region, row.birth_date)
 
 
@@ -123,7 +123,7 @@ def _position(session: Session, as_of_seq: int | None, at: datetime | None) -> t
     """Resolve (T, t): T defaults to the position as of t; t to now, or to the time of
     entry T when only T is given (so `decide(..., as_of_seq=T)` is reproducible)."""
     if as_of_seq is not None and as_of_seq < 0:
-        raise ConsentryError("a ledger position is never negative")
+        raise InvalidInput("a ledger position is never negative")
     if at is None:
         if as_of_seq is None:
             at = utcnow()
@@ -132,7 +132,7 @@ def _position(session: Session, as_of_seq: int | None, at: datetime | None) -> t
                 select(ConsentEvent.occurred_at).where(ConsentEvent.seq == as_of_seq)
             )
             if at is None and as_of_seq:
-                raise ConsentryError(f"the ledger has no entry {as_of_seq}")
+                raise InvalidInput(f"the ledger has no entry {as_of_seq}")
             at = at or utcnow()
     position = ledger.position_at(session, at)
     return (position if as_of_seq is None else min(as_of_seq, position)), at

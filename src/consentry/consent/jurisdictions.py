@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import pycountry
 
-from consentry.errors import ConsentryError
+from consentry.errors import InvalidInput
 
 EU = [
     "AT",
@@ -74,7 +74,7 @@ ART8_AGES: dict[str, int] = {
 WILDCARD, GROUP, COUNTRY, SUBDIVISION = 0, 1, 2, 3
 
 
-class RegionError(ConsentryError):
+class RegionError(InvalidInput):
     """A region code that is not ISO 3166-1 alpha-2 or ISO 3166-2."""
 
 
@@ -121,7 +121,7 @@ def expand_group(name: str, groups: dict[str, tuple[str, ...]]) -> frozenset[str
 
     def walk(group: str, path: tuple[str, ...]) -> None:
         if group in path:
-            raise ConsentryError(f"jurisdiction group {group!r} contains itself")
+            raise InvalidInput(f"jurisdiction group {group!r} contains itself")
         for entry in groups[group]:
             if entry in groups and entry != group:
                 walk(entry, (*path, group))

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from consentry.consent import state
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict
 from consentry.store.consent_tables import ACTIONS, SOURCES, ConsentEvent
 from consentry.store.engine import immediate, session_scope, utcnow
 
@@ -36,7 +36,7 @@ _PG_LOCK = 0x636F6E73656E74
 T = TypeVar("T")
 
 
-class LedgerError(ConsentryError):
+class LedgerError(Conflict):
     """A ledger write that cannot be made (bad action or source, time running backwards)."""
 
 

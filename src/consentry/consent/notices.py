@@ -17,7 +17,7 @@ from consentry.consent.decide import Decision, MemberFacts, decide, member_facts
 from consentry.consent.ledger import ConsentChange, LedgerEntry, append, with_retry
 from consentry.consent.policy import day_start
 from consentry.consent.versions import ActivePolicy, announced, resolve_policy, versions
-from consentry.errors import ConsentryError
+from consentry.errors import ConsentryError, NotFound
 from consentry.store.consent_tables import ConsentAction, ConsentEvent, ConsentSource
 from consentry.store.engine import session_scope, utcnow
 from consentry.store.tables import Member
@@ -136,7 +136,7 @@ def record_notice_shown(
     """Append to the ledger that `member` was shown the notice of policy `version`."""
     facts = member_facts(session, member)
     if version not in {v.version for v in versions(session)}:
-        raise ConsentryError(f"no policy version {version} has been published")
+        raise NotFound(f"no policy version {version} has been published")
     current = resolve_policy(session, at)
     (entry,) = append(
         session,

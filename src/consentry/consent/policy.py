@@ -27,7 +27,7 @@ from consentry.consent.jurisdictions import (
     is_region,
     match_specificity,
 )
-from consentry.errors import ConsentryError
+from consentry.errors import ConsentryError, InvalidInput
 from consentry.store.tables import DATA_CLASSES
 
 
@@ -48,7 +48,7 @@ _SLUG = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 _GROUP = re.compile(r"^[A-Z][A-Z0-9-]{1,15}$")
 
 
-class PolicyError(ConsentryError):
+class PolicyError(InvalidInput):
     """A policy file or preset that cannot be used, or a purpose it does not define."""
 
 

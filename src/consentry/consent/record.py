@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from consentry.consent.decide import MemberFacts, member_facts
 from consentry.consent.ledger import ConsentChange, LedgerEntry, append
 from consentry.consent.versions import ActivePolicy, resolve_policy
-from consentry.errors import ConsentryError
+from consentry.errors import ConsentryError, InvalidInput
 from consentry.store.consent_tables import SOURCES, ConsentAction, ConsentEvent
 from consentry.store.tables import Member
 
@@ -49,9 +49,9 @@ def record_choice(
     source. The caller owns the transaction (begin it with `ledger_session`).
     """
     if action not in CHOICE_ACTIONS:
-        raise ConsentryError(f"unknown choice {action!r}: use one of {', '.join(CHOICE_ACTIONS)}")
+        raise InvalidInput(f"unknown choice {action!r}: use one of {', '.join(CHOICE_ACTIONS)}")
     if source not in SOURCES:
-        raise ConsentryError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
+        raise InvalidInput(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
     facts = member_facts(session, member)
     active = policy or resolve_policy(session, at)
     active.policy.purpose(purpose)
@@ -84,7 +84,7 @@ def record_erasure(
     """Append an erasure: from this ledger position on, nothing of the member is used for
     any purpose. (Deleting the member's content is the rights area's job.)"""
     if source not in SOURCES:
-        raise ConsentryError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
+        raise InvalidInput(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
     facts = member_facts(session, member)
     active = resolve_policy(session, at)
     (entry,) = append(

@@ -27,7 +27,7 @@ from consentry.consent.ledger import LedgerEntry, with_retry
 from consentry.consent.record import record_choice
 from consentry.consent.state import member_state
 from consentry.consent.versions import ActivePolicy, resolve_policy
-from consentry.errors import ConsentryError
+from consentry.errors import ConsentryError, InvalidInput
 from consentry.store.consent_tables import ConsentAction, ConsentSource
 from consentry.store.engine import session_scope, utcnow
 from consentry.store.tables import DATA_CLASSES, Member, UsagePreference
@@ -39,7 +39,7 @@ PREFERENCE_CLASSES = ("post", "article", "comment", "profile")
 Preferences = dict[str, bool | None]
 
 
-class HeaderError(ConsentryError):
+class HeaderError(InvalidInput):
     """A header the API was asked to act on that cannot be read."""
 
 
@@ -200,12 +200,12 @@ def record_usage_preference(
     """Store the stated (non-unknown) preferences of one item; rows are never updated,
     the latest `stated_at` wins. Returns the rows added."""
     if data_class not in DATA_CLASSES or data_class not in PREFERENCE_CLASSES:
-        raise ConsentryError(
+        raise InvalidInput(
             f"usage preferences apply to {', '.join(PREFERENCE_CLASSES)}, not {data_class!r}"
         )
     unknown = set(prefs) - set(CATEGORIES)
     if unknown:
-        raise ConsentryError(f"unknown usage preference category {sorted(unknown)[0]!r}")
+        raise InvalidInput(f"unknown usage preference category {sorted(unknown)[0]!r}")
     when = at or utcnow()
     rows = [
         UsagePreference(

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.consent.policy import Policy, PolicyError, load_policy, policy_from_toml
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict
 from consentry.store.consent_tables import PolicyVersion
 from consentry.store.engine import utcnow
 
 
-class NoticePeriodError(ConsentryError):
+class NoticePeriodError(Conflict):
     """A policy version that has been announced but does not apply yet."""
 
 

@@ -39,7 +39,7 @@ from consentry.datasets.records import (
     shard_of,
 )
 from consentry.datasets.structure import attach_structure
-from consentry.errors import ConsentryError
+from consentry.errors import ConsentryError, InvalidInput
 from consentry.store.engine import session_scope, utcnow
 
 CHUNK_ROWS = 5_000
@@ -132,7 +132,7 @@ def build_dataset(
     still in its notice period, or a bad shard count; nothing is written then.
     """
     if shards < 1 or shards > 4096:
-        raise ConsentryError("--shards must be between 1 and 4096")
+        raise InvalidInput("--shards must be between 1 and 4096")
     dataset_engine = get_engine(engine)
     with session_scope(db) as session:
         snap = snapshots.take(session, purpose=purpose, as_of=as_of, policy_version=policy_version)

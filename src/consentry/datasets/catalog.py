@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consentry.errors import ConsentryError
+from consentry.errors import NotFound
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
 
 
@@ -57,7 +57,7 @@ class DatasetVersion:
         try:
             return json.loads((self.path / "manifest.json").read_text())
         except FileNotFoundError:
-            raise ConsentryError(f"dataset {self.id}: its manifest.json is missing") from None
+            raise NotFound(f"dataset {self.id}: its manifest.json is missing") from None
 
 
 def list_datasets(session: Session, *, purpose: str | None = None) -> list[DatasetVersion]:
@@ -74,7 +74,7 @@ def get_dataset(session: Session, dataset_id: str) -> DatasetVersion:
     """The dataset version `dataset_id`, or a clear error naming it."""
     row = session.get(DatasetVersionRow, dataset_id)
     if row is None:
-        raise ConsentryError(
+        raise NotFound(
             f"no dataset version {dataset_id!r}; `consentry datasets list` shows them"
         )
     return DatasetVersion.from_row(row)

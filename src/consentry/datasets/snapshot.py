@@ -14,7 +14,7 @@ from consentry.consent.decide import decide_all
 from consentry.consent.policy import Purpose
 from consentry.consent.versions import resolve_policy
 from consentry.datasets.scrub import Scrubber
-from consentry.errors import ConsentryError
+from consentry.errors import InvalidInput
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
@@ -49,7 +49,7 @@ def take(
         seq, digest, at = head.seq, head.hash, utcnow()
     else:
         if as_of > head.seq:
-            raise ConsentryError(
+            raise InvalidInput(
                 f"ledger position {as_of} does not exist yet; the head is at {head.seq}"
             )
         seq = as_of
@@ -78,7 +78,7 @@ def at_position(
     purpose_def = active.policy.purpose(purpose)
     trainable = tuple(c for c in purpose_def.data_classes if c != "message")
     if not trainable:
-        raise ConsentryError(f"purpose {purpose!r} uses no trainable data class")
+        raise InvalidInput(f"purpose {purpose!r} uses no trainable data class")
     decisions = decide_all(session, purpose, as_of_seq=seq, at=at, policy=active).subquery(
         "decisions"
     )

@@ -27,7 +27,7 @@ from consentry.datasets.lineage_events import emit_run_event
 from consentry.datasets.manifest import write_documents
 from consentry.datasets.publish import Publication, publish
 from consentry.datasets.records import shard_of
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict, ConsentryError
 from consentry.store.dataset_tables import DatasetShardRow, DatasetVersionRow
 from consentry.store.engine import session_scope, utcnow
 
@@ -63,7 +63,7 @@ def build_successor(
     with session_scope(db) as session:
         parent = get_dataset(session, parent_id)
         if parent.status != "active":
-            raise ConsentryError(f"dataset {parent_id} is {parent.status}, not active")
+            raise Conflict(f"dataset {parent_id} is {parent.status}, not active")
         affected = sorted({shard_of(m, parent.shards) for m in member_ids})
         parent_shards = session.scalars(
             select(DatasetShardRow).where(DatasetShardRow.dataset_id == parent_id)
@@ -96,7 +96,7 @@ def build_successor(
     def retire(session: Session) -> None:
         row = session.get(DatasetVersionRow, parent_id)
         if row.status != "active":  # a concurrent propagation got there first
-            raise ConsentryError(f"dataset {parent_id} was retired meanwhile")
+            raise Conflict(f"dataset {parent_id} was retired meanwhile")
         row.status, row.retired_at = "retired", utcnow()
 
     pub = Publication(

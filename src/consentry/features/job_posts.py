@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from consentry.errors import ConsentryError
+from consentry.errors import InvalidInput
 from consentry.features import Uses
 from consentry.features.guard import guard_for
 from consentry.features.profile_assistant import rotate
@@ -54,7 +54,7 @@ def write_job_post(
     title, company, location = title.strip(), company.strip(), location.strip()
     skills = [s.strip() for s in skills if s.strip()]
     if not title or not company:
-        raise ConsentryError("a job posting needs at least a title and a company")
+        raise InvalidInput("a job posting needs at least a title and a company")
     phrasing_version, phrasing = load_active(session, "phrasing")
     skills_version, skill_model = load_active(session, "skills")
     guard = guard_for(session)

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from consentry.errors import ConsentryError
+from consentry.errors import NotFound
 from consentry.network.queries import live_member, profile
 
 
@@ -40,7 +40,7 @@ def member_facts(session: Session, member_id: int) -> MemberFacts:
     """The member's live profile as slot values; a clear error if there is none."""
     member = live_member(session, member_id)
     if member is None:
-        raise ConsentryError(f"no member {member_id}")
+        raise NotFound(f"no member {member_id}")
     view = profile(session, member)
     positions = list(reversed(view.positions))  # oldest first
     latest = positions[-1] if positions else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from consentry.errors import ConsentryError
+from consentry.errors import InvalidInput
 from consentry.features import Uses
 from consentry.features.guard import Guard, guard_for
 from consentry.features.member_facts import MemberFacts, member_facts
@@ -78,7 +78,7 @@ def assist_profile(
     """A headline, about section and missing skills for `member_id`'s own profile."""
     facts: MemberFacts = member_facts(session, member_id)
     if not facts.title:
-        raise ConsentryError("add a position to your profile first: the assistant writes from it")
+        raise InvalidInput("add a position to your profile first: the assistant writes from it")
     phrasing_version, phrasing = load_active(session, "phrasing")
     skills_version, skills = load_active(session, "skills")
     guard = guard_for(session)

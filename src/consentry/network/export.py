@@ -36,7 +36,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from consentry.errors import ConsentryError
+from consentry.errors import NotFound
 from consentry.store.tables import (
     Comment,
     Connection,
@@ -197,7 +197,7 @@ def member_files(session: Session, member_id: int, *, base_url: str) -> dict[str
     """The LinkedIn-layout files of one live member's data (name -> bytes)."""
     member = session.get(Member, member_id)
     if member is None or member.deleted_at is not None:
-        raise ConsentryError(f"no live member with id {member_id}")
+        raise NotFound(f"no live member with id {member_id}")
     files: dict[str, bytes] = {}
     prof = session.get(Profile, member_id)
     live = prof is not None and prof.deleted_at is None

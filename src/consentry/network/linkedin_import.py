@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict, ConsentryError, InvalidInput, NotFound
 from consentry.network.publishing import MAX_TEXT, MAX_TITLE, PostRejected, publish_post
 from consentry.store.engine import utcnow
 from consentry.store.tables import Education, Member, Position, Post, Profile, Revision, Skill
@@ -69,7 +69,7 @@ MONTHS = {
 }
 
 
-class ArchiveRejected(ConsentryError):
+class ArchiveRejected(InvalidInput):
     """An upload that is not a readable LinkedIn archive; `status` is the HTTP answer."""
 
     def __init__(self, message: str, status: int = 400):
@@ -361,7 +361,7 @@ def _set_profile(session: Session, member_id: int, values: dict[str, str], now) 
 def import_into(session: Session, parsed: ParsedArchive, *, member_id: int) -> ImportReport:
     """Fill `member_id`'s profile from `parsed`, in the caller's transaction."""
     if session.get(Member, member_id) is None:
-        raise ConsentryError(f"no member with id {member_id}")
+        raise NotFound(f"no member with id {member_id}")
     now = utcnow()
     if "profile" in parsed.tables:
         report = parsed.report("profile")
@@ -631,17 +631,17 @@ def create_member(
     region = (region or ident["region"] or "").strip()
     birth = birth_date or ident["birth_date"]
     if not region:
-        raise ConsentryError(
+        raise InvalidInput(
             "the archive does not say where you live; give a region such as DE or US-CA"
         )
     if birth is None:
-        raise ConsentryError("the archive has no full birth date; give one (YYYY-MM-DD)")
+        raise InvalidInput("the archive has no full birth date; give one (YYYY-MM-DD)")
     email = email.strip()
     if not email or "@" not in email:
-        raise ConsentryError(f"{email!r} is not an email address")
+        raise InvalidInput(f"{email!r} is not an email address")
     taken = session.scalar(select(Member.id).where(func.lower(Member.email) == email.lower()))
     if taken is not None:
-        raise ConsentryError(f"an account with the email {email} exists already")
+        raise Conflict(f"an account with the email {email} exists already")
     first = _clip(ident["first_name"], 100) or email.split("@")[0][:100]
     last = _clip(ident["last_name"], 100)
     now = utcnow()

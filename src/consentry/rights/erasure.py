@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from consentry.config import Settings
 from consentry.consent.ledger import with_retry
 from consentry.consent.record import record_erasure
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict, ConsentryError, NotFound
 from consentry.rights.queue import enqueue
 from consentry.rights.withdrawal import RightsRequest
 from consentry.store.engine import utcnow
@@ -136,9 +136,9 @@ def erase(
     def work(session: Session) -> RightsRequest:
         member = session.get(Member, member_id)
         if member is None:
-            raise ConsentryError(f"no member {member_id}")
+            raise NotFound(f"no member {member_id}")
         if member.deleted_at is not None:
-            raise ConsentryError(f"member {member_id} is already erased")
+            raise Conflict(f"member {member_id} is already erased")
         entry = record_erasure(session, member_id, source=source, actor=actor)
         erase_content(session, member_id)
         return RightsRequest(entry, enqueue(session, entry, kind="erase"))

@@ -30,7 +30,7 @@ from consentry.config import Settings
 from consentry.datasets.catalog import datasets_holding
 from consentry.datasets.records import shard_of
 from consentry.datasets.successor import build_successor, delete_files
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict, ConsentryError, Transient
 from consentry.rights import queue
 from consentry.rights.receipt_document import issue
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
@@ -237,7 +237,7 @@ class _Run:
                 entry["models"].append(_model_ref(model))
             self.save("models", "swept")
             self.retrain(entries)
-        raise ConsentryError(f"models of member {self.job.member_id} kept changing; retrying")
+        raise Transient(f"models of member {self.job.member_id} kept changing; retrying")
 
     def retrain(self, entries: list[dict[str, Any]]) -> None:
         from consentry.training import registry, sisa
@@ -267,7 +267,7 @@ class _Run:
                         continue  # the target was retired meanwhile: find its successor
                     break
                 else:
-                    raise ConsentryError(f"datasets kept changing under model {model['model']}")
+                    raise Transient(f"datasets kept changing under model {model['model']}")
                 # None: a concurrent propagation superseded it; if the version that
                 # replaced it still holds this member, the sweep moves that one.
                 model["successor"] = None if new is None else new.id
@@ -285,7 +285,7 @@ class _Run:
                         select(DatasetVersionRow.id).where(DatasetVersionRow.parent_id == current)
                     )
                     if child is None:
-                        raise ConsentryError(
+                        raise Conflict(
                             f"dataset {current} is {row.status}, with no successor"
                         )
                     current = child
@@ -305,7 +305,7 @@ class _Run:
             self.progress["datasets"].append(entry)
             self.save("models", f"succeeded {current}")
             dataset_id = entry["successor"]
-        raise ConsentryError(f"datasets kept changing after {dataset_id}")
+        raise Transient(f"datasets kept changing after {dataset_id}")
 
     # -- retrieval ------------------------------------------------------------------
 

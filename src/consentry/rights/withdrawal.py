@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from consentry.config import Settings
 from consentry.consent.ledger import LedgerEntry, with_retry
 from consentry.consent.record import record_choice
-from consentry.errors import ConsentryError
+from consentry.errors import ConsentryError, InvalidInput
 from consentry.rights.queue import enqueue
 
 
@@ -43,7 +43,7 @@ def withdraw(
     Raises ConsentryError, writing nothing, for an unknown member, purpose or source.
     """
     if action not in ("withdraw", "object"):
-        raise ConsentryError(f"a withdrawal is `withdraw` or `object`, not {action!r}")
+        raise InvalidInput(f"a withdrawal is `withdraw` or `object`, not {action!r}")
 
     def work(session: Session) -> RightsRequest:
         entry = record_choice(session, member_id, purpose, action, source=source, actor=actor)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from consentry.config import Settings
-from consentry.errors import ConsentryError
+from consentry.errors import ConsentryError, NotFound
 from consentry.rights import queue
 from consentry.rights.propagation import Hook, Outcome, run_job
 from consentry.store.engine import session_scope, utcnow
@@ -74,7 +74,7 @@ def propagate_now(
     with session_scope(db) as session:
         row = queue.get_job(session, job_id)
         if row is None:
-            raise ConsentryError(f"no propagation job {job_id}")
+            raise NotFound(f"no propagation job {job_id}")
         member_id = row.member_id
     worker = queue.worker_id()
     while True:

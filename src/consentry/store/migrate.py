@@ -10,12 +10,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class SchemaError(ConsentryError):
+class SchemaError(Conflict):
     """The database's schema cannot be used by this version of Consentry."""
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict, NotFound
 from consentry.store.dataset_tables import DatasetLineageRow
 from consentry.store.training_tables import ModelShardRow, ModelVersionRow
 
@@ -97,7 +97,7 @@ def get_model(session: Session, model_id: str) -> ModelVersion:
     """The model version `model_id`, or a clear error naming it."""
     row = session.get(ModelVersionRow, model_id)
     if row is None:
-        raise ConsentryError(f"no model version {model_id!r}; `consentry models list` shows them")
+        raise NotFound(f"no model version {model_id!r}; `consentry models list` shows them")
     return _with_shards(session, [row])[0]
 
 
@@ -119,7 +119,7 @@ def active_model(session: Session, feature: str) -> ModelVersion:
     """The active version of `feature`'s model, or a clear error saying how to train one."""
     found = list_models(session, feature=feature, status="active")
     if not found:
-        raise ConsentryError(
+        raise Conflict(
             f"no active {feature} model; train one with `consentry train --feature {feature}`"
         )
     return found[0]

@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.datasets.catalog import DatasetVersion, get_dataset, list_datasets
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict, ConsentryError, NotFound
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetShardRow
 from consentry.store.engine import immediate, session_scope, utcnow
 from consentry.store.training_tables import ModelShardRow, ModelVersionRow
@@ -69,10 +69,10 @@ def read_shard(session: Session, dataset: DatasetVersion, shard: int) -> tuple[S
     """One dataset shard's records and record -> member map; and the file's recorded sha256."""
     row = session.get(DatasetShardRow, (dataset.id, shard))
     if row is None:
-        raise ConsentryError(f"dataset {dataset.id} has no shard {shard}")
+        raise NotFound(f"dataset {dataset.id} has no shard {shard}")
     path = dataset.path / row.file
     if not path.exists():
-        raise ConsentryError(f"dataset {dataset.id}: shard file {row.file} is missing")
+        raise NotFound(f"dataset {dataset.id}: shard file {row.file} is missing")
     records = pq.read_table(path).to_pylist()
     member_of = dict(
         session.execute(
@@ -88,7 +88,7 @@ def _default_dataset(session: Session, purpose: str) -> DatasetVersion:
     for ds in list_datasets(session, purpose=purpose):
         if ds.status == "active":
             return ds
-    raise ConsentryError(
+    raise Conflict(
         f"no active {purpose} dataset; build one with `consentry datasets build --purpose {purpose}`"
     )
 
@@ -128,17 +128,17 @@ def retrain_successor(
         if existing is not None:
             return existing
         if old.status != "active":
-            raise ConsentryError(f"model {model_id} is {old.status}, not active")
+            raise Conflict(f"model {model_id} is {old.status}, not active")
         dataset = get_dataset(session, dataset_id)
         spec = kind(old.feature)
         _check_dataset(spec, dataset)
         if dataset.shards != old.shards:
-            raise ConsentryError(
+            raise Conflict(
                 f"dataset {dataset_id} has {dataset.shards} shards, model {model_id} {old.shards}"
             )
         bad = [s for s in shards if not 0 <= s < dataset.shards]
         if bad:
-            raise ConsentryError(f"no shard {bad[0]} in dataset {dataset_id}")
+            raise NotFound(f"no shard {bad[0]} in dataset {dataset_id}")
         new_sha = dict(
             session.execute(
                 select(DatasetShardRow.shard, DatasetShardRow.sha256).where(
@@ -155,12 +155,12 @@ def retrain_successor(
 
 def _check_dataset(spec: ModelKind, dataset: DatasetVersion) -> None:
     if dataset.purpose != spec.purpose:
-        raise ConsentryError(
+        raise Conflict(
             f"the {spec.name} model trains on {spec.purpose} datasets, "
             f"not {dataset.id} ({dataset.purpose})"
         )
     if dataset.status != "active":
-        raise ConsentryError(f"dataset {dataset.id} is {dataset.status}; train on an active one")
+        raise Conflict(f"dataset {dataset.id} is {dataset.status}; train on an active one")
 
 
 def _active_on(session: Session, feature: str, dataset_id: str) -> registry.ModelVersion | None:
@@ -297,9 +297,9 @@ def _load(model_id: str, feature: str, path: str, files: tuple[tuple[str, str], 
             with open(f"{path}/{name}", "rb") as fh:
                 blob = fh.read()
         except FileNotFoundError:
-            raise ConsentryError(f"model {model_id}: artifact {name} is missing") from None
+            raise NotFound(f"model {model_id}: artifact {name} is missing") from None
         if sha256(blob) != digest:
-            raise ConsentryError(f"model {model_id}: artifact {name} does not match its sha256")
+            raise Conflict(f"model {model_id}: artifact {name} does not match its sha256")
         blobs.append(blob)
     return kind(feature).load(blobs)
 
@@ -319,7 +319,7 @@ def remove_member(db: Engine, settings: Settings, member_id: int) -> list[str]:
         for model in holding:
             successor = _active_descendant(session, model.dataset_id)
             if successor is None or member_id in _members_of(session, successor):
-                raise ConsentryError(
+                raise Conflict(
                     f"dataset {model.dataset_id} has no successor without member {member_id} yet; "
                     "build it first (`consentry propagate`)"
                 )

@@ -30,7 +30,7 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict, InvalidInput
 
 LINEAGE_SCHEMA = pa.schema(
     [
@@ -119,8 +119,8 @@ def get_engine(name: str) -> DatasetEngine:
         try:
             from consentry.datasets.engines.spark import SparkEngine
         except ImportError as exc:
-            raise ConsentryError(
+            raise Conflict(
                 f"the spark engine needs PySpark and Java 17 ({exc}); install the 'spark' extra"
             ) from None
         return SparkEngine()
-    raise ConsentryError(f"unknown dataset engine {name!r}; choose duckdb or spark")
+    raise InvalidInput(f"unknown dataset engine {name!r}; choose duckdb or spark")

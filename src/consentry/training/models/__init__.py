@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from consentry.errors import ConsentryError
+from consentry.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -55,5 +55,5 @@ def kinds() -> dict[str, ModelKind]:
 def kind(name: str) -> ModelKind:
     known = kinds()
     if name not in known:
-        raise ConsentryError(f"no model {name!r}; known: {', '.join(sorted(known))}")
+        raise InvalidInput(f"no model {name!r}; known: {', '.join(sorted(known))}")
     return known[name]
