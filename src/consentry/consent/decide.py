@@ -30,7 +30,7 @@ from consentry.consent import ledger
 from consentry.consent.jurisdictions import country_of, region_name
 from consentry.consent.policy import LegalBasis
 from consentry.consent.versions import ActivePolicy, resolve_policy
-from consentry.errors import ConsentryError, InvalidInput, NotFound
+from consentry.errors import InvalidInput, NotFound
 from consentry.store.consent_tables import ConsentAction, ConsentEvent, ConsentSource
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from consentry.consent.decide import MemberFacts, member_facts
 from consentry.consent.ledger import ConsentChange, LedgerEntry, append
 from consentry.consent.versions import ActivePolicy, resolve_policy
-from consentry.errors import ConsentryError, InvalidInput
+from consentry.errors import InvalidInput
 from consentry.store.consent_tables import SOURCES, ConsentAction, ConsentEvent
 from consentry.store.tables import Member
 

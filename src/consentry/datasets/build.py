@@ -39,7 +39,7 @@ from consentry.datasets.records import (
     shard_of,
 )
 from consentry.datasets.structure import attach_structure
-from consentry.errors import ConsentryError, InvalidInput
+from consentry.errors import InvalidInput
 from consentry.store.engine import session_scope, utcnow
 
 CHUNK_ROWS = 5_000

@@ -27,7 +27,7 @@ from consentry.datasets.lineage_events import emit_run_event
 from consentry.datasets.manifest import write_documents
 from consentry.datasets.publish import Publication, publish
 from consentry.datasets.records import shard_of
-from consentry.errors import Conflict, ConsentryError
+from consentry.errors import Conflict
 from consentry.store.dataset_tables import DatasetShardRow, DatasetVersionRow
 from consentry.store.engine import session_scope, utcnow
 

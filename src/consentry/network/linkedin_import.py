@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consentry.errors import Conflict, ConsentryError, InvalidInput, NotFound
+from consentry.errors import Conflict, InvalidInput, NotFound
 from consentry.network.publishing import MAX_TEXT, MAX_TITLE, PostRejected, publish_post
 from consentry.store.engine import utcnow
 from consentry.store.tables import Education, Member, Position, Post, Profile, Revision, Skill

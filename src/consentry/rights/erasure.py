@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from consentry.config import Settings
 from consentry.consent.ledger import with_retry
 from consentry.consent.record import record_erasure
-from consentry.errors import Conflict, ConsentryError, NotFound
+from consentry.errors import Conflict, NotFound
 from consentry.rights.queue import enqueue
 from consentry.rights.withdrawal import RightsRequest
 from consentry.store.engine import utcnow

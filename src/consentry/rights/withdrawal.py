@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from consentry.config import Settings
 from consentry.consent.ledger import LedgerEntry, with_retry
 from consentry.consent.record import record_choice
-from consentry.errors import ConsentryError, InvalidInput
+from consentry.errors import InvalidInput
 from consentry.rights.queue import enqueue
 
 

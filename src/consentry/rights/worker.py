@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from consentry.config import Settings
-from consentry.errors import ConsentryError, NotFound
+from consentry.errors import NotFound
 from consentry.rights import queue
 from consentry.rights.propagation import Hook, Outcome, run_job
 from consentry.store.engine import session_scope, utcnow

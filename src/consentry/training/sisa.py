@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.datasets.catalog import DatasetVersion, get_dataset, list_datasets
-from consentry.errors import Conflict, ConsentryError, NotFound
+from consentry.errors import Conflict, NotFound
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetShardRow
 from consentry.store.engine import immediate, session_scope, utcnow
 from consentry.store.training_tables import ModelShardRow, ModelVersionRow
