@@ -14,6 +14,7 @@ from consentry.commands import (
     consent,
     datasets,
     demo,
+    keys,
     portability,
     rights,
     scrub,
@@ -65,6 +66,7 @@ scrub.register(app)
 datasets.register(app)
 training.register(app)
 rights.register(app)
+keys.register(app)
 portability.register(app)
 demo.register(app)
 

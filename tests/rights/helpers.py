@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from consentry.datasets.catalog import datasets_holding
-from consentry.rights.receipts import check_artifacts, get_receipt, verify_signature
+from consentry.keys import Keyring
+from consentry.rights.receipt_signing import verify_on_server
+from consentry.rights.receipts import check_artifacts, get_receipt
 from consentry.store.dataset_tables import DatasetShardRow, DatasetVersionRow
 from consentry.store.engine import session_scope
 from consentry.store.rights_tables import PropagationJob
@@ -64,7 +66,7 @@ def receipt_of(engine: Engine, settings, job_id: int) -> dict:
         job = s.get(PropagationJob, job_id)
         assert job.status == "done", (job.status, job.error)
         document = get_receipt(s, job.receipt_id)
-        assert verify_signature(document, settings.secret_key()).ok
+        assert verify_on_server(document, Keyring.load(settings)).ok
         lines = check_artifacts(s, document)
     assert not [line for line in lines if line.startswith("MISMATCH")], lines
     return document

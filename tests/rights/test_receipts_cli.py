@@ -6,31 +6,10 @@ import json
 
 from consentry.cli import main
 from consentry.config import Settings
-from consentry.rights.receipts import sign, verify_signature
+from consentry.keys import Keyring
+from consentry.rights.receipt_signing import public_keys, sign
+from rights.receipt_bodies import receipt_body
 from rights.trained import member_in_both
-
-KEY = bytes(range(32))
-
-
-def _body() -> dict:
-    return {
-        "format": "consentry-propagation-receipt/1",
-        "id": "rcpt-x",
-        "member_id": 7,
-        "datasets": [{"retired": {"id": "d1", "manifest_sha256": "ab" * 32}}],
-    }
-
-
-def test_a_signed_receipt_verifies_and_any_change_is_caught():
-    doc = sign(_body(), KEY)
-    assert verify_signature(doc, KEY).ok
-    tampered = json.loads(json.dumps(doc))
-    tampered["datasets"][0]["retired"]["id"] = "d2"
-    check = verify_signature(tampered, KEY)
-    assert not check.ok and "altered after it was issued" in check.problem
-    assert "another server key" in verify_signature(doc, bytes(32)).problem
-    unsigned = {k: v for k, v in doc.items() if k != "signature"}
-    assert "no signature" in verify_signature(unsigned, KEY).problem
 
 
 def test_cli_withdraw_propagate_and_receipts(trained, tmp_path, capsys):
@@ -75,6 +54,21 @@ def test_cli_erase_needs_yes_and_then_propagates_at_once(trained, capsys):
 def test_a_receipt_from_another_server_is_refused(trained, tmp_path, capsys):
     other = Settings(data_dir=tmp_path / "other", database_url="sqlite://")
     path = tmp_path / "foreign.json"
-    path.write_text(json.dumps(sign(_body(), other.secret_key())))
+    path.write_text(json.dumps(sign(receipt_body(), Keyring.load(other))))
     assert main(["receipts", "verify", str(path), "--signature-only"]) == 2
-    assert "another server key" in capsys.readouterr().err
+    assert "not one of these keys" in capsys.readouterr().err
+
+
+def test_the_jwks_command_exports_keys_that_verify_this_servers_receipts(trained, tmp_path, capsys):
+    member = member_in_both(trained, skip=11)
+    assert main(["withdraw", str(member), "train-genai", "--now"]) == 0
+    capsys.readouterr()
+    assert main(["receipts", "list", str(member)]) == 0
+    receipt_id = next(w for w in capsys.readouterr().out.split() if w.startswith("rcpt-"))
+    receipt, jwks = tmp_path / "r.json", tmp_path / "jwks.json"
+    assert main(["receipts", "show", receipt_id, "-o", str(receipt)]) == 0
+    assert main(["receipts", "jwks", "-o", str(jwks)]) == 0
+    capsys.readouterr()
+    assert json.loads(jwks.read_text()) == public_keys(Keyring.load(trained.settings))
+    assert main(["receipts", "verify", str(receipt), "--jwks", str(jwks)]) == 0
+    assert f"signature valid: receipt {receipt_id}" in capsys.readouterr().out

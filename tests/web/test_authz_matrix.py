@@ -3,7 +3,8 @@
 The routes are enumerated from the app itself, so a route added later is checked without
 editing this file. What each route expects is derived from its metadata:
 
-- public: listed in PUBLIC below (log-in, API tokens, the GPC statement, the API docs);
+- public: listed in PUBLIC below (log-in, API tokens, the GPC statement, the API docs,
+  the receipt keys and schema);
 - admin-only: depends on `roles.current_operator`. By convention every route under
   /admin or /api/v1/admin must, and no route elsewhere does: both are asserted;
 - recruiter-only: depends on `roles.current_recruiter`;
@@ -41,6 +42,8 @@ PUBLIC = {
     ("POST", "/logout"),
     ("POST", "/api/v1/tokens"),
     ("GET", "/.well-known/gpc.json"),
+    ("GET", "/.well-known/jwks.json"),  # receipt-signing public keys
+    ("GET", "/api/v1/schemas/receipt"),
     ("GET", "/demo"),  # the demo tour: public on a seeded demo network, 404 elsewhere
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/docs"),

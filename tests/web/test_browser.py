@@ -27,8 +27,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from consentry.keys import Keyring
 from consentry.network.accounts import hash_password
-from consentry.rights.receipts import verify_signature
+from consentry.rights.receipt_signing import verify_on_server
 from consentry.store import open_engine
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
@@ -211,7 +212,7 @@ def test_withdraw_then_export_and_import_into_a_new_account(page, live, tmp_path
     with page.expect_download() as receipt_download:
         page.locator("section[aria-labelledby='receipts-heading'] a[download]").first.click()
     document = json.loads(Path(receipt_download.value.path()).read_text())
-    assert verify_signature(document, world.settings.secret_key()).ok
+    assert verify_on_server(document, Keyring.load(world.settings)).ok
     assert document["member_id"] == world.member_id(LENA.email)
 
     page.goto(f"{base}/account/export")

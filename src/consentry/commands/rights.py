@@ -1,4 +1,4 @@
-"""`consentry withdraw / erase / propagate` and `consentry receipts list / show / verify`."""
+"""`consentry withdraw / erase / propagate` and `consentry receipts list / show / verify / jwks`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from consentry.commands.context import find_member, settings, store_engine
 from consentry.errors import ConsentryError, InvalidInput
 from consentry.store.engine import session_scope
 
-receipts_app = typer.Typer(help="Propagation receipts: list, show, verify.", no_args_is_help=True)
+receipts_app = typer.Typer(
+    help="Propagation receipts: list, show, verify, jwks.", no_args_is_help=True
+)
 out = Console(highlight=False, soft_wrap=True)
 
 
@@ -168,12 +170,23 @@ def receipts_show(
 @receipts_app.command("verify")
 def receipts_verify(
     ref: str = typer.Argument(..., help="A receipt JSON file, or a receipt id."),
+    jwks: Path | None = typer.Option(
+        None,
+        "--jwks",
+        help="Verify offline against this JWKS file (from /.well-known/jwks.json or "
+        "`receipts jwks`): no data folder, database or secret needed.",
+    ),
     artifacts: bool = typer.Option(
         True, "--artifacts/--signature-only", help="Also check each named artifact now."
     ),
 ) -> None:
-    """Check a receipt's signature (and that what it names is as it says)."""
-    from consentry.rights.receipts import check_artifacts, get_receipt, load_file, verify_signature
+    """Check a receipt's signature (and, on the server, that what it names is as it says)."""
+    if jwks is not None:
+        _verify_offline(Path(ref), jwks)
+        return
+    from consentry.keys import Keyring
+    from consentry.rights.receipt_signing import verify_on_server
+    from consentry.rights.receipts import check_artifacts, get_receipt, load_file
 
     cfg = settings()
     path = Path(ref)
@@ -184,10 +197,11 @@ def receipts_verify(
         if document is None:
             with session_scope(db) as session:
                 document = get_receipt(session, ref)
-        check = verify_signature(document, cfg.secret_key())
+        check = verify_on_server(document, Keyring.load(cfg))
         if not check.ok:
             raise ConsentryError(f"receipt {document.get('id', ref)} is NOT valid: {check.problem}")
-        out.print(f"[green]signature valid[/green]: receipt {document['id']}")
+        label = " (legacy HMAC receipt, server-verifiable only)" if check.legacy else ""
+        out.print(f"[green]signature valid[/green]: receipt {document['id']}{label}")
         if db is not None and artifacts:
             with session_scope(db) as session:
                 lines = check_artifacts(session, document)
@@ -198,6 +212,39 @@ def receipts_verify(
     finally:
         if db is not None:
             db.dispose()
+
+
+def _verify_offline(path: Path, jwks_path: Path) -> None:
+    """Signature only, with the public keys alone: reads two files, nothing else."""
+    from consentry.rights.receipt_signing import load_jwks, verify
+    from consentry.rights.receipts import load_file
+
+    if not (path.suffix == ".json" or path.exists()):
+        raise ConsentryError("--jwks verifies a receipt file; give the path of its JSON")
+    document = load_file(path)
+    check = verify(document, load_jwks(jwks_path))
+    if not check.ok:
+        raise ConsentryError(f"receipt {document.get('id', path)} is NOT valid: {check.problem}")
+    out.print(
+        f"[green]signature valid[/green]: receipt {document['id']}, key {check.key_id} "
+        "(the artifacts it names can be checked only on the issuing server)"
+    )
+
+
+@receipts_app.command("jwks")
+def receipts_jwks(
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the JWKS here."),
+) -> None:
+    """The public keys receipts are signed with (current and retired), as a JWKS."""
+    from consentry.keys import Keyring
+    from consentry.rights.receipt_signing import public_keys
+
+    text = json.dumps(public_keys(Keyring.load(settings())), indent=2)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text + "\n")
+        out.print(f"wrote {output}")
 
 
 def register(app: typer.Typer) -> None:

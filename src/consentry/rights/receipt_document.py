@@ -1,5 +1,8 @@
 """Writing a propagation's receipt: gather what changed from the database, sign, store.
 
+The document is checked against the typed `receipt_model.Receipt` and signed with the
+current Ed25519 receipt key (`receipt_signing`) before it is stored.
+
 The receipt is issued in the same transaction that marks its job done, so a job is done
 exactly when its receipt exists; a worker that dies before that commit leaves a job that
 the next worker finishes, issuing the receipt then.
@@ -14,7 +17,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings
-from consentry.rights import queue, receipts
+from consentry.keys import Keyring
+from consentry.rights import queue, receipt_signing, receipts
+from consentry.rights.receipt_model import FORMAT
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.dataset_tables import DatasetShardRow, DatasetVersionRow
 from consentry.store.engine import immediate, session_scope, utcnow
@@ -97,7 +102,7 @@ def build_document(session: Session, job: PropagationJob, progress: dict[str, An
                 }
             )
     return {
-        "format": receipts.FORMAT,
+        "format": FORMAT,
         "id": receipts.new_receipt_id(),
         "issued_at": _time(now),
         "issuer": "consentry",
@@ -133,13 +138,15 @@ def issue(db: Engine, settings: Settings, job: queue.ClaimedJob, progress: dict)
     """Sign and store the receipt of `job` and mark the job done, in one transaction.
 
     Returns the receipt id. Raises `queue.LostLease` if another worker owns the job now.
+    The keyring is read here, not at start-up, so a worker signs with the receipt key
+    current when the receipt is issued, even after a rotation while it ran.
     """
-    key = settings.secret_key()
+    ring = Keyring.load(settings)
     with session_scope(immediate(db)) as session:
         row = session.get(PropagationJob, job.id)
         existing = receipts.receipt_for_job(session, job.id)
         if existing is None:
-            document = receipts.sign(build_document(session, row, progress), key)
+            document = receipt_signing.sign(build_document(session, row, progress), ring)
             receipts.store(session, document, job_id=job.id)
             existing = document
         queue.finish(session, job, receipt_id=existing["id"], progress=progress)

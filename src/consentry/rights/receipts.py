@@ -1,20 +1,21 @@
-"""Receipts: what a propagation changed, signed by the server so anyone can check it later.
+"""Receipts: what a propagation changed, stored as issued, and checked against the database.
 
 A receipt is a JSON document naming the member, the ledger entry of their withdrawal or
 erasure, every dataset and model version retired and created (ids, times, hashes), the
-retrieval indexes cleaned, and how long it took. The server signs it with HMAC-SHA256 under
-its secret key over the canonical JSON of every field except `signature` (keys sorted, no
-spaces, UTF-8), so changing any byte of content, or the signature itself, fails
-verification. The stored form is that canonical JSON with the signature added.
+retrieval indexes cleaned, and how long it took. Its shape is `receipt_model.Receipt`;
+its signature (Ed25519, verifiable by anyone with the server's public keys) is made and
+checked by `receipt_signing`. The stored form is the signed document as compact JSON with
+sorted keys; the signature does not depend on that form (it covers RFC 8785 canonical
+JSON), so a reformatted copy verifies too.
+
+This module keeps receipts (store, find, list) and compares what one names with the
+database now (`check_artifacts`), which only the issuing server can do.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,59 +29,12 @@ from consentry.store.engine import utcnow
 from consentry.store.rights_tables import ReceiptRow
 from consentry.store.training_tables import ModelVersionRow
 
-FORMAT = "consentry-propagation-receipt/1"
-ALGORITHM = "HMAC-SHA256"
-
 
 def canonical(document: dict[str, Any]) -> bytes:
-    """The bytes that are signed: sorted keys, no whitespace, UTF-8, no NaN."""
+    """The stored form: sorted keys, no whitespace, UTF-8, no NaN."""
     return json.dumps(
         document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode()
-
-
-def key_id(key: bytes) -> str:
-    """A public name for the signing key (so a verifier knows which key was used)."""
-    return hashlib.sha256(b"consentry-receipt-key:" + key).hexdigest()[:16]
-
-
-def sign(body: dict[str, Any], key: bytes) -> dict[str, Any]:
-    """`body` with a `signature` added over its canonical JSON."""
-    unsigned = {k: v for k, v in body.items() if k != "signature"}
-    mac = hmac.new(key, canonical(unsigned), hashlib.sha256).hexdigest()
-    return {**unsigned, "signature": {"algorithm": ALGORITHM, "key_id": key_id(key), "value": mac}}
-
-
-@dataclass(frozen=True)
-class ReceiptCheck:
-    """The outcome of verifying a receipt: the signature, and (optionally) the artifacts."""
-
-    ok: bool
-    problem: str | None = None
-    artifacts: list[str] = field(default_factory=list)
-
-
-def verify_signature(document: dict[str, Any], key: bytes) -> ReceiptCheck:
-    """Recompute the receipt's HMAC; say in one sentence what is wrong if it does not match."""
-    sig = document.get("signature")
-    if not isinstance(sig, dict) or not isinstance(sig.get("value"), str):
-        return ReceiptCheck(False, "the receipt carries no signature")
-    if document.get("format") != FORMAT:
-        return ReceiptCheck(False, f"not a Consentry receipt (format {document.get('format')!r})")
-    if sig.get("algorithm") != ALGORITHM:
-        return ReceiptCheck(False, f"unknown signature algorithm {sig.get('algorithm')!r}")
-    if sig.get("key_id") != key_id(key):
-        return ReceiptCheck(
-            False, "the receipt was signed with another server key than this server's"
-        )
-    expected = sign(document, key)["signature"]["value"]
-    if not hmac.compare_digest(expected, sig["value"]):
-        return ReceiptCheck(
-            False,
-            "the signature does not match the receipt's content: it was altered after "
-            "it was issued",
-        )
-    return ReceiptCheck(True)
 
 
 def check_artifacts(session: Session, document: dict[str, Any]) -> list[str]:

@@ -48,6 +48,7 @@ from consentry.web import (
     portability,
     settings_pages,
     signals,
+    verification,
     your_data,
 )
 from consentry.web.auth import LoginThrottle
@@ -169,6 +170,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(operators.router)
     app.include_router(api_admin.router)
+    app.include_router(verification.router)
     # The member's area: each part installs its routes, nav links, banners and hooks.
     for part in (signals, notices, settings_pages, your_data, portability, account, api_member):
         part.install(app)

@@ -1,0 +1,169 @@
+"""The receipt as a typed model, and the JSON Schema published for it.
+
+A receipt leaves the system (a member downloads it, an auditor checks it), so its shape
+is declared here once: `Receipt` validates every receipt before it is signed, and
+`receipt_schema()` is the JSON Schema served at `GET /api/v1/schemas/receipt` and kept in
+`docs/schemas/receipt.schema.json` (a test fails when the two drift apart).
+
+Times are ISO 8601 strings as issued (naive UTC, microseconds), not parsed datetimes:
+the signature covers the exact characters, so a model that reformatted them would break
+it. Unknown fields are refused, so the schema names everything a receipt can say.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT = "consentry-propagation-receipt/2"
+"""Signed with Ed25519 as a detached JWS: verifiable with the public keys alone."""
+LEGACY_FORMAT = "consentry-propagation-receipt/1"
+"""Signed with HMAC-SHA256 under the server's secret: only that server can verify it."""
+SCHEMA_ID = "https://consentry.example/schemas/receipt.schema.json"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LedgerEntry(_Part):
+    """The consent ledger entry that caused the propagation."""
+
+    seq: int
+    hash: str
+    action: str = Field(description="withdraw, object or erase")
+    purpose: str | None
+    source: str
+    occurred_at: str
+
+
+class ShardFile(_Part):
+    """One rebuilt shard of a successor dataset."""
+
+    shard: int
+    sha256: str
+    rows: int
+
+
+class DatasetVersion(_Part):
+    """A dataset version as it stood when the receipt was issued."""
+
+    id: str
+    purpose: str
+    created_at: str | None
+    retired_at: str | None
+    manifest_sha256: str
+    as_of_seq: int
+    records: int
+    rebuilt_shards: list[ShardFile] | None = Field(
+        default=None, description="Created versions only: the shards rebuilt without the member."
+    )
+
+
+class DatasetChange(_Part):
+    """A dataset version retired because it held the member, and its successor."""
+
+    retired: DatasetVersion
+    created: DatasetVersion | None
+    records_removed: int
+    files_deleted: bool
+
+
+class SubModel(_Part):
+    shard: int
+    sha256: str
+    retrained: bool
+
+
+class ModelVersion(_Part):
+    id: str
+    feature: str
+    purpose: str
+    dataset_id: str
+    created_at: str | None
+    superseded_at: str | None
+    sub_models: list[SubModel]
+
+
+class ModelChange(_Part):
+    """A model version superseded, and its successor (None: a concurrent propagation
+    superseded it first)."""
+
+    retired: ModelVersion
+    created: ModelVersion | None
+
+
+class Timings(_Part):
+    requested_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    seconds_to_receipt: float
+    step_seconds: dict[str, float]
+
+
+class FilesDeleted(_Part):
+    """Erasure: versions no longer active whose files were deleted because they held the
+    member (their registry rows remain as the record of what existed)."""
+
+    datasets: list[str]
+    models: list[str]
+
+
+class Signature(_Part):
+    """How the receipt is signed.
+
+    Format 2: `algorithm` is `Ed25519`, `key_id` the RFC 7638 thumbprint of the public
+    key in the server's JWKS, `value` a JWS compact serialisation with detached payload
+    (RFC 7515 appendix F) whose payload is the RFC 8785 canonical JSON of every other
+    field of the receipt. Format 1 (legacy): `HMAC-SHA256`, hex `value`.
+    """
+
+    algorithm: Literal["Ed25519", "HMAC-SHA256"]
+    key_id: str
+    value: str
+
+
+class Receipt(_Part):
+    """What a propagation changed, signed by the server."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="Consentry propagation receipt",
+        json_schema_extra={"$id": SCHEMA_ID},
+    )
+
+    format: Literal["consentry-propagation-receipt/2", "consentry-propagation-receipt/1"]
+    id: str
+    issued_at: str
+    issuer: str
+    job_id: int
+    member_id: int
+    kind: str = Field(description="withdraw or erase")
+    purpose: str = Field(description="The purpose withdrawn, or * for an erasure.")
+    ledger_entry: LedgerEntry
+    timings: Timings
+    datasets: list[DatasetChange]
+    models: list[ModelChange]
+    retrieval_indexes: list[str]
+    files_deleted: FilesDeleted
+    signature: Signature | None = Field(
+        default=None, description="Absent only on the unsigned body, before signing."
+    )
+
+    def document(self) -> dict[str, Any]:
+        """The receipt as a JSON-ready dict, with exactly the fields it was given."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+def receipt_schema() -> dict[str, Any]:
+    """The JSON Schema of a receipt (draft 2020-12)."""
+    schema = Receipt.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def schema_text() -> str:
+    """The schema as written to `docs/schemas/receipt.schema.json`."""
+    return json.dumps(receipt_schema(), indent=2, sort_keys=True) + "\n"
