@@ -61,3 +61,18 @@ def test_a_damaged_keyring_file_is_one_clear_error(settings):
     (settings.data_dir / KEYRING_FILE).write_text('{"generations": {"chat": 1}}')
     with pytest.raises(ConfigError, match="not a Consentry keyring"):
         Keyring.load(settings)
+
+
+def test_keys_show_and_rotate_from_the_command_line(settings, monkeypatch, capsys):
+    from consentry.cli import main
+
+    monkeypatch.setenv("CONSENTRY_DATA_DIR", str(settings.data_dir))
+    assert main(["keys", "rotate", "sessions"]) == 0
+    assert "rotated sessions: generation 1" in capsys.readouterr().out
+    assert main(["keys", "rotate", "record-ids"]) == 2
+    assert "cannot be rotated" in capsys.readouterr().err
+    assert main(["keys", "rotate", "chat"]) == 2
+    assert "no key use 'chat'" in capsys.readouterr().err
+    assert main(["keys", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert "sessions.1" in shown and "api-tokens.0" in shown and "no (fixed)" in shown
