@@ -19,9 +19,7 @@ from consentry.store.consent_tables import ConsentEvent
 from consentry.store.dataset_tables import DatasetLineageRow
 from consentry.store.engine import session_scope
 from consentry.store.tables import Member
-from consentry.web import operator_views as views
 from consentry.web.app import create_app
-from consentry.web.consent_rates import consent_rates
 from web.demo_world import LENA, OPS, RAVI, build_world, log_in_form
 from web.helpers import csrf_from
 
@@ -296,26 +294,3 @@ def test_models_page_says_how_to_train_when_there_are_none(ops):
     page = ops.get("/admin/models").text
     assert "The models have not been trained" in page and "consentry train" in page
     assert ops.get("/api/v1/admin/models").json() == []
-
-
-def test_views_on_each_database(engine, tmp_path):
-    """The operator views' own SQL (rates per region, queue counts) on SQLite and PostgreSQL."""
-    world = build_world(engine, tmp_path / "data", members=30)
-    member_id = world.member_id(LENA.email)
-    withdraw(engine, world.settings, member_id, "train-ai", source="api", actor="test")
-    with session_scope(engine) as session:
-        rates = consent_rates(session)
-        for region in rates.regions:
-            members = session.scalars(
-                select(Member).where(Member.region == region.region, Member.deleted_at.is_(None))
-            ).all()
-            assert region.members == len(members)
-            for p in rates.purposes:
-                expected = sum(
-                    decide(session, m, p.key, as_of_seq=rates.as_of_seq).allowed for m in members
-                )
-                assert region.allowed[p.key] == expected, (region.region, p.key)
-        assert views.queue_counts(session) == {"queued": 1, "running": 0, "done": 0, "failed": 0}
-        (job,) = views.propagation_jobs(session)
-        assert job.member_handle == LENA.handle and job.purpose == "train-ai"
-        assert views.overview(session).queue["queued"] == 1
