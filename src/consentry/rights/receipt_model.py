@@ -2,8 +2,9 @@
 
 A receipt leaves the system (a member downloads it, an auditor checks it), so its shape
 is declared here once: `Receipt` validates every receipt before it is signed, and
-`receipt_schema()` is the JSON Schema served at `GET /api/v1/schemas/receipt` and kept in
-`docs/schemas/receipt.schema.json` (a test fails when the two drift apart).
+`receipt_schema()` is the JSON Schema published as `receipt` (`consentry.schemas`), served
+at `GET /api/v1/schemas/receipt` and kept in `docs/schemas/receipt.schema.json` (a test
+fails when the two drift apart).
 
 Times are ISO 8601 strings as issued (naive UTC, microseconds), not parsed datetimes:
 the signature covers the exact characters, so a model that reformatted them would break
@@ -132,7 +133,6 @@ class Receipt(_Part):
         extra="forbid",
         frozen=True,
         title="Consentry propagation receipt",
-        json_schema_extra={"$id": SCHEMA_ID},
     )
 
     format: Literal["consentry-propagation-receipt/2", "consentry-propagation-receipt/1"]
@@ -160,10 +160,10 @@ class Receipt(_Part):
 
 def receipt_schema() -> dict[str, Any]:
     """The JSON Schema of a receipt (draft 2020-12)."""
-    schema = Receipt.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    schema = Receipt.model_json_schema(mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
 
 
 def schema_text() -> str:
     """The schema as written to `docs/schemas/receipt.schema.json`."""
-    return json.dumps(receipt_schema(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(receipt_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
