@@ -29,7 +29,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -53,14 +53,13 @@ _ALTERED = "the signature does not match the receipt's content: it was altered a
 
 @dataclass(frozen=True)
 class ReceiptCheck:
-    """The outcome of verifying a receipt: the signature, and (optionally) the artifacts.
+    """The outcome of verifying a receipt's signature; `problem` says what is wrong.
 
     `legacy` is True for a format-1 (HMAC) receipt: valid, but only this server can say so.
     """
 
     ok: bool
     problem: str | None = None
-    artifacts: list[str] = field(default_factory=list)
     legacy: bool = False
     key_id: str | None = None
 
