@@ -26,7 +26,12 @@ from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.datasets import snapshot as snapshots
-from consentry.datasets.eligibility import EXCLUSION_REASONS, consented_items, private_count
+from consentry.datasets.eligibility import (
+    EXCLUSION_REASONS,
+    ExclusionReason,
+    consented_items,
+    private_count,
+)
 from consentry.datasets.engines import ShardWrite, get_engine
 from consentry.datasets.lineage_events import emit_run_event
 from consentry.datasets.manifest import write_documents
@@ -40,12 +45,12 @@ from consentry.datasets.records import (
 )
 from consentry.datasets.structure import attach_structure
 from consentry.errors import InvalidInput
+from consentry.keys import KeyPurpose, Keyring
 from consentry.store.engine import session_scope, utcnow
 
 CHUNK_ROWS = 5_000
 Progress = Callable[[int, int], None]
 
-from consentry.keys import KeyPurpose, Keyring
 
 @dataclass
 class BuildResult:
@@ -104,7 +109,7 @@ def count_selection(session: Session, snap, items) -> tuple[dict[str, int], dict
             eligible = count
         else:
             excluded[reason] = count
-    excluded["private"] = session.scalar(private_count(snap.at)) or 0
+    excluded[ExclusionReason.PRIVATE] = session.scalar(private_count(snap.at)) or 0
     members = session.scalar(
         select(snapshots.count_distinct(items.c.member_id)).where(items.c.excluded.is_(None))
     )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consentry.errors import NotFound
-from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
+from consentry.store.dataset_tables import DatasetLineageRow, DatasetStatus, DatasetVersionRow
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def get_dataset(session: Session, dataset_id: str) -> DatasetVersion:
 
 
 def datasets_holding(
-    session: Session, member_id: int, *, status: str | None = "active"
+    session: Session, member_id: int, *, status: str | None = DatasetStatus.ACTIVE
 ) -> list[str]:
     """Ids of dataset versions that hold at least one record of `member_id`."""
     stmt = (

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
+    String,
     and_,
     case,
     false,
@@ -34,6 +36,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from consentry.consent.decide import DecisionCode
 from consentry.consent.signals import denied_items
 from consentry.store.tables import (
     Comment,
@@ -45,18 +48,32 @@ from consentry.store.tables import (
     Revision,
 )
 
-EXCLUSION_REASONS = (
-    "deleted",
-    "jurisdiction",
-    "under_age",
-    "no_consent",
-    "item_preference",
-    "private",
-)
+
+class ExclusionReason(StrEnum):
+    """Why an item is left out of a dataset (module docstring), as counted in every
+    manifest's `excluded`. `private` items are never selected, only counted."""
+
+    DELETED = "deleted"
+    JURISDICTION = "jurisdiction"
+    UNDER_AGE = "under_age"
+    NO_CONSENT = "no_consent"
+    ITEM_PREFERENCE = "item_preference"
+    PRIVATE = "private"
+
+
+EXCLUSION_REASONS = tuple(ExclusionReason)
 
 # Which decision reason codes mean which exclusion reason (anything else not allowed is
 # `no_consent`).
-_DECISION_TO_EXCLUSION = {"excluded": "jurisdiction", "under-age": "under_age"}
+_DECISION_TO_EXCLUSION = {
+    DecisionCode.EXCLUDED: ExclusionReason.JURISDICTION,
+    DecisionCode.UNDER_AGE: ExclusionReason.UNDER_AGE,
+}
+
+
+def _reason(reason: ExclusionReason):
+    # Typed explicitly: a bare enum literal has no SQL type for PostgreSQL to infer.
+    return literal(reason.value, String)
 
 
 def text_as_of(table, data_class: str, field: str, at: datetime) -> ColumnElement[str]:
@@ -81,13 +98,13 @@ def text_as_of(table, data_class: str, field: str, at: datetime) -> ColumnElemen
 
 def _exclusion(item_deleted, decisions: FromClause, pref_denied) -> ColumnElement[str | None]:
     return case(
-        (item_deleted, literal("deleted")),
+        (item_deleted, _reason(ExclusionReason.DELETED)),
         *(
-            (decisions.c.reason_code == code, literal(reason))
+            (decisions.c.reason_code == code.value, _reason(reason))
             for code, reason in _DECISION_TO_EXCLUSION.items()
         ),
-        (decisions.c.allowed == false(), literal("no_consent")),
-        (pref_denied, literal("item_preference")),
+        (decisions.c.allowed == false(), _reason(ExclusionReason.NO_CONSENT)),
+        (pref_denied, _reason(ExclusionReason.ITEM_PREFERENCE)),
         else_=null(),
     )
 

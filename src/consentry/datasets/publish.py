@@ -24,7 +24,12 @@ from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.datasets.engines import DatasetEngine, ShardWrite, file_sha256
-from consentry.store.dataset_tables import DatasetLineageRow, DatasetShardRow, DatasetVersionRow
+from consentry.store.dataset_tables import (
+    DatasetLineageRow,
+    DatasetShardRow,
+    DatasetStatus,
+    DatasetVersionRow,
+)
 from consentry.store.engine import session_scope, utcnow
 
 LINEAGE_BATCH = 20_000
@@ -158,7 +163,7 @@ def _record(session: Session, pub: Publication, final: Path, files, written: Sha
         DatasetVersionRow(
             id=pub.dataset_id,
             purpose=pub.purpose,
-            status="active",
+            status=DatasetStatus.ACTIVE,
             engine=pub.engine.name,
             shards=pub.shards,
             as_of_seq=snap.seq,

@@ -28,7 +28,7 @@ from consentry.datasets.manifest import write_documents
 from consentry.datasets.publish import Publication, publish
 from consentry.datasets.records import shard_of
 from consentry.errors import Conflict
-from consentry.store.dataset_tables import DatasetShardRow, DatasetVersionRow
+from consentry.store.dataset_tables import DatasetShardRow, DatasetStatus, DatasetVersionRow
 from consentry.store.engine import session_scope, utcnow
 
 
@@ -62,7 +62,7 @@ def build_successor(
     """
     with session_scope(db) as session:
         parent = get_dataset(session, parent_id)
-        if parent.status != "active":
+        if parent.status != DatasetStatus.ACTIVE:
             raise Conflict(f"dataset {parent_id} is {parent.status}, not active")
         affected = sorted({shard_of(m, parent.shards) for m in member_ids})
         parent_shards = session.scalars(
@@ -95,9 +95,9 @@ def build_successor(
 
     def retire(session: Session) -> None:
         row = session.get(DatasetVersionRow, parent_id)
-        if row.status != "active":  # a concurrent propagation got there first
+        if row.status != DatasetStatus.ACTIVE:  # a concurrent propagation got there first
             raise Conflict(f"dataset {parent_id} was retired meanwhile")
-        row.status, row.retired_at = "retired", utcnow()
+        row.status, row.retired_at = DatasetStatus.RETIRED, utcnow()
 
     pub = Publication(
         dataset_id=new_dataset_id(parent.purpose),

@@ -38,6 +38,7 @@ from consentry.errors import Conflict, NotFound
 from consentry.rights.queue import enqueue
 from consentry.rights.withdrawal import RightsRequest
 from consentry.store.engine import utcnow
+from consentry.store.rights_tables import JobKind
 from consentry.store.tables import (
     Comment,
     Connection,
@@ -141,6 +142,6 @@ def erase(
             raise Conflict(f"member {member_id} is already erased")
         entry = record_erasure(session, member_id, source=source, actor=actor)
         erase_content(session, member_id)
-        return RightsRequest(entry, enqueue(session, entry, kind="erase"))
+        return RightsRequest(entry, enqueue(session, entry, kind=JobKind.ERASE))
 
     return with_retry(db, work)

@@ -17,6 +17,8 @@ from consentry.consent.ledger import LedgerEntry, with_retry
 from consentry.consent.record import record_choice
 from consentry.errors import InvalidInput
 from consentry.rights.queue import enqueue
+from consentry.store.consent_tables import ConsentAction
+from consentry.store.rights_tables import JobKind
 
 
 @dataclass(frozen=True)
@@ -35,18 +37,18 @@ def withdraw(
     *,
     source: str,
     actor: str,
-    action: str = "withdraw",
+    action: str = ConsentAction.WITHDRAW,
 ) -> RightsRequest:
     """Record `member_id` withdrawing consent to (or, with action="object", objecting to)
     `purpose`, and queue its propagation, in one transaction.
 
     Raises ConsentryError, writing nothing, for an unknown member, purpose or source.
     """
-    if action not in ("withdraw", "object"):
+    if action not in (ConsentAction.WITHDRAW, ConsentAction.OBJECT):
         raise InvalidInput(f"a withdrawal is `withdraw` or `object`, not {action!r}")
 
     def work(session: Session) -> RightsRequest:
         entry = record_choice(session, member_id, purpose, action, source=source, actor=actor)
-        return RightsRequest(entry, enqueue(session, entry, kind="withdraw"))
+        return RightsRequest(entry, enqueue(session, entry, kind=JobKind.WITHDRAW))
 
     return with_retry(db, work)

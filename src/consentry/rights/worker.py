@@ -18,6 +18,7 @@ from consentry.errors import NotFound
 from consentry.rights import queue
 from consentry.rights.propagation import Hook, Outcome, run_job
 from consentry.store.engine import session_scope, utcnow
+from consentry.store.rights_tables import JobStatus
 
 
 def run_worker(
@@ -80,15 +81,15 @@ def propagate_now(
     while True:
         with session_scope(db) as session:
             row = queue.get_job(session, job_id)
-            if row.status in ("done", "failed"):
+            if row.status in (JobStatus.DONE, JobStatus.FAILED):
                 return _finished(row)
         job = queue.claim(db, worker=worker, member_id=member_id)
         if job is None:
             return None
         outcome = run_job(db, settings, job, hook=hook)
-        if job.id == job_id and outcome.status != "queued":
+        if job.id == job_id and outcome.status != JobStatus.QUEUED:
             return outcome
-        if outcome.status not in ("done", "failed"):
+        if outcome.status not in (JobStatus.DONE, JobStatus.FAILED):
             return outcome
 
 

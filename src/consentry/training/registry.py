@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from consentry.errors import Conflict, NotFound
 from consentry.store.dataset_tables import DatasetLineageRow
-from consentry.store.training_tables import ModelShardRow, ModelVersionRow
+from consentry.store.training_tables import ModelShardRow, ModelStatus, ModelVersionRow
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def list_models(
 
 def active_model(session: Session, feature: str) -> ModelVersion:
     """The active version of `feature`'s model, or a clear error saying how to train one."""
-    found = list_models(session, feature=feature, status="active")
+    found = list_models(session, feature=feature, status=ModelStatus.ACTIVE)
     if not found:
         raise Conflict(
             f"no active {feature} model; train one with `consentry train --feature {feature}`"
@@ -129,7 +129,9 @@ def models_trained_on(session: Session, dataset_id: str) -> list[ModelVersion]:
     """Active model versions trained on dataset version `dataset_id`."""
     rows = session.scalars(
         select(ModelVersionRow)
-        .where(ModelVersionRow.dataset_id == dataset_id, ModelVersionRow.status == "active")
+        .where(
+            ModelVersionRow.dataset_id == dataset_id, ModelVersionRow.status == ModelStatus.ACTIVE
+        )
         .order_by(ModelVersionRow.feature, ModelVersionRow.id)
     ).all()
     return _with_shards(session, list(rows))
@@ -144,7 +146,9 @@ def models_containing(session: Session, member_id: int) -> list[ModelVersion]:
     )
     rows = session.scalars(
         select(ModelVersionRow)
-        .where(ModelVersionRow.status == "active", ModelVersionRow.dataset_id.in_(holding))
+        .where(
+            ModelVersionRow.status == ModelStatus.ACTIVE, ModelVersionRow.dataset_id.in_(holding)
+        )
         .order_by(ModelVersionRow.feature, ModelVersionRow.id)
     ).all()
     return _with_shards(session, list(rows))

@@ -48,9 +48,9 @@ from sqlalchemy.orm import Session
 from consentry.config import Settings
 from consentry.datasets.catalog import DatasetVersion, get_dataset, list_datasets
 from consentry.errors import Conflict, NotFound
-from consentry.store.dataset_tables import DatasetLineageRow, DatasetShardRow
+from consentry.store.dataset_tables import DatasetLineageRow, DatasetShardRow, DatasetStatus
 from consentry.store.engine import immediate, session_scope, utcnow
-from consentry.store.training_tables import ModelShardRow, ModelVersionRow
+from consentry.store.training_tables import ModelShardRow, ModelStatus, ModelVersionRow
 from consentry.training import registry
 from consentry.training.artifacts import ModelFolder, sha256, shard_file
 from consentry.training.models import ModelKind, ShardData, kind
@@ -86,7 +86,7 @@ def read_shard(session: Session, dataset: DatasetVersion, shard: int) -> tuple[S
 
 def _default_dataset(session: Session, purpose: str) -> DatasetVersion:
     for ds in list_datasets(session, purpose=purpose):
-        if ds.status == "active":
+        if ds.status == DatasetStatus.ACTIVE:
             return ds
     raise Conflict(
         f"no active {purpose} dataset; build one with `consentry datasets build --purpose {purpose}`"
@@ -127,7 +127,7 @@ def retrain_successor(
         existing = _active_on(session, old.feature, dataset_id)
         if existing is not None:
             return existing
-        if old.status != "active":
+        if old.status != ModelStatus.ACTIVE:
             raise Conflict(f"model {model_id} is {old.status}, not active")
         dataset = get_dataset(session, dataset_id)
         spec = kind(old.feature)
@@ -159,7 +159,7 @@ def _check_dataset(spec: ModelKind, dataset: DatasetVersion) -> None:
             f"the {spec.name} model trains on {spec.purpose} datasets, "
             f"not {dataset.id} ({dataset.purpose})"
         )
-    if dataset.status != "active":
+    if dataset.status != DatasetStatus.ACTIVE:
         raise Conflict(f"dataset {dataset.id} is {dataset.status}; train on an active one")
 
 
@@ -168,7 +168,7 @@ def _active_on(session: Session, feature: str, dataset_id: str) -> registry.Mode
         select(ModelVersionRow).where(
             ModelVersionRow.feature == feature,
             ModelVersionRow.dataset_id == dataset_id,
-            ModelVersionRow.status == "active",
+            ModelVersionRow.status == ModelStatus.ACTIVE,
         )
     ).first()
     return registry.get_model(session, row.id) if row else None
@@ -248,11 +248,11 @@ def _activate(session, spec, dataset, model_id, seed, final, metrics, entries, p
     now = utcnow()
     superseded = session.scalars(
         select(ModelVersionRow)
-        .where(ModelVersionRow.feature == spec.name, ModelVersionRow.status == "active")
+        .where(ModelVersionRow.feature == spec.name, ModelVersionRow.status == ModelStatus.ACTIVE)
         .with_for_update()
     ).all()
     for row in superseded:
-        row.status, row.superseded_at = "superseded", now
+        row.status, row.superseded_at = ModelStatus.SUPERSEDED, now
     session.add(
         ModelVersionRow(
             id=model_id,
@@ -260,7 +260,7 @@ def _activate(session, spec, dataset, model_id, seed, final, metrics, entries, p
             purpose=spec.purpose,
             dataset_id=dataset.id,
             shards=dataset.shards,
-            status="active",
+            status=ModelStatus.ACTIVE,
             metrics=json.dumps(metrics, sort_keys=True),
             seed=seed,
             path=str(final),
@@ -335,7 +335,7 @@ def _active_descendant(session: Session, dataset_id: str) -> str | None:
     by_parent = {
         d.parent_id: d for d in list_datasets(session, purpose=current.purpose) if d.parent_id
     }
-    while current.status != "active":
+    while current.status != DatasetStatus.ACTIVE:
         nxt = by_parent.get(current.id)
         if nxt is None:
             return None
