@@ -4,7 +4,7 @@ The routes are enumerated from the app itself, so a route added later is checked
 editing this file. What each route expects is derived from its metadata:
 
 - public: listed in PUBLIC below (log-in, API tokens, the GPC statement, the API docs,
-  the receipt keys and schema);
+  the receipt keys and the published JSON Schemas);
 - admin-only: depends on `roles.current_operator`. By convention every route under
   /admin or /api/v1/admin must, and no route elsewhere does: both are asserted;
 - recruiter-only: depends on `roles.current_recruiter`;
@@ -44,6 +44,8 @@ PUBLIC = {
     ("GET", "/.well-known/gpc.json"),
     ("GET", "/.well-known/jwks.json"),  # receipt-signing public keys
     ("GET", "/api/v1/schemas/receipt"),
+    ("GET", "/api/v1/schemas"),  # published JSON Schemas: public documentation
+    ("GET", "/api/v1/schemas/{name}"),
     ("GET", "/demo"),  # the demo tour: public on a seeded demo network, 404 elsewhere
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/docs"),
@@ -124,6 +126,7 @@ def world(app, sqlite_engine, network):
         "receipt_id": outcome.receipt_id,
         "samples": {
             "handle": "bob",
+            "name": "manifest",
             "job_id": str(network.jobs["python"]),
             "dataset_id": "no-such-dataset",
             "model_id": "no-such-model",

@@ -11,7 +11,9 @@ recorded ledger position and time and under its recorded policy version:
 - that every shard file still has its recorded sha256, and every record in the files
   has the hash and shard the lineage recorded.
 
-Every violation is reported; none is expected.
+Every violation is reported; none is expected. `AuditReport.document()` is the report as
+published (the API's answer): an `AuditDocument`, whose JSON Schema is
+docs/schemas/audit-report.schema.json (`consentry.schemas`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, select
 
 from consentry.config import Settings
@@ -31,10 +34,25 @@ from consentry.datasets.catalog import get_dataset
 from consentry.datasets.eligibility import consented_items
 from consentry.datasets.engines import file_sha256
 from consentry.datasets.records import record_hash, record_id
+from consentry.keys import KeyPurpose, Keyring
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetShardRow
 from consentry.store.engine import session_scope
-from consentry.keys import KeyPurpose, Keyring
+
+
+class AuditDocument(BaseModel):
+    """An audit's report as an auditor reads it: what was checked, every violation found,
+    `ok` (no violation) and a one-line summary."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset_id: str
+    ok: bool
+    records_checked: int = Field(ge=0)
+    members_checked: int = Field(ge=0)
+    files_checked: int = Field(ge=0)
+    violations: list[str]
+    summary: str
 
 
 @dataclass
@@ -56,6 +74,18 @@ class AuditReport:
         return (
             f"audit of {self.dataset_id}: {self.records_checked} records of "
             f"{self.members_checked} members and {self.files_checked} files checked; {verdict}"
+        )
+
+    def document(self) -> AuditDocument:
+        """The report as published."""
+        return AuditDocument(
+            dataset_id=self.dataset_id,
+            ok=self.ok,
+            records_checked=self.records_checked,
+            members_checked=self.members_checked,
+            files_checked=self.files_checked,
+            violations=list(self.violations),
+            summary=self.summary(),
         )
 
 

@@ -1,14 +1,27 @@
 """The documents published with every dataset version, filled from the build's real
 figures: `manifest.json` (the machine-readable record an audit re-checks),
 `datasheet.md` (the sections of "Datasheets for Datasets") and `croissant.json`
-(MLCommons Croissant 1.0 JSON-LD with its Responsible-AI fields)."""
+(MLCommons Croissant 1.0 JSON-LD with its Responsible-AI fields).
+
+`Manifest` is the typed form of `manifest.json`: `write_documents` builds one and writes
+exactly its JSON, and `Manifest.model_validate` parses any published manifest back. Its
+JSON Schema is published as docs/schemas/manifest.schema.json (`consentry.schemas`)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
+
+from consentry.datasets.eligibility import ExclusionReason
 from consentry.datasets.records import RECORD_SCHEMA
 from consentry.store.engine import utcnow
 
@@ -52,6 +65,124 @@ CROISSANT_CONTEXT: dict[str, Any] = {
 _CROISSANT_TYPES = {"string": "sc:Text", "int16": "sc:Integer", "bool": "sc:Boolean"}
 
 
+class _Published(BaseModel):
+    """A part of a published document: closed (an unknown key is an error, so the
+    document and its JSON Schema cannot drift apart) and immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+#: A UTC time as the manifest writes it: ISO 8601 with a trailing `Z`.
+UtcTimestamp = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$",
+        json_schema_extra={"format": "date-time"},
+    ),
+]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Count = Annotated[int, Field(ge=0)]
+
+
+class LedgerHead(_Published):
+    """The consent-ledger position the dataset was selected at."""
+
+    seq: Count
+    hash: Sha256
+    time: UtcTimestamp
+
+
+class PolicyRef(_Published):
+    """The policy version the dataset was selected under, and its content hash."""
+
+    version: int
+    hash: Sha256
+
+
+class EngineRef(_Published):
+    """The dataset engine that wrote the shards, with its declared capabilities."""
+
+    name: str
+    spills_to_disk: bool
+    distributed: bool
+
+
+class ShardEntry(_Published):
+    """One shard file, with the ledger position its contents were selected at (a
+    successor reuses its parent's other shards, selected earlier)."""
+
+    shard: Count
+    file: str
+    rows: Count
+    sha256: Sha256
+    as_of_seq: Count
+    as_of_time: UtcTimestamp
+    reused: bool
+
+
+class Counts(_Published):
+    """Records and members in the files; eligible items and members of the selection
+    (for a successor: of its rebuilt shards only); exact duplicates dropped."""
+
+    eligible_items: Count
+    eligible_members: Count
+    records: Count
+    members: Count
+    duplicates_dropped: Count
+
+
+class Column(_Published):
+    """One column of the records (its Arrow type, as text)."""
+
+    name: str
+    type: str
+
+
+class SuccessorNote(_Published):
+    """Why a successor version exists and which shards it rebuilt and reused."""
+
+    reason: str
+    rebuilt_shards: list[Count]
+    reused_shards: list[Count]
+
+
+class Manifest(_Published):
+    """`manifest.json`: the machine-readable record of one dataset version, which an
+    audit re-checks. Serialises to the keys below in this order; `successor` is present
+    only on a successor version."""
+
+    id: str
+    purpose: str
+    created_at: UtcTimestamp
+    as_of: LedgerHead
+    policy: PolicyRef
+    data_classes: list[str]
+    engine: EngineRef
+    shards: Annotated[int, Field(ge=1)]
+    sharding: str
+    files: list[ShardEntry]
+    counts: Counts
+    excluded: dict[ExclusionReason, Count]
+    scrubbed: dict[str, Count]
+    schema_: list[Column] = Field(alias="schema")
+    parent_id: str | None
+    successor: SuccessorNote | None = None
+    lineage: str
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    @model_serializer(mode="wrap")
+    def _successor_only_when_present(self, handler: SerializerFunctionWrapHandler):
+        data = handler(self)
+        if data.get("successor") is None:
+            data.pop("successor", None)
+        return data
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest as JSON data, exactly as `manifest.json` holds it."""
+        return self.model_dump(mode="json")
+
+
 def _json_dump(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
 
@@ -59,35 +190,31 @@ def _json_dump(path: Path, data: Any) -> None:
 def write_documents(folder: Path, *, pub, files: list[dict[str, Any]]) -> dict[str, Any]:
     """Write manifest.json, datasheet.md and croissant.json into `folder`; return the manifest."""
     snap = pub.snap
-    manifest = {
-        "id": pub.dataset_id,
-        "purpose": snap.purpose,
-        "created_at": utcnow().isoformat(timespec="seconds") + "Z",
-        "as_of": {
-            "seq": snap.seq,
-            "hash": snap.head_hash,
-            "time": snap.at.isoformat() + "Z",
-        },
-        "policy": {"version": snap.policy_version, "hash": snap.policy_hash},
-        "data_classes": list(snap.purpose_def.data_classes),
-        "engine": {
-            "name": pub.engine.name,
-            "spills_to_disk": pub.engine.capabilities.spills_to_disk,
-            "distributed": pub.engine.capabilities.distributed,
-        },
-        "shards": pub.shards,
-        "sharding": "(member_id * 2654435761) mod 2^32 mod shards: all of a member's "
+    manifest = Manifest(
+        id=pub.dataset_id,
+        purpose=snap.purpose,
+        created_at=utcnow().isoformat(timespec="seconds") + "Z",
+        as_of=LedgerHead(seq=snap.seq, hash=snap.head_hash, time=snap.at.isoformat() + "Z"),
+        policy=PolicyRef(version=snap.policy_version, hash=snap.policy_hash),
+        data_classes=list(snap.purpose_def.data_classes),
+        engine=EngineRef(
+            name=pub.engine.name,
+            spills_to_disk=pub.engine.capabilities.spills_to_disk,
+            distributed=pub.engine.capabilities.distributed,
+        ),
+        shards=pub.shards,
+        sharding="(member_id * 2654435761) mod 2^32 mod shards: all of a member's "
         "records in one shard",
-        "files": [{**f, "as_of_time": f["as_of_time"].isoformat() + "Z"} for f in files],
-        "counts": pub.counts,
-        "excluded": pub.excluded,
-        "scrubbed": dict(sorted(pub.scrubbed.items())),
-        "schema": [{"name": f.name, "type": str(f.type)} for f in RECORD_SCHEMA],
-        "parent_id": pub.parent_id,
+        files=[{**f, "as_of_time": f["as_of_time"].isoformat() + "Z"} for f in files],
+        counts=pub.counts,
+        excluded=pub.excluded,
+        scrubbed=dict(sorted(pub.scrubbed.items())),
+        schema_=[Column(name=f.name, type=str(f.type)) for f in RECORD_SCHEMA],
+        parent_id=pub.parent_id,
         **pub.notes,
-        "lineage": "member -> record lineage is kept in the database (dataset_lineage), "
+        lineage="member -> record lineage is kept in the database (dataset_lineage), "
         "apart from these files, which carry no member identifier",
-    }
+    ).to_json()
     _json_dump(folder / "manifest.json", manifest)
     (folder / "datasheet.md").write_text(datasheet(manifest))
     _json_dump(folder / "croissant.json", croissant(manifest))

@@ -32,11 +32,14 @@ from consentry.datasets.records import shard_of
 from consentry.datasets.successor import build_successor, delete_files
 from consentry.errors import Conflict, ConsentryError, Transient
 from consentry.rights import queue
+from consentry.rights.progress import PropagationStep
 from consentry.rights.receipt_document import issue
-from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
+from consentry.store.dataset_tables import DatasetLineageRow, DatasetStatus, DatasetVersionRow
 from consentry.store.engine import session_scope
+from consentry.store.rights_tables import JobKind, JobStatus
+from consentry.store.training_tables import ModelStatus, ModelVersionRow
 
-STEPS = ("datasets", "models", "retrieval", "purge", "receipt")
+STEPS = tuple(PropagationStep)
 #: How many times the models step re-checks for models that a concurrent propagation moved.
 MAX_SWEEPS = 10
 
@@ -75,8 +78,8 @@ class Outcome:
     error: str | None = None
 
     def summary(self) -> str:
-        what = "erasure" if self.kind == "erase" else f"withdrawal of {self.purpose}"
-        if self.status != "done":
+        what = "erasure" if self.kind == JobKind.ERASE else f"withdrawal of {self.purpose}"
+        if self.status != JobStatus.DONE:
             return (
                 f"job {self.job_id} (member {self.member_id}, {what}): {self.status}: {self.error}"
             )
@@ -109,7 +112,7 @@ class _Run:
             self.hook(PropagationEvent(self.job.id, step, detail))
 
     def in_scope(self, purpose: str) -> bool:
-        return self.job.kind == "erase" or purpose == self.job.purpose
+        return self.job.kind == JobKind.ERASE or purpose == self.job.purpose
 
     # -- datasets -------------------------------------------------------------------
 
@@ -146,7 +149,7 @@ class _Run:
             entries.extend({"parent": i} for i in extra)
 
     def succeed(self, entry: dict[str, Any]) -> None:
-        member, erase = self.job.member_id, self.job.kind == "erase"
+        member, erase = self.job.member_id, self.job.kind == JobKind.ERASE
         with session_scope(self.db) as s:
             parent = s.get(DatasetVersionRow, entry["parent"])
             entry["records_removed"] = s.scalar(
@@ -158,7 +161,7 @@ class _Run:
                 )
             )
             status, path, shards = parent.status, parent.path, parent.shards
-        if status == "active":
+        if status == DatasetStatus.ACTIVE:
             try:
                 done = build_successor(
                     self.db,
@@ -180,7 +183,7 @@ class _Run:
                 # then fails its retire check, or finds the parent's files deleted by an
                 # erasure): follow the parent to that successor. Anything else is an error.
                 with session_scope(self.db) as s:
-                    if s.get(DatasetVersionRow, entry["parent"]).status == "active":
+                    if s.get(DatasetVersionRow, entry["parent"]).status == DatasetStatus.ACTIVE:
                         raise
         # Retired already: by this job before a crash, or by a concurrent propagation.
         with session_scope(self.db) as s:
@@ -259,10 +262,10 @@ class _Run:
                         )
                     except ConsentryError:
                         with session_scope(self.db) as s:
-                            if registry.get_model(s, model["model"]).status != "active":
+                            if registry.get_model(s, model["model"]).status != ModelStatus.ACTIVE:
                                 new = None  # superseded by a concurrent propagation first
                                 break
-                            if s.get(DatasetVersionRow, target).status == "active":
+                            if s.get(DatasetVersionRow, target).status == DatasetStatus.ACTIVE:
                                 raise
                         continue  # the target was retired meanwhile: find its successor
                     break
@@ -280,7 +283,7 @@ class _Run:
         for _ in range(MAX_SWEEPS):
             with session_scope(self.db) as s:
                 current = dataset_id
-                while (row := s.get(DatasetVersionRow, current)).status != "active":
+                while (row := s.get(DatasetVersionRow, current)).status != DatasetStatus.ACTIVE:
                     child = s.scalar(
                         select(DatasetVersionRow.id).where(DatasetVersionRow.parent_id == current)
                     )
@@ -339,9 +342,8 @@ class _Run:
         keeps its old files) and models superseded on them — keeping their registry rows
         as the record of what existed. Shards and sub-models reused by an active version
         survive through its own hard link. Idempotent."""
-        if self.job.kind != "erase":
+        if self.job.kind != JobKind.ERASE:
             return
-        from consentry.store.training_tables import ModelVersionRow
 
         with session_scope(self.db) as s:
             holding = set(
@@ -353,12 +355,14 @@ class _Run:
             )
             datasets = s.execute(
                 select(DatasetVersionRow.id, DatasetVersionRow.path).where(
-                    DatasetVersionRow.id.in_(holding), DatasetVersionRow.status != "active"
+                    DatasetVersionRow.id.in_(holding),
+                    DatasetVersionRow.status != DatasetStatus.ACTIVE,
                 )
             ).all()
             models = s.execute(
                 select(ModelVersionRow.id, ModelVersionRow.path).where(
-                    ModelVersionRow.dataset_id.in_(holding), ModelVersionRow.status != "active"
+                    ModelVersionRow.dataset_id.in_(holding),
+                    ModelVersionRow.status != ModelStatus.ACTIVE,
                 )
             ).all()
         for _id, path in datasets:
@@ -407,7 +411,7 @@ def run_job(
     """
     started = time.perf_counter()
     run = _Run(db, settings, job, hook)
-    base = Outcome(job.id, job.member_id, job.kind, job.purpose, "running", 0.0)
+    base = Outcome(job.id, job.member_id, job.kind, job.purpose, JobStatus.RUNNING, 0.0)
     try:
         receipt_id = run.run()
     except queue.LostLease as exc:
@@ -421,7 +425,7 @@ def run_job(
     except BaseException:
         queue.hand_back(db, job)
         raise
-    base.status, base.receipt_id = "done", receipt_id
+    base.status, base.receipt_id = JobStatus.DONE, receipt_id
     base.seconds = time.perf_counter() - started
     base.datasets = [(e["parent"], e.get("successor")) for e in run.progress.get("datasets", [])]
     base.models = [

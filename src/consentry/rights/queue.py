@@ -10,11 +10,13 @@ A job whose worker is gone (its lease expired, or its process on this host no lo
 exists) is claimed again and resumes from its recorded progress. Every write a worker
 makes to its job checks that it still owns it, so a worker presumed dead that wakes up
 cannot overwrite its successor's work.
+
+A job's progress is stored only after it validates as a `PropagationProgress`
+(rights/progress.py), so what an operator or auditor reads always has its published shape.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import socket
@@ -26,8 +28,9 @@ from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from consentry.consent.ledger import LedgerEntry
+from consentry.rights.progress import PropagationProgress, checked
 from consentry.store.engine import immediate, session_scope, utcnow
-from consentry.store.rights_tables import PropagationJob
+from consentry.store.rights_tables import UNFINISHED, JobKind, JobStatus, PropagationJob
 
 #: How long a claim lasts without a heartbeat. Steps renew it; a dead worker's job is
 #: reclaimed at once on the same host (its process is gone), elsewhere when this runs out.
@@ -64,7 +67,7 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def enqueue(session: Session, entry: LedgerEntry, *, kind: str) -> int:
+def enqueue(session: Session, entry: LedgerEntry, *, kind: JobKind) -> int:
     """Queue the propagation of ledger `entry` in the caller's transaction; its job id."""
     job = PropagationJob(
         member_id=entry.member_id,
@@ -72,7 +75,7 @@ def enqueue(session: Session, entry: LedgerEntry, *, kind: str) -> int:
         purpose=entry.purpose,
         ledger_seq=entry.seq,
         ledger_hash=entry.hash,
-        status="queued",
+        status=JobStatus.QUEUED,
         step="",
         attempts=0,
         progress="{}",
@@ -113,7 +116,7 @@ def claim(
         now = utcnow()
         query = (
             select(PropagationJob)
-            .where(PropagationJob.status.in_(("queued", "running")))
+            .where(PropagationJob.status.in_(UNFINISHED))
             .order_by(PropagationJob.id)
         )
         if member_id is not None:
@@ -123,9 +126,13 @@ def claim(
             if job.member_id in blocked:
                 continue
             blocked.add(job.member_id)  # later jobs of this member wait for this one
-            if job.status == "running" and _owner_alive(job, now):
+            if job.status == JobStatus.RUNNING and _owner_alive(job, now):
                 continue
-            if job.status == "queued" and job.lease_until is not None and job.lease_until > now:
+            if (
+                job.status == JobStatus.QUEUED
+                and job.lease_until is not None
+                and job.lease_until > now
+            ):
                 continue  # backing off after an error
             # The status test in the UPDATE makes the claim atomic even without the lock.
             won = session.execute(
@@ -137,7 +144,7 @@ def claim(
                     else PropagationJob.worker == job.worker
                 )
                 .values(
-                    status="running",
+                    status=JobStatus.RUNNING,
                     worker=worker,
                     lease_until=now + lease,
                     attempts=PropagationJob.attempts + 1,
@@ -156,7 +163,7 @@ def claim(
                 job.ledger_seq,
                 job.ledger_hash,
                 job.attempts,
-                json.loads(job.progress),
+                PropagationProgress.parse(job.progress).to_json(),
                 worker,
             )
     return None
@@ -164,7 +171,7 @@ def claim(
 
 def _owned(session: Session, job: ClaimedJob) -> PropagationJob:
     row = session.get(PropagationJob, job.id, with_for_update=True)
-    if row is None or row.status != "running" or row.worker != job.worker:
+    if row is None or row.status != JobStatus.RUNNING or row.worker != job.worker:
         raise LostLease(f"job {job.id} is no longer held by {job.worker}")
     return row
 
@@ -181,15 +188,15 @@ def record_progress(
     with session_scope(immediate(engine)) as session:
         row = _owned(session, job)
         row.step = step
-        row.progress = json.dumps(progress, sort_keys=True)
+        row.progress = checked(progress)
         row.lease_until = utcnow() + lease
 
 
 def finish(session: Session, job: ClaimedJob, *, receipt_id: str, progress: dict) -> None:
     """Mark the job done with its receipt, in the caller's transaction."""
     row = _owned(session, job)
-    row.status, row.step, row.receipt_id = "done", "done", receipt_id
-    row.progress = json.dumps(progress, sort_keys=True)
+    row.status, row.step, row.receipt_id = JobStatus.DONE, "done", receipt_id
+    row.progress = checked(progress)
     row.finished_at, row.worker, row.lease_until = utcnow(), None, None
 
 
@@ -201,10 +208,10 @@ def fail(engine: Engine, job: ClaimedJob, error: str) -> str:
         row.error = error[:2000]
         row.worker, row.lease_until = None, None
         if row.attempts >= MAX_ATTEMPTS:
-            row.status, row.finished_at = "failed", utcnow()
+            row.status, row.finished_at = JobStatus.FAILED, utcnow()
         else:
             # For a queued job `lease_until` is the time before which it is not retried.
-            row.status = "queued"
+            row.status = JobStatus.QUEUED
             row.lease_until = utcnow() + RETRY_AFTER * 2 ** (row.attempts - 1)
         return row.status
 
@@ -216,7 +223,7 @@ def hand_back(engine: Engine, job: ClaimedJob) -> None:
             row = _owned(session, job)
         except LostLease:
             return
-        row.status, row.worker, row.lease_until = "queued", None, None
+        row.status, row.worker, row.lease_until = JobStatus.QUEUED, None, None
         row.attempts = max(row.attempts - 1, 0)
 
 
@@ -224,7 +231,7 @@ def next_retry(session: Session) -> datetime | None:
     """When the earliest job waiting after an error may be retried (None: none waits)."""
     return session.scalar(
         select(func.min(PropagationJob.lease_until)).where(
-            PropagationJob.status == "queued", PropagationJob.lease_until.is_not(None)
+            PropagationJob.status == JobStatus.QUEUED, PropagationJob.lease_until.is_not(None)
         )
     )
 
@@ -237,6 +244,6 @@ def pending(session: Session) -> int:
     """How many jobs are queued or running."""
     return len(
         session.scalars(
-            select(PropagationJob.id).where(PropagationJob.status.in_(("queued", "running")))
+            select(PropagationJob.id).where(PropagationJob.status.in_(UNFINISHED))
         ).all()
     )

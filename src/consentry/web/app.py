@@ -39,6 +39,7 @@ from consentry.web import (
     api,
     api_admin,
     api_ai,
+    api_schemas,
     api_member,
     auth,
     demo_tour,
@@ -171,6 +172,7 @@ def create_app(
     app.include_router(operators.router)
     app.include_router(api_admin.router)
     app.include_router(verification.router)
+    app.include_router(api_schemas.router)  # after any route serving one schema itself
     # The member's area: each part installs its routes, nav links, banners and hooks.
     for part in (signals, notices, settings_pages, your_data, portability, account, api_member):
         part.install(app)
