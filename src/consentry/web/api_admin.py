@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from consentry.consent import ledger
 from consentry.consent.rates import consent_rates
+from consentry.datasets.audit import AuditDocument
 from consentry.datasets.catalog import DatasetVersion, get_dataset, list_datasets
 from consentry.datasets.review import audit_published, manifest_of
 from consentry.rights import status as queue_status
@@ -62,16 +63,6 @@ class DatasetDetailOut(DatasetOut):
     manifest: dict[str, Any] | None = Field(
         description="The published manifest.json; null when the files were deleted."
     )
-
-
-class AuditOut(BaseModel):
-    dataset_id: str
-    ok: bool
-    records_checked: int
-    members_checked: int
-    files_checked: int
-    violations: list[str]
-    summary: str
 
 
 class SubModelOut(BaseModel):
@@ -171,22 +162,14 @@ def dataset(db: DbSession, operator: CurrentOperator, dataset_id: ArtifactId) ->
     return DatasetDetailOut(**DatasetOut.of(found).model_dump(), manifest=manifest_of(found))
 
 
-@router.post("/datasets/{dataset_id}/audit", response_model=AuditOut)
+@router.post("/datasets/{dataset_id}/audit", response_model=AuditDocument)
 def audit(
     request: Request, db: DbSession, operator: CurrentOperator, dataset_id: ArtifactId
-) -> AuditOut:
+) -> AuditDocument:
     """Re-derive consent for every record of the dataset and re-check every file."""
     get_dataset(db, dataset_id)
     report = audit_published(request.app.state.engine, request.app.state.settings, dataset_id)
-    return AuditOut(
-        dataset_id=report.dataset_id,
-        ok=report.ok,
-        records_checked=report.records_checked,
-        members_checked=report.members_checked,
-        files_checked=report.files_checked,
-        violations=report.violations,
-        summary=report.summary(),
-    )
+    return report.document()  # the published audit-report document (consentry.schemas)
 
 
 @router.get("/models", response_model=list[ModelOut])
