@@ -3,7 +3,7 @@ national IDs, dates of birth and street addresses.
 
 Each detector returns `(start, end, type)` triples on the text it is given. Detectors for
 checksummed numbers propose candidates by regex and keep only those that pass the number's
-own check (`checksums`). Each detector is only run on texts that contain what it needs
+own check (`validators`). Each detector is only run on texts that contain what it needs
 (see `Scrubber`), so none of them may find anything in a text without that trigger.
 """
 
@@ -13,7 +13,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
-from consentry.datasets.scrub import checksums as ck
+from consentry.datasets.scrub import validators as ck
 
 Found = list[tuple[int, int, str]]
 
