@@ -100,6 +100,7 @@ def build_trained_world(engine: Engine, data_dir: Path, *, members: int = 150) -
     with session_scope(engine) as session:
         ensure_default_policy(session, settings)
     generate_network(engine, members=members, seed=5)
+    write_tour(data_dir)
     seed_choices(engine, seed=5)
     with session_scope(engine) as session:
         recruiters = session.scalars(select(Member.id).where(Member.role == "recruiter")).all()
