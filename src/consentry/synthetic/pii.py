@@ -21,6 +21,7 @@ from random import Random
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
+from consentry.datasets.scrub import validators
 from consentry.synthetic import national_ids
 from consentry.synthetic.national_ids import luhn_complete
 
@@ -287,21 +288,11 @@ def _bban(rng: Random, layout: str) -> str:
     return "".join(out)
 
 
-def iban_valid(text: str) -> bool:
-    """The ISO 13616 mod-97 check (spaces allowed)."""
-    t = text.replace(" ", "").upper()
-    if len(t) < 15 or not t.isalnum():
-        return False
-    moved = t[4:] + t[:4]
-    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
-
-
 def iban(rng: Random, country: str) -> str:
     """A mod-97-valid IBAN of `country` (or another), compact or in groups of four."""
     code = country if country in _IBAN_LAYOUT else rng.choice(tuple(_IBAN_LAYOUT))
     bban = _bban(rng, _IBAN_LAYOUT[code])
-    numeric = int("".join(str(int(c, 36)) for c in bban + code + "00"))
-    compact = f"{code}{98 - numeric % 97:02d}{bban}"
+    compact = f"{code}{validators.iban_check_digits(code, bban)}{bban}"
     if rng.random() < 0.6:
         return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
     return compact

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from consentry.datasets.scrub import Scrubber
-from consentry.datasets.scrub import checksums as ck
+from consentry.datasets.scrub import validators as ck
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +164,31 @@ def test_a_hundred_thousand_known_names_stay_fast() -> None:
     spans = [scrubber.find(text) for _ in range(200)][-1]
     assert time.perf_counter() - started < 10
     assert [text[s.start : s.end] for s in spans][:2] == ["Given73321 Family540", "Given5 Family5"]
+
+
+# RSSMRA85T10A562S with some or all of its seven digits written as omocodia letters
+# (0-9 -> L M N P Q R S T U V), each with its own check letter.
+OMOCODIA = ["RSSMRA85TMLARSNC", "RSSMRAURTMLARSNL"]
+
+
+@pytest.mark.parametrize("code", OMOCODIA)
+def test_omocodia_fiscal_codes_are_found_one_by_one_and_in_batches(
+    scrubber: Scrubber, code: str
+) -> None:
+    text = f"Il mio codice fiscale è {code}, grazie."
+    assert ck.it_codice_fiscale_valid(code)
+    assert typed(scrubber, text) == [(code, "ID")]
+    # A code without a single digit used to slip past the batch path's digit gate.
+    [result] = scrubber.scrub_batch([text])
+    assert result.text == "Il mio codice fiscale è <ID>, grazie."
+
+
+def test_a_wrong_omocodia_check_letter_is_left_alone(scrubber: Scrubber) -> None:
+    assert not ck.it_codice_fiscale_valid("RSSMRAURTMLARSNA")
+    assert scrubber.scrub_batch(["Codice RSSMRAURTMLARSNA"])[0].spans == []
+
+
+def test_swedish_co_ordination_numbers_are_ids(scrubber: Scrubber) -> None:
+    # The day plus 60; the date is checked with the day brought back (38 is no day).
+    assert typed(scrubber, "Samordningsnummer 811288-9871 ok") == [("811288-9871", "ID")]
+    assert not ck.se_personnummer_valid("811298-9879")

@@ -8,7 +8,7 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consentry.datasets.scrub import Scrubber, checksums
+from consentry.datasets.scrub import Scrubber, validators
 from consentry.synthetic import pii
 
 SCRUBBER = Scrubber(known_names=["Anna Müller", "Jan de Vries"], known_handles=["anna.mueller84"])
@@ -69,7 +69,7 @@ def test_batch_equals_single(text: str) -> None:
 )
 def test_any_luhn_valid_card_in_words_is_found(rng, before, after) -> None:
     number = pii.card(rng)
-    assert checksums.card_valid(number)
+    assert validators.card_valid(number)
     prefix = " ".join(before) + (" " if before else "")
     text = prefix + number + (" " if after else "") + " ".join(after)
     spans = SCRUBBER.find(text)
