@@ -2,8 +2,9 @@
 
 Headlines, about sections, posts and articles are cut into sentences; in each, the
 record's own titles, companies, skills and industry, the shard's known titles, companies
-and skills, city names and numbers are replaced by slots (`{title}`, `{company}`,
-`{skill}`, `{industry}`, `{location}`, `{n}`). What is left is a pattern.
+and skills, place names (the GeoNames gazetteer of `training.places`) and numbers are
+replaced by slots (`{title}`, `{company}`, `{skill}`, `{industry}`, `{location}`, `{n}`).
+What is left is a pattern.
 
 Per shard the model keeps, for each (kind, pattern), the number of DISTINCT MEMBERS who
 used it. Records carry no member id; the shard's lineage supplies it at training time and
@@ -22,19 +23,19 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
-from consentry.synthetic.regions import REGIONS
 from consentry.training.artifacts import dump_arrays, load_arrays
 from consentry.training.models import ShardData
+from consentry.training.places import PlaceIndex
 from consentry.training.text import ngram_hashes, sentences, words
 
 DEFAULT_K = 5
 SLOTS = ("title", "company", "skill", "industry", "location", "n")
 KINDS = {"headline", "about", "post"}
 MAX_WORDS = 30
-_CITIES = tuple(sorted({c for r in REGIONS for c in r.cities}))
 _NUMBER = re.compile(r"(?<![\w{])\d+(?![\w}])")
 _SLOT = re.compile(r"\{(" + "|".join(SLOTS) + r")\}")
 
@@ -59,12 +60,17 @@ class _Gazetteer:
 
 
 def _shard_gazetteer(records: Iterable[dict]) -> _Gazetteer:
-    names: dict[str, str] = {c: "location" for c in _CITIES}
+    names: dict[str, str] = {}
     for rec in records:
         names.update({c: "company" for c in rec["companies"]})
         names.update({t: "title" for t in rec["titles"]})
         names.update({s: "skill" for s in rec["skills"]})
     return _Gazetteer(names)
+
+
+@cache
+def _places() -> PlaceIndex:
+    return PlaceIndex()
 
 
 def _record_names(rec: dict) -> dict[str, str]:
@@ -88,7 +94,7 @@ def patterns_of(rec: dict, gaz: _Gazetteer) -> set[tuple[str, str]]:
         text = text.strip()
         if not text or "<" in text or len(words(text)) > MAX_WORDS:
             continue  # scrubbed personal data has no place in a pattern
-        pattern = _NUMBER.sub("{n}", gaz.abstract(text, extra))
+        pattern = _NUMBER.sub("{n}", _places().abstract(gaz.abstract(text, extra)))
         if _SLOT.search(pattern):
             out.add((kind, pattern))
     return out
