@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from consentry.store import migrate, open_engine
@@ -146,31 +146,7 @@ def sqlite_settings(settings_env, sqlite_engine, monkeypatch):
 
 @pytest.fixture
 def seeded():
-    """`seed_network`, for tests to call with their own sizes."""
+    """`builders.seed_network`, for tests to call with their own sizes."""
+    from builders import seed_network
+
     return seed_network
-
-
-def seed_network(
-    engine, settings, *, members: int = 200, seed: int = 5, recruiters_consent: bool = False
-) -> None:
-    """A generated network, the default policy and a seeded mix of choices made through
-    the ledger; optionally every recruiter also allows train-ai (postings are rare in small
-    networks)."""
-    from consentry.consent.ledger import ledger_session
-    from consentry.consent.record import record_choice
-    from consentry.consent.versions import ensure_default_policy
-    from consentry.store.engine import session_scope
-    from consentry.store.tables import Member
-    from consentry.synthetic.choices import seed_choices
-    from consentry.synthetic.generate import generate_network
-
-    with session_scope(engine) as session:
-        ensure_default_policy(session, settings)
-    generate_network(engine, members=members, seed=seed)
-    seed_choices(engine, seed=seed)
-    if recruiters_consent:
-        with session_scope(engine) as s:
-            ids = s.scalars(select(Member.id).where(Member.role == "recruiter")).all()
-        with ledger_session(engine) as s:
-            for member in ids:
-                record_choice(s, member, "train-ai", "grant", source="settings", actor="member")

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from builders import add_members
 from consentry.cli import main
 from consentry.config import load_settings
 from consentry.consent.ledger import ledger_session, verify
@@ -16,8 +17,6 @@ from consentry.store.consent_tables import ConsentEvent, PolicyVersion
 from consentry.store.engine import session_scope
 from consentry.store.tables import Post
 from consentry.synthetic.choices import seed_choices
-
-from .conftest import add_members
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from builders import add_members
 from consentry.consent import state
 from consentry.consent.ledger import ledger_session, verify, with_retry
 from consentry.consent.record import record_choice
 from consentry.store import open_engine
 from consentry.store.consent_tables import ConsentEvent
-
-from .conftest import add_members
 
 PROCESSES, EACH = 4, 250
 PURPOSES = ["train-genai", "train-ai", "recruiter-ai", "share-affiliates"]

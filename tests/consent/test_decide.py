@@ -6,13 +6,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from builders import EPOCH, add_members, change, publish_preset, record
 from consentry.consent.decide import age_cutoff, decide, decide_all
 from consentry.consent.ledger import ledger_session
 from consentry.consent.policy import load_policy, policy_from_toml
 from consentry.consent.versions import NoticePeriodError, publish, resolve_policy
 from consentry.store.engine import session_scope
-
-from .conftest import EPOCH, add_members, change, publish_preset, record
 
 AT = datetime(2026, 4, 1)
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
+from builders import EPOCH, add_members, change, publish_preset, record
 from consentry.consent import state
 from consentry.consent.ledger import (
     GENESIS,
@@ -23,8 +24,6 @@ from consentry.consent.ledger import (
 )
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.engine import session_scope
-
-from .conftest import EPOCH, add_members, change, publish_preset, record
 
 
 @pytest.fixture

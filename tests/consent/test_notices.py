@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from builders import add_members, publish_preset
 from consentry.consent.decide import decide
 from consentry.consent.ledger import ledger_session
 from consentry.consent.notices import pending_notices, record_notice_shown
@@ -14,8 +15,6 @@ from consentry.consent.record import record_choice
 from consentry.consent.versions import publish
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.engine import session_scope
-
-from .conftest import add_members, publish_preset
 
 
 def test_members_see_and_can_act_on_a_notice_before_it_applies(engine):

@@ -15,14 +15,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builders import EPOCH, add_members, change, record
 from consentry.consent.decide import ALLOWED_CODES, decide, decide_all
 from consentry.consent.ledger import ledger_session
 from consentry.consent.policy import load_policy, policy_from_toml
 from consentry.consent.versions import publish, resolve_policy
 from consentry.store import open_engine
 from consentry.store.engine import session_scope
-
-from .conftest import EPOCH, add_members, change, record
 
 REGIONS = ["DE", "FR", "BE", "GB", "HK", "US-CA", "US-TX", "CA-QC", "BR", "CH", "NO"]
 PURPOSES = ["train-genai", "train-ai", "recruiter-ai", "share-affiliates"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from builders import LENA, build_world
 from consentry.consent.decide import decide
 from consentry.consent.rates import consent_rates
 from consentry.rights.withdrawal import withdraw
 from consentry.store.engine import session_scope
 from consentry.store.tables import Member
-from web.demo_world import LENA, build_world
 
 
 def test_rates_per_region_match_one_by_one_decisions_on_each_database(engine, tmp_path):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from builders import add_members, publish_preset
 from consentry.consent.decide import decide
 from consentry.consent.ledger import ledger_session
 from consentry.consent.signals import (
@@ -23,8 +24,6 @@ from consentry.consent.signals import (
 from consentry.errors import ConsentryError
 from consentry.store.engine import session_scope
 from consentry.store.tables import UsagePreference
-
-from .conftest import add_members, publish_preset
 
 UNKNOWN = {"train-ai": None, "search": None}
 

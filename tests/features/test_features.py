@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
+from builders import train_all
 from consentry.consent.decide import decide
 from consentry.features.chatbot import JobSeekerChat
 from consentry.features.guard import guard_for
@@ -17,8 +18,6 @@ from consentry.store.dataset_tables import DatasetVersionRow
 from consentry.store.engine import session_scope
 from consentry.store.tables import Job, Member, Position
 from consentry.training.text import ngram_hashes
-
-from .helpers import train_all
 
 
 def _training_grams(engine) -> set[int]:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from builders import hand_network
 from consentry.cli import main
 from consentry.network import linkedin_import
 from consentry.network.linkedin_import import (
@@ -20,7 +21,6 @@ from consentry.network.linkedin_import import (
 )
 from consentry.store.engine import session_scope
 from consentry.store.tables import Education, Member, Position, Post, Profile, Skill
-from web.helpers import seed_network
 
 BOM = "\ufeff"
 TOP = "Basic_LinkedInDataExport_03-12-2024/"
@@ -82,7 +82,7 @@ def counts(engine) -> tuple:
 
 
 def test_real_archive_quirks_are_read_and_reported_file_by_file(engine):
-    net = seed_network(engine)
+    net = hand_network(engine)
     carol = net.members["carol"]  # has a profile and one position already
     with session_scope(engine) as s:
         report = import_into(s, read_archive(zip_of(ARCHIVE)), member_id=carol)
@@ -128,7 +128,7 @@ def test_real_archive_quirks_are_read_and_reported_file_by_file(engine):
 
 
 def test_an_empty_profile_is_filled_with_revisions_kept(engine):
-    net = seed_network(engine)
+    net = hand_network(engine)
     dave_like = net.members["bob"]
     with session_scope(engine) as s:
         profile = s.get(Profile, dave_like)
@@ -160,7 +160,7 @@ def test_dates_in_every_form_linkedin_writes():
     ],
 )
 def test_bad_uploads_are_refused_and_nothing_is_written(engine, data, status, words):
-    net = seed_network(engine)
+    net = hand_network(engine)
     before = counts(engine)
     with pytest.raises(ArchiveRejected) as refused:
         read_archive(data)
@@ -181,7 +181,7 @@ def test_cli_export_then_import_create(settings_env, tmp_path, capsys):
     from consentry.commands.context import settings, store_engine
 
     engine = store_engine(settings())
-    seed_network(engine)
+    hand_network(engine)
     engine.dispose()
     out = tmp_path / "alice.zip"
     assert main(["export", "alice", "--output", str(out)]) == 0

@@ -9,13 +9,13 @@ import zipfile
 
 from sqlalchemy import select
 
+from builders import hand_network
 from consentry.network import queries
 from consentry.network.accounts import hash_password
 from consentry.network.export import member_files, write_archive
 from consentry.network.linkedin_import import create_member, import_into, read_archive
 from consentry.store.engine import session_scope, utcnow
 from consentry.store.tables import Member, Post
-from web.helpers import seed_network
 
 BASE = "https://consentry.example"
 
@@ -56,7 +56,7 @@ def _export(engine, member_id) -> bytes:
 
 
 def test_export_then_import_into_a_new_account_matches(engine):
-    net = seed_network(engine)
+    net = hand_network(engine)
     alice = net.members["alice"]
     with session_scope(engine) as s:
         from consentry.network.publishing import publish_post
@@ -92,7 +92,7 @@ def test_export_then_import_into_a_new_account_matches(engine):
 
 
 def test_export_follows_linkedin_columns_and_quirks(engine):
-    net = seed_network(engine)
+    net = hand_network(engine)
     with zipfile.ZipFile(io.BytesIO(_export(engine, net.members["alice"]))) as z:
         names = set(z.namelist())
         text = {n: z.read(n).decode() for n in names if n.endswith(".csv")}

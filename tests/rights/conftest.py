@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from builders import copy_trained, train_network
 from consentry.config import Settings
 from consentry.store import migrate, open_engine
-from rights.trained import copy_trained, train_network
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import textwrap
 import pytest
 from sqlalchemy import select
 
+from builders import copy_trained, member_in_both
 from consentry.datasets.successor import build_successor
 from consentry.rights.erasure import erase
 from consentry.rights.propagation import PropagationEvent
@@ -20,7 +21,6 @@ from consentry.store.dataset_tables import DatasetVersionRow
 from consentry.store.engine import session_scope
 from consentry.store.rights_tables import PropagationJob
 from rights.helpers import assert_reached, fingerprint, receipt_of
-from rights.trained import copy_trained, member_in_both
 
 
 class Interrupt(KeyboardInterrupt):

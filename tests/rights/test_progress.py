@@ -8,13 +8,13 @@ import json
 import pytest
 from pydantic import ValidationError
 
+from builders import member_in_both
 from consentry.rights.erasure import erase
 from consentry.rights.progress import PropagationProgress, PropagationStep, checked
 from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
 from consentry.store.engine import session_scope
 from consentry.store.rights_tables import JobStatus, PropagationJob
-from rights.trained import member_in_both
 from schema_checks import assert_conforms
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from builders import member_in_both, members_of, train_network
 from consentry.network.accounts import authenticate, hash_password
 from consentry.rights.erasure import ERASED_NAME, erase
 from consentry.rights.withdrawal import withdraw
@@ -18,7 +19,6 @@ from rights.helpers import (
     assert_reached,
     receipt_of,
 )
-from rights.trained import member_in_both, members_of, train_network
 
 
 def test_a_withdrawal_reaches_every_dataset_and_model_of_its_purpose_only(engine, settings):

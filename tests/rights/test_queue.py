@@ -11,13 +11,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from builders import member_in_both
 from consentry.rights import queue
 from consentry.rights.erasure import erase
 from consentry.rights.withdrawal import withdraw
 from consentry.store.engine import session_scope, utcnow
 from consentry.store.rights_tables import PropagationJob, ReceiptRow
 from rights.helpers import assert_reached
-from rights.trained import member_in_both
 
 WORKER = textwrap.dedent(
     """

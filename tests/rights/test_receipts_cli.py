@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
+from builders import member_in_both
 from consentry.cli import main
 from consentry.config import Settings
 from consentry.keys import Keyring
 from consentry.rights.receipt_signing import public_keys, sign
 from rights.receipt_bodies import receipt_body
-from rights.trained import member_in_both
 
 
 def test_cli_withdraw_propagate_and_receipts(trained, tmp_path, capsys):

@@ -3,10 +3,10 @@ and the overview agree with what was requested, on each database."""
 
 from __future__ import annotations
 
+from builders import LENA, build_world
 from consentry.rights import status
 from consentry.rights.withdrawal import withdraw
 from consentry.store.engine import session_scope
-from web.demo_world import LENA, build_world
 
 
 def test_a_queued_withdrawal_shows_in_counts_jobs_and_overview_on_each_database(engine, tmp_path):

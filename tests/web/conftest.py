@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from web.helpers import Network, log_in, make_app, seed_network
+from builders import Network, hand_network
+from web.helpers import log_in, make_app
 
 
 @pytest.fixture
 def network(sqlite_engine) -> Network:
-    return seed_network(sqlite_engine)
+    return hand_network(sqlite_engine)
 
 
 @pytest.fixture

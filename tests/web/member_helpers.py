@@ -1,5 +1,5 @@
-"""Helpers for the member-area tests: the default policy published, a dataset built,
-and a browser's way of pressing the buttons on the member pages."""
+"""Helpers for the member-area tests: a browser's way of pressing the buttons on the
+member pages, and reading back what they recorded."""
 
 from __future__ import annotations
 
@@ -8,21 +8,9 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from consentry.config import Settings
-from consentry.consent.versions import ensure_default_policy
-from consentry.datasets.build import build_dataset
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.engine import session_scope
 from web.helpers import csrf_from
-
-
-def publish_default_policy(engine: Engine, settings: Settings) -> None:
-    with session_scope(engine) as session:
-        ensure_default_policy(session, settings)
-
-
-def build(engine: Engine, settings: Settings, purpose: str = "train-ai") -> str:
-    return build_dataset(engine, settings, purpose=purpose, shards=2).dataset_id
 
 
 def press(client: TestClient, page: str, action: str, **fields) -> object:

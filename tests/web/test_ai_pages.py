@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import select
 
+from builders import LENA, MAYA, OPS, RAVI, build_trained_world, build_world
 from consentry.consent.decide import decide
 from consentry.store import open_engine
 from consentry.store.engine import session_scope
 from consentry.store.tables import Job
 from consentry.web.app import create_app
-from web.demo_world import LENA, MAYA, OPS, RAVI, build_trained_world, build_world, log_in_form
-from web.helpers import csrf_from
+from web.helpers import csrf_from, log_in_form
 
 MEMBER_PAGES = ("/ai/profile-assistant", "/ai/chat")
 RECRUITER_PAGES = ("/ai/job-post", "/ai/outreach")

@@ -6,11 +6,12 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from builders import MAYA, OPS, build_world
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
 from consentry.synthetic.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from consentry.web.app import create_app
-from web.demo_world import MAYA, OPS, build_world, log_in_form
+from web.helpers import log_in_form
 
 
 def test_a_seeded_network_offers_its_demo_accounts(sqlite_engine, tmp_path):

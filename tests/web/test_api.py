@@ -6,9 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from builders import PASSWORD
 from consentry.network.accounts import hash_password
 from consentry.store.tables import Member, Post, UsagePreference
-from web.helpers import PASSWORD, log_in, make_app
+from web.helpers import log_in, make_app
 
 API_GETS = ("/api/v1/me", "/api/v1/feed", "/api/v1/jobs", "/api/v1/jobs/1", "/api/v1/members/bob")
 

@@ -6,11 +6,12 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from builders import PASSWORD
 from consentry.network.accounts import hash_password
 from consentry.store.tables import Member, Post
 from consentry.web.auth import LoginThrottle
 from consentry.web.csrf import UNSAFE_METHODS
-from web.helpers import PASSWORD, log_in, make_app, page_csrf
+from web.helpers import log_in, make_app, page_csrf
 
 
 def test_signed_out_pages_redirect_to_login_and_come_back_after(client, network):

@@ -26,14 +26,14 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
+from builders import PASSWORD, publish_default_policy
 from consentry.network.accounts import hash_password
 from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
 from consentry.web.csrf import UNSAFE_METHODS
-from web.helpers import PASSWORD, csrf_from, log_in
-from web.member_helpers import publish_default_policy
+from web.helpers import csrf_from, log_in
 
 PUBLIC = {
     ("GET", "/"),

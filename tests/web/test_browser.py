@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from builders import LENA, MAYA, OPS, RAVI, build_trained_world
 from consentry.keys import Keyring
 from consentry.network.accounts import hash_password
 from consentry.rights.receipt_signing import verify_on_server
@@ -34,7 +35,6 @@ from consentry.store import open_engine
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
 from consentry.web.app import create_app
-from web.demo_world import LENA, MAYA, OPS, RAVI, build_trained_world
 
 pytestmark = pytest.mark.slow
 

@@ -8,10 +8,10 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
+from builders import PASSWORD, build, publish_default_policy
 from consentry.store.engine import session_scope
 from consentry.store.tables import Member, Position
-from web.helpers import PASSWORD, csrf_from, log_in
-from web.member_helpers import build, publish_default_policy
+from web.helpers import csrf_from, log_in
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from builders import build, publish_default_policy
 from consentry.consent.decide import decide
 from consentry.consent.policy import load_policy
 from consentry.consent.versions import publish
@@ -13,7 +14,7 @@ from consentry.datasets.catalog import datasets_holding
 from consentry.store.engine import session_scope
 from consentry.store.rights_tables import PropagationJob
 from consentry.store.tables import UsagePreference
-from web.member_helpers import build, events, press, publish_default_policy, state_of
+from web.member_helpers import events, press, state_of
 
 
 @pytest.fixture

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from builders import publish_default_policy
 from consentry.consent.policy import load_policy
 from consentry.consent.versions import publish
 from consentry.store.engine import session_scope
 from consentry.store.tables import UsagePreference
-from web.member_helpers import events, publish_default_policy
+from web.member_helpers import events
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 
+from builders import LENA, OPS, RAVI, build_world
 from consentry.consent.decide import decide
 from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
@@ -20,8 +21,7 @@ from consentry.store.dataset_tables import DatasetLineageRow
 from consentry.store.engine import session_scope
 from consentry.store.tables import Member
 from consentry.web.app import create_app
-from web.demo_world import LENA, OPS, RAVI, build_world, log_in_form
-from web.helpers import csrf_from
+from web.helpers import csrf_from, log_in_form
 
 PAGES = (
     "/admin",

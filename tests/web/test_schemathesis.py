@@ -11,10 +11,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from builders import PASSWORD, publish_default_policy
 from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
-from web.helpers import PASSWORD
-from web.member_helpers import publish_default_policy
 
 EXAMPLES = 8  # per operation: bounded, so the whole run stays well under a minute
 

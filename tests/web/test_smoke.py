@@ -6,13 +6,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from builders import hand_network
 from consentry.cli import app as cli
 from consentry.store.tables import UsagePreference
-from web.helpers import log_in, make_app, page_csrf, seed_network
+from web.helpers import log_in, make_app, page_csrf
 
 
 def test_login_feed_and_post_on_each_database(engine, tmp_path):
-    network = seed_network(engine)
+    network = hand_network(engine)
     app = make_app(engine, tmp_path / "data")
     with TestClient(app) as client:
         assert log_in(client, network.email("alice")).status_code == 303

@@ -1,0 +1,482 @@
+"""Every way the tests build data, in one place: members and policies written directly,
+a small hand-made network whose every row a test can name, a generated network with its
+members' choices made through the ledger, and worlds with datasets built and models
+trained — each through the project's own APIs, so what a test sees is what the real
+system produced.
+
+Builders take an engine (and settings where they build or train); none commits behind a
+test's back except through the same units of work the product uses.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, func, insert, select, update
+
+from consentry.config import Settings
+from consentry.consent.ledger import ConsentChange, append, ledger_session
+from consentry.consent.policy import load_policy
+from consentry.consent.record import record_choice
+from consentry.consent.versions import ensure_default_policy, publish
+from consentry.datasets.build import build_dataset
+from consentry.network.accounts import hash_password
+from consentry.store import open_engine
+from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
+from consentry.store.engine import session_scope, utcnow
+from consentry.store.tables import (
+    Comment,
+    Connection,
+    Education,
+    Job,
+    JobSkill,
+    Member,
+    Message,
+    Position,
+    Post,
+    Profile,
+    Skill,
+)
+from consentry.store.training_tables import ModelVersionRow
+from consentry.synthetic.choices import seed_choices
+from consentry.synthetic.demo import DEMO_ACCOUNTS, write_tour
+from consentry.synthetic.demo import DEMO_PASSWORD as DEMO_PASSWORD  # for the tests' log-ins
+from consentry.synthetic.generate import generate_network
+from consentry.training.sisa import train_feature
+
+FEATURES = ("skills", "phrasing", "match", "retrieval")
+PURPOSES = ("train-ai", "train-genai")
+
+# -- members, policies and choices, written directly ----------------------------------
+
+EPOCH = datetime(2024, 1, 1)
+
+
+def add_members(
+    engine, specs: list[tuple[str, date]], *, created_at: datetime = EPOCH
+) -> list[int]:
+    """Insert members with (region, birth_date); returns their ids in order."""
+    rows = []
+    with ledger_session(engine) as session:
+        start = (session.query(Member).count() or 0) + 1
+        for i, (region, born) in enumerate(specs, start):
+            rows.append(
+                {
+                    "id": i,
+                    "handle": f"m{i}",
+                    "first_name": "Ann",
+                    "last_name": f"Member{i}",
+                    "display_name": f"Ann Member{i}",
+                    "email": f"m{i}@example.test",
+                    "password_hash": "x",
+                    "region": region,
+                    "birth_date": born,
+                    "role": "member",
+                    "premium": False,
+                    "created_at": created_at,
+                    "updated_at": created_at,
+                }
+            )
+        session.execute(insert(Member), rows)
+    return [r["id"] for r in rows]
+
+
+def publish_preset(
+    engine, name: str = "consent-first", *, at: datetime = EPOCH, notice_days: int = 0
+):
+    with ledger_session(engine) as session:
+        return publish(session, load_policy(name), notice_days=notice_days, at=at)
+
+
+def record(engine, *changes: ConsentChange):
+    with ledger_session(engine) as session:
+        return append(session, list(changes))
+
+
+def change(
+    member_id: int,
+    purpose: str,
+    action: str,
+    at: datetime,
+    *,
+    version: int = 1,
+    source: str = "settings",
+) -> ConsentChange:
+    return ConsentChange(
+        member_id=member_id,
+        purpose=purpose,
+        action=action,
+        source=source,
+        actor=f"member:{member_id}",
+        policy_version=version,
+        occurred_at=at,
+    )
+
+
+def publish_default_policy(engine: Engine, settings: Settings) -> None:
+    """The settings' policy preset, published as the first version (if none is)."""
+    with session_scope(engine) as session:
+        ensure_default_policy(session, settings)
+
+
+def grant(engine: Engine, member_ids, purpose: str, *, action: str = "grant") -> None:
+    """Record each member granting (or `action`) `purpose` through the ledger, as the
+    settings page does."""
+    with ledger_session(engine) as session:
+        for member_id in member_ids:
+            record_choice(
+                session, member_id, purpose, action, source="settings", actor=f"member:{member_id}"
+            )
+
+
+# -- a small hand-made network ------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+_HASH = hash_password(PASSWORD)
+
+
+@dataclass
+class Network:
+    members: dict[str, int]
+    posts: dict[str, int]
+    jobs: dict[str, int]
+
+    def email(self, handle: str) -> str:
+        return f"{handle}@example.test"
+
+
+def _insert(conn, table, **values) -> int:
+    return conn.execute(insert(table.__table__).values(**values)).inserted_primary_key[0]
+
+
+def hand_network(engine: Engine) -> Network:
+    """Alice and Bob are connected; Carol is a stranger to both; Dave's account was
+    deleted; Rita is a recruiter with two live jobs and one taken down."""
+    now = utcnow()
+    t = {"created_at": now, "updated_at": now}
+    members: dict[str, int] = {}
+    posts: dict[str, int] = {}
+    jobs: dict[str, int] = {}
+    with engine.begin() as conn:
+        people = [
+            ("alice", "Alice", "Archer", "DE", "member", None),
+            ("bob", "Bob", "Baker", "US-CA", "member", None),
+            ("carol", "Carol", "Cruz", "FR", "member", None),
+            ("dave", "Dave", "Dunn", "GB", "member", now),
+            ("rita", "Rita", "Reyes", "US-NY", "recruiter", None),
+        ]
+        for handle, first, last, region, role, deleted in people:
+            members[handle] = _insert(
+                conn,
+                Member,
+                handle=handle,
+                first_name=first,
+                last_name=last,
+                display_name=f"{first} {last}",
+                email=f"{handle}@example.test",
+                password_hash=_HASH,
+                region=region,
+                birth_date=date(1990, 1, 1),
+                role=role,
+                premium=False,
+                deleted_at=deleted,
+                **t,
+            )
+        a, b, c, d = (members[h] for h in ("alice", "bob", "carol", "dave"))
+        for member_id, headline, about in [
+            (a, "Data engineer who likes tidy pipelines", "I build data platforms.\n\nAnd bake."),
+            (b, "Rust tinkerer", "Bob's about text."),
+            (c, "Carol's secret-free headline", "Carol's about text."),
+        ]:
+            _insert(
+                conn,
+                Profile,
+                member_id=member_id,
+                headline=headline,
+                about=about,
+                industry="Software",
+                location="Berlin" if member_id == a else "Paris",
+                **t,
+            )
+        _insert(
+            conn,
+            Position,
+            member_id=a,
+            title="Data Engineer",
+            company="Acme Analytics",
+            location="Berlin",
+            started_on=date(2020, 3, 1),
+            description="Pipelines.",
+            **t,
+        )
+        _insert(
+            conn,
+            Position,
+            member_id=a,
+            title="Intern",
+            company="Old Corp",
+            started_on=date(2018, 1, 1),
+            ended_on=date(2018, 6, 30),
+            **t,
+        )
+        _insert(
+            conn,
+            Position,
+            member_id=a,
+            title="Withdrawn Role",
+            company="Hidden GmbH",
+            started_on=date(2019, 1, 1),
+            deleted_at=now,
+            **t,
+        )
+        _insert(
+            conn,
+            Position,
+            member_id=c,
+            title="Lighthouse Keeper",
+            company="Carol Corp",
+            started_on=date(2015, 1, 1),
+            **t,
+        )
+        _insert(
+            conn,
+            Education,
+            member_id=a,
+            school="TU Berlin",
+            degree="MSc",
+            field_of_study="Computer Science",
+            started_on=date(2014, 10, 1),
+            ended_on=date(2016, 9, 30),
+            **t,
+        )
+        for member_id, name in [(a, "Python"), (a, "SQL"), (b, "Rust"), (c, "Knitting")]:
+            _insert(conn, Skill, member_id=member_id, name=name, **t)
+        conn.execute(
+            insert(Connection.__table__).values(
+                member_id=min(a, b), other_id=max(a, b), created_at=now
+            )
+        )
+
+        def post(label, author, text, visibility="public", age_min=0, deleted=None):
+            when = now - timedelta(minutes=age_min)
+            posts[label] = _insert(
+                conn,
+                Post,
+                member_id=author,
+                kind="post",
+                title="",
+                text=text,
+                visibility=visibility,
+                created_at=when,
+                updated_at=when,
+                deleted_at=deleted,
+            )
+
+        post("alice_public", a, "Alice public hello", age_min=10)
+        post("alice_connections", a, "Alice note for connections", "connections", age_min=9)
+        post("bob_connections", b, "Bob connections-only update", "connections", age_min=8)
+        post("carol_public", c, "Carol public thoughts", age_min=7)
+        post("carol_connections", c, "Carol private musings", "connections", age_min=6)
+        post("carol_deleted", c, "Carol deleted post", age_min=5, deleted=now)
+        post("dave_public", d, "Dave ghost post", age_min=4)
+        _insert(conn, Comment, post_id=posts["alice_public"], member_id=b, text="Nice!", **t)
+        _insert(
+            conn,
+            Comment,
+            post_id=posts["alice_public"],
+            member_id=c,
+            text="Gone",
+            deleted_at=now,
+            **t,
+        )
+        _insert(conn, Message, sender_id=c, recipient_id=b, text="Carol secret message", **t)
+
+        r = members["rita"]
+
+        def job(label, **values):
+            skills = values.pop("skills")
+            jobs[label] = _insert(conn, Job, recruiter_id=r, **values, **t)
+            for name in skills:
+                conn.execute(insert(JobSkill.__table__).values(job_id=jobs[label], name=name))
+
+        job(
+            "python",
+            company="Globex",
+            title="Senior Python Engineer",
+            location="Berlin",
+            region="DE",
+            remote=True,
+            description="Build 100% reliable services.",
+            skills=["Python", "PostgreSQL"],
+        )
+        job(
+            "designer",
+            company="Initech",
+            title="Product Designer",
+            location="London",
+            region="GB",
+            remote=False,
+            description="Design things.",
+            skills=["Figma"],
+        )
+        job(
+            "gone",
+            company="Umbrella",
+            title="Old Role",
+            location="Nowhere",
+            region="GB",
+            remote=False,
+            deleted_at=now,
+            skills=["Python"],
+        )
+    return Network(members, posts, jobs)
+
+
+# -- generated networks, datasets and models ----------------------------------------------
+
+
+def seed_network(
+    engine: Engine,
+    settings: Settings,
+    *,
+    members: int = 200,
+    seed: int = 5,
+    recruiters_consent: bool = False,
+) -> None:
+    """A generated network with its demo tour, the default policy and a seeded mix of
+    choices made through the ledger; optionally every recruiter also allows train-ai
+    (postings are rare in small networks)."""
+    publish_default_policy(engine, settings)
+    generate_network(engine, members=members, seed=seed)
+    write_tour(settings.data_dir)
+    seed_choices(engine, seed=seed)
+    if recruiters_consent:
+        with session_scope(engine) as s:
+            ids = s.scalars(select(Member.id).where(Member.role == "recruiter")).all()
+        grant(engine, ids, "train-ai")
+
+
+def build(engine: Engine, settings: Settings, purpose: str = "train-ai", shards: int = 2) -> str:
+    """Build one dataset of `purpose`; its id."""
+    return build_dataset(engine, settings, purpose=purpose, shards=shards).dataset_id
+
+
+def train_all(engine, settings, *, shards: int = 4, seed: int = 0) -> dict[str, str]:
+    """Build both training datasets and train every built-in model; purpose -> dataset id."""
+    ids = {p: build(engine, settings, p, shards) for p in PURPOSES}
+    for feature in FEATURES:
+        train_feature(engine, settings, feature, seed=seed)
+    return ids
+
+
+def members_of(engine: Engine, dataset_id: str) -> set[int]:
+    """The members whose records a dataset version holds, by its lineage."""
+    with session_scope(engine) as s:
+        return set(
+            s.scalars(
+                select(DatasetLineageRow.member_id).where(
+                    DatasetLineageRow.dataset_id == dataset_id
+                )
+            )
+        )
+
+
+# -- worlds: a generated network with datasets, and with every model trained ------------
+
+DEMO = {a.role if a.role != "member" else a.region: a for a in DEMO_ACCOUNTS}
+LENA = DEMO["DE"]  # member in Germany, Premium
+MAYA = DEMO["US-CA"]  # member in California, not Premium
+RAVI = DEMO["recruiter"]
+OPS = DEMO["admin"]
+
+
+@dataclass
+class World:
+    engine: Engine
+    settings: Settings
+    datasets: dict[str, str]  # purpose -> dataset id
+
+    def member_id(self, email: str) -> int:
+        with session_scope(self.engine) as session:
+            return session.scalar(select(Member.id).where(Member.email == email))
+
+
+def settings_for(engine: Engine, data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, database_url=engine.url.render_as_string(False))
+
+
+def build_world(
+    engine: Engine,
+    data_dir: Path,
+    *,
+    members: int = 60,
+    seed: int = 3,
+    purposes: tuple[str, ...] = ("train-ai",),
+    shards: int = 2,
+) -> World:
+    """Generate, seed choices and build one dataset per purpose in `purposes`."""
+    settings = settings_for(engine, data_dir)
+    seed_network(engine, settings, members=members, seed=seed)
+    built = {p: build(engine, settings, p, shards) for p in purposes}
+    return World(engine, settings, built)
+
+
+def build_trained_world(engine: Engine, data_dir: Path, *, members: int = 150) -> World:
+    """A world in which the demo accounts can use every AI feature: every recruiter and
+    Lena allow train-ai (so postings reach the chatbot's index), Lena allows recruiter-ai
+    (Maya does not), both datasets are built and every built-in model is trained."""
+    settings = settings_for(engine, data_dir)
+    seed_network(engine, settings, members=members, seed=5, recruiters_consent=True)
+    lena, maya = (World(engine, settings, {}).member_id(a.email) for a in (LENA, MAYA))
+    grant(engine, [lena], "train-ai")
+    grant(engine, [maya], "recruiter-ai", action="withdraw")
+    grant(engine, [lena], "train-genai")
+    grant(engine, [lena], "recruiter-ai")
+    return World(engine, settings, train_all(engine, settings, shards=2))
+
+
+@dataclass
+class Trained:
+    """A seeded, trained network: its engine, settings and first dataset versions."""
+
+    engine: Engine
+    settings: Settings
+    genai: str
+    ai: str
+
+
+def train_network(engine: Engine, settings: Settings, *, members: int = 120) -> Trained:
+    """Seed a network with the default policy and choices, build both datasets (4 shards),
+    train every model."""
+    seed_network(engine, settings, members=members, seed=5)
+    ids = train_all(engine, settings, shards=4)
+    return Trained(engine, settings, ids["train-genai"], ids["train-ai"])
+
+
+def member_in_both(net: Trained, *, skip: int = 0) -> int:
+    """A member with records in both datasets (the `skip`-th such, by id)."""
+    return sorted(members_of(net.engine, net.genai) & members_of(net.engine, net.ai))[skip]
+
+
+def copy_trained(template: Path, dest: Path) -> Trained:
+    """A private copy of the trained network at `dest` (artifact paths moved with it)."""
+    shutil.copytree(template / "data", dest / "data")
+    data = dest / "data"
+    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'consentry.db'}")
+    engine = open_engine(settings.database_url)
+    old, new = str(template / "data"), str(data)
+    with session_scope(engine) as s:
+        for table in (DatasetVersionRow, ModelVersionRow):
+            s.execute(update(table).values(path=func.replace(table.path, old, new)))
+        genai, ai = (
+            s.scalars(
+                select(DatasetVersionRow.id).where(
+                    DatasetVersionRow.purpose == p, DatasetVersionRow.status == "active"
+                )
+            ).one()
+            for p in ("train-genai", "train-ai")
+        )
+    return Trained(engine, settings, genai, ai)
