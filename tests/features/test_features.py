@@ -37,6 +37,7 @@ def _training_grams(engine) -> set[int]:
     return set(ngram_hashes(texts).tolist())
 
 
+@pytest.mark.slow
 def test_features_answer_and_never_regurgitate(sqlite_engine, sqlite_settings, seeded):
     engine, settings = sqlite_engine, sqlite_settings
     seeded(engine, settings, members=400, recruiters_consent=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow.parquet as pq
+import pytest
 from sqlalchemy import select
 
 from consentry.datasets.build import build_dataset
@@ -65,6 +66,7 @@ def _keyword_only(postings, query: str) -> list[str]:
     return [p.record_id for p in sorted(postings, key=lambda p: (-score(p), p.record_id))]
 
 
+@pytest.mark.slow
 def test_chatbot_retrieval_beats_random_and_keyword_only(sqlite_engine, sqlite_settings, seeded):
     seeded(sqlite_engine, sqlite_settings, members=900, recruiters_consent=True)
     dataset = build_dataset(sqlite_engine, sqlite_settings, purpose="train-ai", shards=2)

@@ -64,6 +64,7 @@ def _shape(receipt: dict) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_an_erasure_interrupted_at_every_step_resumes_to_the_same_result(
     trained_template, tmp_path
 ):

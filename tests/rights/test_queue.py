@@ -9,6 +9,7 @@ import sys
 import textwrap
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from builders import member_in_both
@@ -34,6 +35,7 @@ WORKER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_two_workers_never_run_one_members_jobs_at_once_and_finish_each_once(trained):
     engine, settings = trained.engine, trained.settings
     a, b, c = (member_in_both(trained, skip=n) for n in (6, 7, 8))

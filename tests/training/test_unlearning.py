@@ -74,6 +74,7 @@ def _probe(feature: str, model):
     ]
 
 
+@pytest.mark.slow
 def test_every_model_unlearns_exactly(sqlite_engine, sqlite_settings, seeded):
     engine, settings = sqlite_engine, sqlite_settings
     seeded(engine, settings, members=220, recruiters_consent=True)

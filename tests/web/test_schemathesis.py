@@ -42,6 +42,7 @@ def bearer(client, network) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+@pytest.mark.slow
 def test_no_server_error_for_any_generated_input(api_schema, bearer):
     # The operations are driven one by one with Hypothesis directly (rather than through
     # schemathesis' pytest plugin) so the app and its database are the test's fixtures.
