@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from consentry.errors import InvalidInput
@@ -26,7 +26,6 @@ class Settings:
     database_url: str
     policy_preset: str = "consent-first"
     notice_days: int = 30
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_embedded(self) -> bool:

@@ -55,20 +55,6 @@ BUILTIN_GROUPS: dict[str, tuple[str, ...]] = {
     "US": ("US",),
 }
 
-#: GDPR Art. 8 age of digital consent by state (Commission staff working document,
-#: SWD(2020) 115, p. 17), the EEA states and the UK (UK GDPR). SI: 15 under ZVOP-2 (2023);
-#: LI: no derogation, so the GDPR default of 16 applies.
-ART8_AGES: dict[str, int] = {
-    **dict.fromkeys(["BE", "DK", "EE", "FI", "LV", "MT", "PT", "SE"], 13),
-    **dict.fromkeys(["AT", "BG", "CY", "IT", "LT", "ES"], 14),
-    **dict.fromkeys(["CZ", "FR", "GR", "SI"], 15),
-    **dict.fromkeys(["HR", "DE", "HU", "IE", "LU", "NL", "PL", "RO", "SK"], 16),
-    "IS": 13,
-    "NO": 13,
-    "LI": 16,
-    "GB": 13,
-}
-
 #: Specificity of a rule's `where` entry: a subdivision beats a country beats a group
 #: beats the wildcard.
 WILDCARD, GROUP, COUNTRY, SUBDIVISION = 0, 1, 2, 3

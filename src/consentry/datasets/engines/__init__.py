@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -89,7 +89,6 @@ class ShardWrite:
     files: list[ShardFile]
     lineage: Path
     duplicates_dropped: int
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class DatasetEngine(Protocol):

@@ -91,13 +91,6 @@ def find_urls(text: str) -> Found:
     return out
 
 
-def find_ips(text: str) -> Found:
-    out = find_ipv4s(text)
-    if ":" in text:
-        out += find_ipv6s(text)
-    return out
-
-
 def find_ipv4s(text: str) -> Found:
     out: Found = []
     for m in IPV4.finditer(text):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from consentry.datasets.scrub.scrubber import Scrubber
 from consentry.store.tables import Member
 
 
@@ -26,9 +25,3 @@ def member_names(conn: Connection) -> tuple[list[str], list[str]]:
             names.append(full)
         handles.append(handle)
     return names, handles
-
-
-def scrubber_for_network(conn: Connection) -> Scrubber:
-    """A scrubber that knows every member's names and handles."""
-    names, handles = member_names(conn)
-    return Scrubber(known_names=names, known_handles=handles)
