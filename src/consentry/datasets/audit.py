@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -112,7 +113,7 @@ def audit_dataset(db: Engine, settings: Settings, dataset_id: str) -> AuditRepor
         ).all()
         # A successor reuses shards selected at an earlier position: re-derive each group
         # of shards at the position its contents were selected at.
-        groups: dict[tuple[int, object], list[int]] = {}
+        groups: dict[tuple[int, datetime], list[int]] = {}
         for shard in shards:
             groups.setdefault((shard.as_of_seq, shard.as_of_time), []).append(shard.shard)
         for (seq, at), numbers in sorted(groups.items(), key=lambda g: g[0][0]):

@@ -100,7 +100,7 @@ def selection(snap: snapshots.Snapshot, *, shards: int, only: Collection[int] | 
 
 def count_selection(session: Session, snap, items) -> tuple[dict[str, int], dict[str, int]]:
     """(counts, excluded) of a selection: eligible items and members, exclusions by reason."""
-    excluded = dict.fromkeys(EXCLUSION_REASONS, 0)
+    excluded: dict[str, int] = dict.fromkeys(EXCLUSION_REASONS, 0)
     eligible = 0
     for reason, count in session.execute(
         select(items.c.excluded, snapshots.count_rows()).group_by(items.c.excluded)

@@ -19,11 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
+    SQLColumnExpression,
     String,
     and_,
     case,
@@ -122,9 +124,10 @@ class _Source:
     """How one data class maps onto the common item columns."""
 
     data_class: str
-    table: type
-    author: object
-    columns: dict[str, object]
+    #: An ORM class with ``created_at`` and ``deleted_at`` columns.
+    table: type[Any]
+    author: SQLColumnExpression[Any]
+    columns: dict[str, SQLColumnExpression[Any]]
     where: tuple = ()
 
 
@@ -233,7 +236,7 @@ def consented_items(
         cutoff = deleted_by or at
         gone = or_(_gone(src.table, cutoff), _member_gone(cutoff))
         excluded = _exclusion(gone, decisions, says_no)
-        stmt = (
+        stmt: Select = (
             select(
                 literal(src.data_class).label("data_class"),
                 item_id.label("item_id"),

@@ -98,6 +98,8 @@ def publish(
             for f in written.files
         ]
         for row in pub.reused:
+            if pub.parent_path is None:
+                raise ValueError("a publication that reuses shards names its parent's folder")
             _link(pub.parent_path / row.file, staging / row.file)
             files.append(
                 {

@@ -16,7 +16,7 @@ from consentry.consent.versions import resolve_policy
 from consentry.datasets.scrub import Scrubber
 from consentry.errors import InvalidInput
 from consentry.store.consent_tables import ConsentEvent
-from consentry.store.engine import utcnow
+from consentry.store.engine import get_row, utcnow
 from consentry.store.tables import Member
 
 
@@ -56,7 +56,7 @@ def take(
         if as_of == 0:
             digest, at = ledger.GENESIS, _first_time(session)
         else:
-            entry = session.get(ConsentEvent, as_of)
+            entry = get_row(session, ConsentEvent, as_of)
             digest, at = entry.hash, entry.occurred_at
     snap = at_position(
         session, purpose=purpose, seq=seq, head_hash=digest, at=at, policy_version=policy_version

@@ -29,7 +29,7 @@ from consentry.datasets.publish import Publication, publish
 from consentry.datasets.records import shard_of
 from consentry.errors import Conflict
 from consentry.store.dataset_tables import DatasetShardRow, DatasetStatus, DatasetVersionRow
-from consentry.store.engine import session_scope, utcnow
+from consentry.store.engine import get_row, session_scope, utcnow
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def build_successor(
         )
 
     def retire(session: Session) -> None:
-        row = session.get(DatasetVersionRow, parent_id)
+        row = get_row(session, DatasetVersionRow, parent_id)
         if row.status != DatasetStatus.ACTIVE:  # a concurrent propagation got there first
             raise Conflict(f"dataset {parent_id} was retired meanwhile")
         row.status, row.retired_at = DatasetStatus.RETIRED, utcnow()

@@ -28,8 +28,10 @@ What is kept, and why:
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, delete, or_, select, update
-from sqlalchemy.orm import Session
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Engine, delete, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from consentry.config import Settings
 from consentry.consent.ledger import with_retry
@@ -40,6 +42,7 @@ from consentry.rights.withdrawal import RightsRequest
 from consentry.store.engine import utcnow
 from consentry.store.rights_tables import JobKind
 from consentry.store.tables import (
+    Base,
     Comment,
     Connection,
     Education,
@@ -59,7 +62,8 @@ ERASED_NAME = "Erased member"
 UNUSABLE_PASSWORD = "!erased"
 
 # (table, data class in revisions/planted_pii, author column, text fields to blank)
-_AUTHORED = (
+_Authored = tuple[type[Base], str | None, InstrumentedAttribute[int], dict[str, str]]
+_AUTHORED: tuple[_Authored, ...] = (
     (
         Profile,
         "profile",
@@ -87,7 +91,8 @@ def erase_content(session: Session, member_id: int) -> dict[str, int]:
     now = utcnow()
     counts: dict[str, int] = {}
     for table, data_class, author, blank in _AUTHORED:
-        key = table.id if hasattr(table, "id") else table.member_id
+        # A table without an id (the profile) is keyed by its author column.
+        key = table.id if hasattr(table, "id") else author
         ids = list(session.scalars(select(key).where(author == member_id)))
         counts[table.__tablename__] = len(ids)
         if not ids:
@@ -103,11 +108,15 @@ def erase_content(session: Session, member_id: int) -> dict[str, int]:
                 session.execute(
                     delete(gone).where(gone.data_class == data_class, gone.item_id.in_(ids))
                 )
-    counts["connections"] = session.execute(
-        delete(Connection).where(
-            or_(Connection.member_id == member_id, Connection.other_id == member_id)
-        )
-    ).rowcount
+    gone_connections = cast(
+        CursorResult[Any],
+        session.execute(
+            delete(Connection).where(
+                or_(Connection.member_id == member_id, Connection.other_id == member_id)
+            )
+        ),
+    )
+    counts["connections"] = gone_connections.rowcount
     session.execute(
         update(Member)
         .where(Member.id == member_id)

@@ -35,7 +35,7 @@ from consentry.rights import queue
 from consentry.rights.progress import PropagationStep
 from consentry.rights.receipt_document import issue
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetStatus, DatasetVersionRow
-from consentry.store.engine import session_scope
+from consentry.store.engine import get_row, session_scope
 from consentry.store.rights_tables import JobKind, JobStatus
 from consentry.store.training_tables import ModelStatus, ModelVersionRow
 
@@ -151,7 +151,7 @@ class _Run:
     def succeed(self, entry: dict[str, Any]) -> None:
         member, erase = self.job.member_id, self.job.kind == JobKind.ERASE
         with session_scope(self.db) as s:
-            parent = s.get(DatasetVersionRow, entry["parent"])
+            parent = get_row(s, DatasetVersionRow, entry["parent"])
             entry["records_removed"] = s.scalar(
                 select(func.count())
                 .select_from(DatasetLineageRow)
@@ -183,7 +183,10 @@ class _Run:
                 # then fails its retire check, or finds the parent's files deleted by an
                 # erasure): follow the parent to that successor. Anything else is an error.
                 with session_scope(self.db) as s:
-                    if s.get(DatasetVersionRow, entry["parent"]).status == DatasetStatus.ACTIVE:
+                    if (
+                        get_row(s, DatasetVersionRow, entry["parent"]).status
+                        == DatasetStatus.ACTIVE
+                    ):
                         raise
         # Retired already: by this job before a crash, or by a concurrent propagation.
         with session_scope(self.db) as s:
@@ -265,7 +268,7 @@ class _Run:
                             if registry.get_model(s, model["model"]).status != ModelStatus.ACTIVE:
                                 new = None  # superseded by a concurrent propagation first
                                 break
-                            if s.get(DatasetVersionRow, target).status == DatasetStatus.ACTIVE:
+                            if get_row(s, DatasetVersionRow, target).status == DatasetStatus.ACTIVE:
                                 raise
                         continue  # the target was retired meanwhile: find its successor
                     break
@@ -283,14 +286,14 @@ class _Run:
         for _ in range(MAX_SWEEPS):
             with session_scope(self.db) as s:
                 current = dataset_id
-                while (row := s.get(DatasetVersionRow, current)).status != DatasetStatus.ACTIVE:
+                while (
+                    row := get_row(s, DatasetVersionRow, current)
+                ).status != DatasetStatus.ACTIVE:
                     child = s.scalar(
                         select(DatasetVersionRow.id).where(DatasetVersionRow.parent_id == current)
                     )
                     if child is None:
-                        raise Conflict(
-                            f"dataset {current} is {row.status}, with no successor"
-                        )
+                        raise Conflict(f"dataset {current} is {row.status}, with no successor")
                     current = child
                 holds = s.scalar(
                     select(func.count())
@@ -302,7 +305,7 @@ class _Run:
                 )
             if not holds:
                 return current
-            entry = {"parent": current, "models": []}
+            entry: dict[str, Any] = {"parent": current, "models": []}
             self.succeed(entry)
             entries.append(entry)
             self.progress["datasets"].append(entry)

@@ -22,9 +22,9 @@ import secrets
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import CursorResult, Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from consentry.consent.ledger import LedgerEntry
@@ -135,7 +135,7 @@ def claim(
             ):
                 continue  # backing off after an error
             # The status test in the UPDATE makes the claim atomic even without the lock.
-            won = session.execute(
+            claimed = session.execute(
                 update(PropagationJob)
                 .where(PropagationJob.id == job.id, PropagationJob.status == job.status)
                 .where(
@@ -151,8 +151,8 @@ def claim(
                     started_at=job.started_at or now,
                     error=None,
                 )
-            ).rowcount
-            if won != 1:
+            )
+            if cast(CursorResult[Any], claimed).rowcount != 1:
                 continue
             session.refresh(job)
             return ClaimedJob(

@@ -22,7 +22,7 @@ from consentry.rights import queue, receipt_signing, receipts
 from consentry.rights.receipt_model import FORMAT
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.dataset_tables import DatasetShardRow, DatasetVersionRow
-from consentry.store.engine import immediate, session_scope, utcnow
+from consentry.store.engine import get_row, immediate, session_scope, utcnow
 from consentry.store.rights_tables import PropagationJob
 from consentry.store.training_tables import ModelShardRow, ModelVersionRow
 
@@ -32,7 +32,7 @@ def _time(value: datetime | None) -> str | None:
 
 
 def _dataset(session: Session, dataset_id: str, shards: list[int] | None = None) -> dict:
-    row = session.get(DatasetVersionRow, dataset_id)
+    row = get_row(session, DatasetVersionRow, dataset_id)
     entry: dict[str, Any] = {
         "id": row.id,
         "purpose": row.purpose,
@@ -55,7 +55,7 @@ def _dataset(session: Session, dataset_id: str, shards: list[int] | None = None)
 
 
 def _model(session: Session, model_id: str) -> dict:
-    row = session.get(ModelVersionRow, model_id)
+    row = get_row(session, ModelVersionRow, model_id)
     subs = session.scalars(
         select(ModelShardRow)
         .where(ModelShardRow.model_id == model_id)
@@ -76,7 +76,7 @@ def _model(session: Session, model_id: str) -> dict:
 
 def build_document(session: Session, job: PropagationJob, progress: dict[str, Any]) -> dict:
     """The unsigned receipt of `job`, from its progress and the artifacts' rows now."""
-    event = session.get(ConsentEvent, job.ledger_seq)
+    event = get_row(session, ConsentEvent, job.ledger_seq)
     now = utcnow()
     datasets, models = [], []
     for entry in progress.get("datasets", []):
@@ -143,7 +143,7 @@ def issue(db: Engine, settings: Settings, job: queue.ClaimedJob, progress: dict)
     """
     ring = Keyring.load(settings)
     with session_scope(immediate(db)) as session:
-        row = session.get(PropagationJob, job.id)
+        row = get_row(session, PropagationJob, job.id)
         existing = receipts.receipt_for_job(session, job.id)
         if existing is None:
             document = receipt_signing.sign(build_document(session, row, progress), ring)

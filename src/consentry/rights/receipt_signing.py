@@ -32,12 +32,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import rfc8785
 from joserfc import jws
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, OKPKey
+from joserfc.jwk import KeySet, KeySetSerialization, OKPKey
 from pydantic import ValidationError
 
 from consentry.errors import ConsentryError
@@ -221,7 +221,8 @@ def load_jwks(path: Path) -> dict[str, Any]:
     if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
         raise ConsentryError(f'{path} is not a JSON Web Key Set (no "keys" list)')
     try:
-        KeySet.import_key_set(jwks)
+        # import_key_set is the check that the dict is a key set.
+        KeySet.import_key_set(cast(KeySetSerialization, jwks))
     except (JoseError, ValueError, TypeError, KeyError):
         raise ConsentryError(f"{path} holds a key that is not a valid JWK") from None
     return jwks

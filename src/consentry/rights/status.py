@@ -66,7 +66,7 @@ def _count(session: Session, column, *where) -> int:
 
 def queue_counts(session: Session) -> dict[str, int]:
     """Jobs per status, every status present (zero when none)."""
-    counts = dict.fromkeys(JOB_STATUSES, 0)
+    counts: dict[str, int] = dict.fromkeys(JOB_STATUSES, 0)
     rows = session.execute(
         select(PropagationJob.status, func.count()).group_by(PropagationJob.status)
     )

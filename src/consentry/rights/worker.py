@@ -17,8 +17,8 @@ from consentry.config import Settings
 from consentry.errors import NotFound
 from consentry.rights import queue
 from consentry.rights.propagation import Hook, Outcome, run_job
-from consentry.store.engine import session_scope, utcnow
-from consentry.store.rights_tables import JobStatus
+from consentry.store.engine import get_row, session_scope, utcnow
+from consentry.store.rights_tables import JobStatus, PropagationJob
 
 
 def run_worker(
@@ -80,7 +80,7 @@ def propagate_now(
     worker = queue.worker_id()
     while True:
         with session_scope(db) as session:
-            row = queue.get_job(session, job_id)
+            row = get_row(session, PropagationJob, job_id)
             if row.status in (JobStatus.DONE, JobStatus.FAILED):
                 return _finished(row)
         job = queue.claim(db, worker=worker, member_id=member_id)

@@ -6,9 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Integer, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from consentry.errors import NotFound
+
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -73,6 +78,19 @@ def immediate(engine: Engine) -> Engine:
 def sessions(engine: Engine) -> sessionmaker[Session]:
     """A session factory bound to `engine` (objects stay readable after commit)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def get_row(session: Session, model: type[T], key: Any) -> T:
+    """The `model` row whose primary key is `key`, for a caller that knows it exists.
+
+    Raises `NotFound` naming the table and key when it does not, instead of letting a
+    `None` travel on to fail later with an attribute error.
+    """
+    row = session.get(model, key)
+    if row is None:
+        table = getattr(model, "__tablename__", model.__name__)
+        raise NotFound(f"no {table} row with id {key!r}")
+    return row
 
 
 @contextmanager
