@@ -268,7 +268,7 @@ def decide_all(
             age_cutoff(at.date(), pol.age_of_consent(r)),
         )
         for r in regions
-    ] or [("", LegalBasis.CONSENT.value, date(1, 1, 1))]  # an empty VALUES list is not valid SQL
+    ] or [("", LegalBasis.CONSENT, date(1, 1, 1))]  # an empty VALUES list is not valid SQL
     rules = (
         values(
             sql_column("region", String),

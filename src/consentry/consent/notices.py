@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from consentry.consent.decide import Decision, MemberFacts, decide, member_facts
+from consentry.consent.decide import Decision, DecisionCode, MemberFacts, decide, member_facts
 from consentry.consent.ledger import ConsentChange, LedgerEntry, append, with_retry
-from consentry.consent.policy import day_start
+from consentry.consent.policy import LegalBasis, day_start
 from consentry.consent.versions import ActivePolicy, announced, resolve_policy, versions
 from consentry.errors import ConsentryError, NotFound
 from consentry.store.consent_tables import ConsentAction, ConsentEvent, ConsentSource
@@ -90,18 +90,21 @@ def notice_for(
         for moment in moments:
             after = decide(session, member, key, at=moment, policy=upcoming)
             if before is None:
+                # A purpose that does not exist yet allows nothing, like an excluded one.
                 before = Decision(
                     False,
-                    "none",
+                    LegalBasis.EXCLUDED,
                     "This purpose does not exist yet",
-                    "not-allowed",
+                    DecisionCode.NOT_ALLOWED,
                     member.id,
                     key,
                     after.as_of_seq,
                     at,
                     current.version,
                 )
-            if before.allowed != after.allowed or before.basis != after.basis or widened:
+            # A new purpose is always a change, whatever basis it comes with.
+            changed = before.allowed != after.allowed or before.basis != after.basis
+            if old is None or changed or widened:
                 changes.append(NoticeChange(key, purpose.title, before, after, widened, moment))
                 break
     return Notice(
