@@ -195,6 +195,7 @@ def receipts_verify(
     db = store_engine(cfg) if artifacts or document is None else None
     try:
         if document is None:
+            assert db is not None  # opened above whenever there is no file
             with session_scope(db) as session:
                 document = get_receipt(session, ref)
         check = verify_on_server(document, Keyring.load(cfg))

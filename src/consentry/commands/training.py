@@ -28,12 +28,16 @@ def train(
     from consentry.errors import InvalidInput
     from consentry.training.sisa import train_feature
 
-    if not feature and not all_:
+    if all_:
+        names: tuple[str, ...] = FEATURES
+    elif feature:
+        names = (feature,)
+    else:
         raise InvalidInput("say which model: --feature NAME or --all")
     cfg = settings()
     db = store_engine(cfg)
     try:
-        for name in FEATURES if all_ else (feature,):
+        for name in names:
             model = train_feature(
                 db, cfg, name, dataset_id=dataset if not all_ else None, seed=seed
             )

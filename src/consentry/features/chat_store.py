@@ -98,10 +98,11 @@ class ChatStore:
     def drop(self, conversation_id: str | None, member_id: int) -> bool:
         """Forget the member's conversation; True if there was one."""
         with self._lock:
-            found = self._items.get(conversation_id or "")
+            key = conversation_id or ""
+            found = self._items.get(key)
             if found is None or found.member_id != member_id:
                 return False
-            del self._items[conversation_id]
+            del self._items[key]
             return True
 
     def drop_member(self, member_id: int) -> int:

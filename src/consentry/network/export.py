@@ -200,7 +200,7 @@ def member_files(session: Session, member_id: int, *, base_url: str) -> dict[str
         raise NotFound(f"no live member with id {member_id}")
     files: dict[str, bytes] = {}
     prof = session.get(Profile, member_id)
-    live = prof is not None and prof.deleted_at is None
+    live = prof if prof is not None and prof.deleted_at is None else None
     files["Profile.csv"] = csv_bytes(
         PROFILE_COLUMNS,
         [
@@ -210,11 +210,11 @@ def member_files(session: Session, member_id: int, *, base_url: str) -> dict[str
                 "",
                 "",
                 member.birth_date.isoformat(),
-                prof.headline if live else "",
-                prof.about if live else "",
-                prof.industry if live else "",
+                live.headline if live else "",
+                live.about if live else "",
+                live.industry if live else "",
                 "",
-                prof.location if live else "",
+                live.location if live else "",
                 "",
                 "",
                 "",

@@ -41,7 +41,7 @@ def _o(name: str, industry: str, titles: str, skills: str, topics: str) -> Occup
         name,
         industry,
         t,
-        tuple(s.strip() for s in skills.split(",")),  # type: ignore[arg-type]
+        tuple(s.strip() for s in skills.split(",")),
         tuple(s.strip() for s in topics.split(",")),
     )
 

@@ -19,7 +19,7 @@ from functools import cache
 from random import Random
 
 import phonenumbers
-from phonenumbers import PhoneNumberFormat, PhoneNumberType
+from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
 from consentry.datasets.scrub import validators
 from consentry.synthetic import national_ids
@@ -112,9 +112,16 @@ PHONE_COUNTRIES = (
 _US_AREAS = (212, 213, 303, 312, 415, 503, 512, 617, 646, 702, 713, 720, 732, 860, 917, 206)
 
 
+def _example(region: str) -> PhoneNumber:
+    number = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
+    if number is None:
+        raise ValueError(f"phonenumbers has no example mobile number for {region}")
+    return number
+
+
 @cache
 def _example_digits(region: str) -> str:
-    return str(phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE).national_number)
+    return str(_example(region).national_number)
 
 
 def _national_digits(rng: Random, region: str) -> str:
@@ -134,7 +141,7 @@ def phone(rng: Random, country: str) -> str:
         if phonenumbers.is_valid_number(number):
             break
     else:  # pragma: no cover - the example numbers above always yield valid variants
-        number = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
+        number = _example(region)
     style = rng.random()
     if style < 0.45:
         return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
@@ -252,6 +259,7 @@ def card(rng: Random) -> str:
     body = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
     number = luhn_complete(body)
     sep = rng.choice(("", " ", " ", "-"))
+    groups: tuple[str, ...]
     if length == 15:
         groups = (number[:4], number[4:10], number[10:])
     else:

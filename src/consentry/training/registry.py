@@ -17,6 +17,7 @@ two can never disagree. Services take a Session and never commit.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -60,7 +61,7 @@ class ModelVersion:
     sub_models: tuple[SubModel, ...] = ()
 
     @classmethod
-    def from_row(cls, row: ModelVersionRow, shards: list[ModelShardRow] = ()) -> ModelVersion:
+    def from_row(cls, row: ModelVersionRow, shards: Sequence[ModelShardRow] = ()) -> ModelVersion:
         return cls(
             id=row.id,
             feature=row.feature,

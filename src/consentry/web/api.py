@@ -13,7 +13,7 @@ their combination, where a denial from any source wins.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPBearer
@@ -44,7 +44,7 @@ UsageSource = Callable[[Request], Mapping[str, bool | None]]
 # Declared so the OpenAPI schema shows the bearer scheme; `deps` does the actual check.
 _bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/tokens.")
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut},
     401: {"model": ErrorOut},
     403: {"model": ErrorOut},

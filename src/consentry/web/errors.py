@@ -11,6 +11,8 @@ else: NotFound 404, Forbidden 403, Conflict 409, InvalidInput 400, Transient 503
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar, cast
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -173,12 +175,21 @@ def _unexpected(request: Request, exc: Exception) -> Response:
         return Response("internal error", 500, media_type="text/plain")
 
 
+E = TypeVar("E", bound=Exception)
+
+
+def _handle(app: FastAPI, kind: type[E], handler: Callable[[Request, E], Response]) -> None:
+    # Starlette types every handler as taking any Exception, but only ever calls it with
+    # an instance of the class it was registered for.
+    app.add_exception_handler(kind, cast(Callable[[Request, Exception], Response], handler))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every exception a request can raise to one of the handlers above."""
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(ConsentryError, _user_error)
-    app.add_exception_handler(NotSignedIn, _not_signed_in)
-    app.add_exception_handler(CsrfRejected, _csrf_rejected)
-    app.add_exception_handler(TooManyAttempts, _too_many)
-    app.add_exception_handler(Exception, _unexpected)
+    _handle(app, StarletteHTTPException, _http_error)
+    _handle(app, RequestValidationError, _validation_error)
+    _handle(app, ConsentryError, _user_error)
+    _handle(app, NotSignedIn, _not_signed_in)
+    _handle(app, CsrfRejected, _csrf_rejected)
+    _handle(app, TooManyAttempts, _too_many)
+    _handle(app, Exception, _unexpected)
