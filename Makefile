@@ -19,6 +19,7 @@ setup: $(STAMP)
 lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 # Browser tests drive Debian's chromium through Playwright; no browser is ever downloaded.
