@@ -84,6 +84,28 @@ def add_members(
     return [r["id"] for r in rows]
 
 
+def add_named_member(engine: Engine, first: str, last: str, *, region: str = "FR") -> int:
+    """Insert one adult member called `first last` (handle `first.last`); returns the id."""
+    with session_scope(engine) as session:
+        member = Member(
+            handle=f"{first}.{last}".casefold(),
+            first_name=first,
+            last_name=last,
+            display_name=f"{first} {last}",
+            email=f"{first}.{last}@example.test".casefold(),
+            password_hash="x",
+            region=region,
+            birth_date=date(1985, 5, 5),
+            role="member",
+            premium=False,
+            created_at=EPOCH,
+            updated_at=EPOCH,
+        )
+        session.add(member)
+        session.flush()
+        return member.id
+
+
 def publish_preset(
     engine, name: str = "consent-first", *, at: datetime = EPOCH, notice_days: int = 0
 ):

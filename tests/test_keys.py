@@ -76,3 +76,13 @@ def test_keys_show_and_rotate_from_the_command_line(settings, monkeypatch, capsy
     assert main(["keys", "show"]) == 0
     shown = capsys.readouterr().out
     assert "sessions.1" in shown and "api-tokens.0" in shown and "no (fixed)" in shown
+
+
+def test_the_erased_names_key_is_fixed_whatever_the_state_file_says(settings):
+    before = Keyring.load(settings).key(KeyPurpose.ERASED_NAMES)
+    with pytest.raises(ConfigError, match="name hashes are stored"):
+        rotate(settings, KeyPurpose.ERASED_NAMES)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / KEYRING_FILE).write_text('{"generations": {"erased-names": 3}}')
+    after = Keyring.load(settings).key(KeyPurpose.ERASED_NAMES)
+    assert after == before and after.kid == "erased-names.0"

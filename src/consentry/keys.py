@@ -23,6 +23,12 @@ ids stay byte-identical. HKDF's extract step takes the master as the *message* o
 keyed by the fixed salt, never as a key over record-id messages, so the derived keys stay
 independent of record ids.
 
+Erased names are fixed too, for the same reason: the keyed hashes of erased members'
+names (`erased-names`) are stored in the database and matched against every text a
+later build scrubs, so a new key would silently stop every old hash from matching — an
+erased name would become readable again. `erased-names` is derived like any other use,
+but always at generation 0, and cannot be rotated.
+
 Receipts are signed with Ed25519: the 32-byte HKDF output of `receipts/<generation>` is
 the private key's seed, so the signing keys, like every other key here, live nowhere but
 in the master secret. Their public halves are published as a JWKS (see
@@ -61,6 +67,9 @@ class KeyPurpose(StrEnum):
     retrieval index back to live job postings). Fixed: never rotated."""
     RECEIPTS = "receipts"
     """Ed25519 seeds of the keys that sign propagation receipts."""
+    ERASED_NAMES = "erased-names"
+    """Keyed hashes of erased members' names, matched by the scrubber. Fixed: never
+    rotated (the stored hashes would stop matching)."""
 
 
 ROTATABLE = frozenset({KeyPurpose.SESSIONS, KeyPurpose.API_TOKENS, KeyPurpose.RECEIPTS})
@@ -129,6 +138,9 @@ class Keyring:
         if purpose is KeyPurpose.RECORD_IDS:
             # The key record ids were always computed under: see the module docstring.
             return DerivedKey(purpose, 0, self._master)
+        if purpose not in ROTATABLE:
+            # A fixed use has one key, whatever a state file says (see the module docstring).
+            generation = 0
         return DerivedKey(purpose, generation, derive(self._master, purpose, generation))
 
     def receipt_signing_key(self, generation: int | None = None) -> Ed25519PrivateKey:
@@ -149,10 +161,12 @@ def rotate(settings: Settings, purpose: KeyPurpose, *, now: datetime | None = No
     never a torn file. Record ids cannot be rotated (their key is fixed, see above).
     """
     if purpose not in ROTATABLE:
-        raise ConfigError(
-            f"the {purpose} key cannot be rotated: record ids are stored in every dataset's "
-            "lineage and files, and would all change"
+        stored = (
+            "record ids are stored in every dataset's lineage and files, and would all change"
+            if purpose is KeyPurpose.RECORD_IDS
+            else "erased members' name hashes are stored, and would stop matching"
         )
+        raise ConfigError(f"the {purpose} key cannot be rotated: {stored}")
     ring = Keyring.load(settings)
     generations = dict(ring.generations)
     retired = generations[purpose]

@@ -28,14 +28,14 @@ _EFFECT = {
 @keys_app.command("show")
 def keys_show() -> None:
     """Each use's key generation and key id."""
-    from consentry.keys import KeyPurpose, Keyring
+    from consentry.keys import ROTATABLE, KeyPurpose, Keyring
     from consentry.rights.receipt_signing import key_id
 
     ring = Keyring.load(settings())
     table = Table("use", "generation", "key id", "rotatable")
     for purpose in KeyPurpose:
         kid = key_id(ring) if purpose is KeyPurpose.RECEIPTS else ring.key(purpose).kid
-        rotatable = "no (fixed)" if purpose is KeyPurpose.RECORD_IDS else "yes"
+        rotatable = "yes" if purpose in ROTATABLE else "no (fixed)"
         table.add_row(purpose.value, str(ring.generations[purpose]), kid, rotatable)
     out.print(table)
 

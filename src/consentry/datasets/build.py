@@ -38,11 +38,14 @@ from consentry.datasets.manifest import write_documents
 from consentry.datasets.publish import Publication, publish
 from consentry.datasets.records import (
     BUILD_SCHEMA,
+    TEXT_COLUMNS,
     record_hash,
     record_id,
     shard_expression,
     shard_of,
 )
+from consentry.datasets.scrub.columns import scrub_columns
+from consentry.datasets.scrub.known import network_scrubber
 from consentry.datasets.structure import attach_structure
 from consentry.errors import InvalidInput
 from consentry.keys import KeyPurpose, Keyring
@@ -200,12 +203,16 @@ def stream_records(
     progress: Progress | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The eligible items of the selection, scrubbed, as record batches (BUILD_SCHEMA)."""
-    key = Keyring.load(settings).key(KeyPurpose.RECORD_IDS).secret
+    keyring = Keyring.load(settings)
+    key = keyring.key(KeyPurpose.RECORD_IDS).secret
     items = selection(snap, shards=shards, only=only)
     stmt = select(items).where(items.c.excluded.is_(None))
     done = 0
     with session_scope(db) as session:
-        scrubber, names = snapshots.scrubber_for(session)
+        # Erased names as they stand now, whatever the as-of: an erasure is never undone.
+        scrubber, names = network_scrubber(
+            session, erased_key=keyring.key(KeyPurpose.ERASED_NAMES).secret
+        )
         result = session.execute(stmt.execution_options(yield_per=CHUNK_ROWS))
         for chunk in result.partitions(CHUNK_ROWS):
             rows = [dict(r._mapping) for r in chunk]
@@ -220,17 +227,12 @@ def _to_records(session, rows, at, scrubber, names, key, shards, scrubbed) -> pa
     attach_structure(session, rows, at=at)
     authors = [names.get(r["member_id"], ()) for r in rows]
     regions = [r["country"] or None for r in rows]
-    titles = scrubber.scrub_batch([r["title"] or "" for r in rows], authors, regions)
-    texts = scrubber.scrub_batch([r["text"] or "" for r in rows], authors, regions)
-    out = []
-    for row, title, text in zip(rows, titles, texts, strict=True):
-        for span in (*title.spans, *text.spans):
-            scrubbed[span.type] += 1
-        rec = {
+    out = [
+        {
             "record_id": record_id(key, row["data_class"], row["item_id"]),
             "data_class": row["data_class"],
-            "title": title.text,
-            "text": text.text,
+            "title": row["title"] or "",
+            "text": row["text"] or "",
             "industry": row["industry"] or "",
             "country": row["country"] or "",
             "seniority": row["seniority"] or "",
@@ -239,10 +241,16 @@ def _to_records(session, rows, at, scrubber, names, key, shards, scrubbed) -> pa
             "skills": row["skills"],
             "year": _year(row["created_at"]),
         }
+        for row in rows
+    ]
+    # Every string a record carries, structured columns included, before it is hashed.
+    scrubbed.update(
+        scrub_columns(scrubber, out, TEXT_COLUMNS, author_names=authors, regions=regions)
+    )
+    for row, rec in zip(rows, out, strict=True):
         rec["record_hash"] = record_hash(rec)
         rec["member_id"] = row["member_id"]
         rec["shard"] = shard_of(row["member_id"], shards)
-        out.append(rec)
     return pa.RecordBatch.from_pylist(out, schema=BUILD_SCHEMA)
 
 

@@ -41,6 +41,19 @@ BUILD_SCHEMA = pa.schema(
 CONTENT_FIELDS = tuple(f.name for f in RECORD_SCHEMA if f.name not in ("record_id", "record_hash"))
 
 
+def _is_text(f: pa.Field) -> bool:
+    return pa.types.is_string(f.type) or (
+        pa.types.is_list(f.type) and pa.types.is_string(f.type.value_type)
+    )
+
+
+# Values the system itself writes, not member data: never scrubbed (nor could they hold any).
+_SYSTEM_COLUMNS = ("record_id", "record_hash", "data_class")
+TEXT_COLUMNS = tuple(f.name for f in RECORD_SCHEMA if _is_text(f) and f.name not in _SYSTEM_COLUMNS)
+"""Every string (or list of strings) column that carries member data: a build scrubs each
+of them, and a residual scan re-reads each. A new string column is scrubbed by default."""
+
+
 def record_id(key: bytes, data_class: str, item_id: int) -> str:
     """A pseudonymous, stable id for one item: HMAC of (class, id) under the record-id key
     (`Keyring.key(KeyPurpose.RECORD_IDS)`, which never rotates).

@@ -13,7 +13,6 @@ from consentry.consent import ledger
 from consentry.consent.decide import decide_all
 from consentry.consent.policy import Purpose
 from consentry.consent.versions import resolve_policy
-from consentry.datasets.scrub import Scrubber
 from consentry.errors import InvalidInput
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.engine import get_row, utcnow
@@ -107,18 +106,3 @@ def count_rows():
 
 def count_distinct(column):
     return func.count(func.distinct(column))
-
-
-def scrubber_for(session: Session) -> tuple[Scrubber, dict[int, tuple[str, ...]]]:
-    """A scrubber that knows every member's name and handle, and each member's own names
-    (first, last, display) for scrubbing their own records."""
-    names: dict[int, tuple[str, ...]] = {}
-    display: list[str] = []
-    handles: list[str] = []
-    for member_id, first, last, full, handle in session.execute(
-        select(Member.id, Member.first_name, Member.last_name, Member.display_name, Member.handle)
-    ):
-        names[member_id] = (full, first, last)
-        display.append(full)
-        handles.append(handle)
-    return Scrubber(known_names=display, known_handles=handles), names

@@ -7,6 +7,9 @@ What is erased, in the network's own tables:
 - the account: soft-deleted (`deleted_at`), and its identifying fields overwritten —
   handle and email become `erased-<id>`, names become "Erased member", the password hash
   an unusable value (so the member can no longer sign in, and the email is free again);
+  before the name is overwritten, keyed hashes of the ways it is written are kept
+  (`erased_name_hashes`, never the name), so that every later build still scrubs it from
+  other members' texts (`consentry.datasets.scrub.erased`);
 - everything the member authored: profile (headline, about, industry, location), positions,
   education, skills, posts and articles, comments, job postings, and the private messages
   they sent — soft-deleted with their text blanked, and every earlier revision of that text
@@ -36,7 +39,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from consentry.config import Settings
 from consentry.consent.ledger import with_retry
 from consentry.consent.record import record_erasure
+from consentry.datasets.scrub.known import remember_erased_name
 from consentry.errors import Conflict, NotFound
+from consentry.keys import KeyPurpose, Keyring
 from consentry.rights.queue import enqueue
 from consentry.rights.withdrawal import RightsRequest
 from consentry.store.engine import utcnow
@@ -85,11 +90,16 @@ _AUTHORED: tuple[_Authored, ...] = (
 )
 
 
-def erase_content(session: Session, member_id: int) -> dict[str, int]:
+def erase_content(session: Session, member_id: int, *, erased_key: bytes) -> dict[str, int]:
     """Erase `member_id`'s account and authored content (see the module docstring), in
-    the caller's transaction. Returns how many rows of each table were erased."""
+    the caller's transaction; `erased_key` is the `erased-names` key the name's hashes
+    are kept under. Returns how many rows of each table were erased."""
     now = utcnow()
-    counts: dict[str, int] = {}
+    member = session.get(Member, member_id)
+    counts: dict[str, int] = {
+        # Before the name is overwritten below; the hashes commit or roll back with it.
+        "erased_name_hashes": remember_erased_name(session, erased_key, member) if member else 0
+    }
     for table, data_class, author, blank in _AUTHORED:
         # A table without an id (the profile) is keyed by its author column.
         key = table.id if hasattr(table, "id") else author
@@ -143,6 +153,8 @@ def erase(
     Raises ConsentryError, writing nothing, for an unknown or already erased member.
     """
 
+    erased_key = Keyring.load(settings).key(KeyPurpose.ERASED_NAMES).secret
+
     def work(session: Session) -> RightsRequest:
         member = session.get(Member, member_id)
         if member is None:
@@ -150,7 +162,7 @@ def erase(
         if member.deleted_at is not None:
             raise Conflict(f"member {member_id} is already erased")
         entry = record_erasure(session, member_id, source=source, actor=actor)
-        erase_content(session, member_id)
+        erase_content(session, member_id, erased_key=erased_key)
         return RightsRequest(entry, enqueue(session, entry, kind=JobKind.ERASE))
 
     return with_retry(db, work)

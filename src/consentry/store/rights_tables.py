@@ -93,3 +93,19 @@ class ReceiptRow(Base):
     member_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     issued_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     document: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ErasedNameHash(Base):
+    """A keyed hash of one way of writing an erased member's name, for the scrubber.
+
+    `digest` is HMAC-SHA256, under the fixed `erased-names` key, of the name's folded word
+    sequence (`consentry.datasets.scrub.erased`); `words` is how many words it has. `gate`
+    is a 16-bit bucket of the first word's keyed hash: enough to skip most words of a text
+    without hashing windows, too coarse to confirm a name. No name, no member id and no
+    time is stored, so the table links no one to anything without the key.
+    """
+
+    __tablename__ = "erased_name_hashes"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    words: Mapped[int] = mapped_column(Integer, nullable=False)
+    gate: Mapped[int] = mapped_column(Integer, nullable=False)

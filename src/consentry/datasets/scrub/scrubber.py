@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from consentry.datasets.scrub import formats, handles, persons, phones
 from consentry.datasets.scrub import triggers as g
+from consentry.datasets.scrub.erased import ErasedNames
 from consentry.datasets.scrub.triggers import triggers_batch
 
 TYPES = ("EMAIL", "PHONE", "PERSON", "ADDRESS", "URL", "ID", "CARD", "IBAN", "IP", "DOB")
@@ -130,8 +131,10 @@ class Scrubber:
     """Finds and replaces personal data.
 
     `known_names` are full display names the network knows (every member's); `known_handles`
-    are member handles, found in text even without an `@`. `region` is the default region
-    hint for national-format phone numbers; a per-call `region` overrides it.
+    are member handles, found in text even without an `@`. `erased` holds the keyed hashes
+    of erased members' names (`erased.ErasedNames`), found as PERSON wherever their words
+    appear. `region` is the default region hint for national-format phone numbers; a
+    per-call `region` overrides it.
     """
 
     def __init__(
@@ -139,9 +142,11 @@ class Scrubber:
         known_names: Iterable[str] = (),
         known_handles: Iterable[str] = (),
         *,
+        erased: ErasedNames | None = None,
         region: str | None = None,
     ) -> None:
         self.names = persons.NameIndex(known_names)
+        self.erased = erased
         # Only handles that cannot be an ordinary word are matched bare ("anna.mueller84").
         self.handles = frozenset(h.casefold() for h in known_handles if h and not h.isalpha())
         self.region = region
@@ -218,6 +223,9 @@ class Scrubber:
         found += persons.find_persons(
             text, self.names, persons.author_index(author_names), titles=bool(t & g.TITLE)
         )
+        if self.erased:
+            # Any case and any accents: the hashes are of folded words (see `erased.py`).
+            found += self.erased.find(text)
         return resolve(found, text) if found else []
 
 
