@@ -38,9 +38,9 @@ from consentry.store.tables import (
     Position,
     Post,
     Profile,
+    Revision,
     Skill,
 )
-from consentry.store.training_tables import ModelVersionRow
 from consentry.synthetic.choices import seed_choices
 from consentry.synthetic.demo import DEMO_ACCOUNTS, write_tour
 from consentry.synthetic.demo import DEMO_PASSWORD as DEMO_PASSWORD  # for the tests' log-ins
@@ -152,6 +152,19 @@ def grant(engine: Engine, member_ids, purpose: str, *, action: str = "grant") ->
             record_choice(
                 session, member_id, purpose, action, source="settings", actor=f"member:{member_id}"
             )
+
+
+def linkedin_archive(path: Path, first: str = "Ada", last: str = "Lovelace") -> Path:
+    """A minimal LinkedIn data export (Profile.csv only, no birth year, no region, as
+    LinkedIn writes it) at `path`, for `consentry import linkedin-export --create`."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "Basic_LinkedInDataExport_03-12-2024/Profile.csv",
+            f"First Name,Last Name,Birth Date,Headline\n{first},{last},Dec 10,Analyst\n",
+        )
+    return path
 
 
 # -- a small hand-made network ------------------------------------------------------------
@@ -406,6 +419,41 @@ def members_of(engine: Engine, dataset_id: str) -> set[int]:
         )
 
 
+def edit_post(engine: Engine, post_id: int, text: str) -> None:
+    """Edit a post's text now, keeping the text it had as a revision (as the network's
+    edit does): a build as of an earlier time still reads the old text."""
+    now = utcnow()
+    with session_scope(engine) as s:
+        post = s.get(Post, post_id)
+        assert post is not None, post_id
+        s.add(
+            Revision(
+                data_class=post.kind,
+                item_id=post.id,
+                field="text",
+                text=post.text,
+                valid_from=post.updated_at,
+                valid_to=now,
+            )
+        )
+        post.text, post.updated_at = text, now
+
+
+def members_by_shard(engine: Engine, dataset_id: str) -> dict[int, list[int]]:
+    """shard -> the members a dataset version holds there, by id."""
+    with session_scope(engine) as s:
+        rows = s.execute(
+            select(DatasetLineageRow.shard, DatasetLineageRow.member_id)
+            .where(DatasetLineageRow.dataset_id == dataset_id)
+            .distinct()
+            .order_by(DatasetLineageRow.shard, DatasetLineageRow.member_id)
+        ).all()
+    out: dict[int, list[int]] = {}
+    for shard, member in rows:
+        out.setdefault(shard, []).append(member)
+    return out
+
+
 # -- worlds: a generated network with datasets, and with every model trained ------------
 
 DEMO = {a.role if a.role != "member" else a.region: a for a in DEMO_ACCOUNTS}
@@ -484,15 +532,13 @@ def member_in_both(net: Trained, *, skip: int = 0) -> int:
 
 
 def copy_trained(template: Path, dest: Path) -> Trained:
-    """A private copy of the trained network at `dest` (artifact paths moved with it)."""
+    """A private copy of the trained network at `dest`: a plain copy of the data folder
+    (stored paths are relative to it, so the copy finds its own files)."""
     shutil.copytree(template / "data", dest / "data")
     data = dest / "data"
     settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'consentry.db'}")
     engine = open_engine(settings.database_url)
-    old, new = str(template / "data"), str(data)
     with session_scope(engine) as s:
-        for table in (DatasetVersionRow, ModelVersionRow):
-            s.execute(update(table).values(path=func.replace(table.path, old, new)))
         genai, ai = (
             s.scalars(
                 select(DatasetVersionRow.id).where(
@@ -502,3 +548,217 @@ def copy_trained(template: Path, dest: Path) -> Trained:
             for p in ("train-genai", "train-ai")
         )
     return Trained(engine, settings, genai, ai)
+
+
+# -- breakages an audit must catch: a bug's output, written where the bug would write it --
+
+
+def new_member(
+    engine: Engine,
+    region: str,
+    born: date,
+    *,
+    first: str = "Quill",
+    last: str | None = None,
+    created_at: datetime | None = None,
+) -> int:
+    """One more member, written directly (no region check, as an unchecked import would
+    store it), with an empty profile; their id."""
+    when = created_at or utcnow() - timedelta(days=30)
+    with session_scope(engine) as s:
+        new_id = (s.scalar(select(func.max(Member.id))) or 0) + 1
+        surname = last or f"Canary{new_id}"
+        s.execute(
+            insert(Member),
+            [
+                {
+                    "id": new_id,
+                    "handle": f"canary{new_id}",
+                    "first_name": first,
+                    "last_name": surname,
+                    "display_name": f"{first} {surname}",
+                    "email": f"canary{new_id}@example.test",
+                    "password_hash": "x",
+                    "region": region,
+                    "birth_date": born,
+                    "role": "member",
+                    "premium": False,
+                    "created_at": when,
+                    "updated_at": when,
+                }
+            ],
+        )
+        s.execute(
+            insert(Profile),
+            [
+                {
+                    "member_id": new_id,
+                    "headline": "",
+                    "about": "",
+                    "created_at": when,
+                    "updated_at": when,
+                }
+            ],
+        )
+    return new_id
+
+
+def dataset_folder(engine: Engine, settings: Settings, dataset_id: str) -> Path:
+    from consentry.store.locations import resolve_location
+
+    with session_scope(engine) as s:
+        stored = s.get(DatasetVersionRow, dataset_id).path
+    return resolve_location(settings.data_dir, stored)
+
+
+def _rewrite_shard(engine, settings, dataset_id: str, shard: int, edit) -> None:
+    """Rewrite one shard file with `edit(rows) -> rows`, then make the registry, the
+    lineage and the manifest agree with the new file, as a build that wrote it would."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from consentry.datasets.engines import file_sha256
+    from consentry.store.dataset_tables import DatasetShardRow
+
+    folder = dataset_folder(engine, settings, dataset_id)
+    with session_scope(engine) as s:
+        row = s.get(DatasetShardRow, (dataset_id, shard))
+        path = folder / row.file
+        schema = pq.read_schema(path)
+        rows = edit(pq.read_table(path).to_pylist())
+        path.unlink()  # a new file, not an edit through a hard link into the parent's
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+        row.sha256, row.rows = file_sha256(path), len(rows)
+        manifest = json.loads((folder / "manifest.json").read_text())
+        for entry in manifest["files"]:
+            if entry["shard"] == shard:
+                entry["sha256"], entry["rows"] = row.sha256, row.rows
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        s.execute(
+            update(DatasetVersionRow)
+            .where(DatasetVersionRow.id == dataset_id)
+            .values(manifest_sha256=file_sha256(folder / "manifest.json"))
+        )
+
+
+def smuggle_item(
+    engine: Engine, settings: Settings, dataset_id: str, data_class: str, item_id: int
+) -> str:
+    """Put a post, article or comment into a dataset as a selection bug would: scrubbed,
+    with its id and hash, in its author's shard and the lineage. Its record id."""
+    from consentry.datasets.records import record_hash, record_id, shard_of
+    from consentry.datasets.scrub import Scrubber
+    from consentry.keys import KeyPurpose, Keyring
+
+    key = Keyring.load(settings).key(KeyPurpose.RECORD_IDS).secret
+    table = Comment if data_class == "comment" else Post
+    with session_scope(engine) as s:
+        item = s.get(table, item_id)
+        author = s.get(Member, item.member_id)
+        shards = s.get(DatasetVersionRow, dataset_id).shards
+        names = [m.display_name for m in s.scalars(select(Member))]
+        own = (author.display_name, author.first_name, author.last_name)
+        scrub = Scrubber(known_names=names)
+        rec = {
+            "record_id": record_id(key, data_class, item_id),
+            "data_class": data_class,
+            "title": scrub.scrub(getattr(item, "title", ""), author_names=own).text,
+            "text": scrub.scrub(item.text, author_names=own).text,
+            "industry": "",
+            "country": author.region[:2],
+            "seniority": "",
+            "titles": [],
+            "companies": [],
+            "skills": [],
+            "year": item.created_at.year,
+        }
+        rec["record_hash"] = record_hash(rec)
+        shard = shard_of(author.id, shards)
+        s.add(
+            DatasetLineageRow(
+                dataset_id=dataset_id,
+                member_id=author.id,
+                shard=shard,
+                record_id=rec["record_id"],
+                record_hash=rec["record_hash"],
+            )
+        )
+    _rewrite_shard(engine, settings, dataset_id, shard, lambda rows: [*rows, rec])
+    return rec["record_id"]
+
+
+def rewrite_record(engine: Engine, settings: Settings, dataset_id: str, rid: str, **values) -> None:
+    """Change fields of one record as a build bug would have written them: the file, the
+    record's hash, the lineage, the registry and the manifest all agree afterwards."""
+    from consentry.datasets.records import record_hash
+
+    with session_scope(engine) as s:
+        held = s.scalars(
+            select(DatasetLineageRow).where(
+                DatasetLineageRow.dataset_id == dataset_id, DatasetLineageRow.record_id == rid
+            )
+        ).one()
+        shard = held.shard
+
+    new_hash: list[str] = []
+
+    def edit(rows):
+        for row in rows:
+            if row["record_id"] == rid:
+                row.update(values)
+                row["record_hash"] = record_hash(row)
+                new_hash.append(row["record_hash"])
+        return rows
+
+    _rewrite_shard(engine, settings, dataset_id, shard, edit)
+    with session_scope(engine) as s:
+        s.execute(
+            update(DatasetLineageRow)
+            .where(DatasetLineageRow.dataset_id == dataset_id, DatasetLineageRow.record_id == rid)
+            .values(record_hash=new_hash[0])
+        )
+
+
+def republish(engine: Engine, settings: Settings, dataset_id: str) -> str:
+    """Publish a copy of a dataset version as a new active version, as a build as of the
+    same ledger position that resurrects the past would: same selection, new id, now."""
+    from consentry.store.dataset_tables import DatasetShardRow
+    from consentry.store.locations import to_location
+
+    new_id = f"{dataset_id}-again"
+    source = dataset_folder(engine, settings, dataset_id)
+    target = source.with_name(source.name + "-again")
+    shutil.copytree(source, target)
+    with session_scope(engine) as s:
+        row = s.get(DatasetVersionRow, dataset_id)
+        columns = {c.key: getattr(row, c.key) for c in DatasetVersionRow.__table__.columns}
+        columns.update(
+            id=new_id,
+            status="active",
+            path=to_location(settings.data_dir, target),
+            created_at=utcnow(),
+            retired_at=None,
+            parent_id=None,
+        )
+        s.add(DatasetVersionRow(**columns))
+        s.flush()
+        for shard in s.scalars(
+            select(DatasetShardRow).where(DatasetShardRow.dataset_id == dataset_id)
+        ):
+            values = {c.key: getattr(shard, c.key) for c in DatasetShardRow.__table__.columns}
+            s.add(DatasetShardRow(**{**values, "dataset_id": new_id}))
+        for held in s.scalars(
+            select(DatasetLineageRow).where(DatasetLineageRow.dataset_id == dataset_id)
+        ).all():
+            s.add(
+                DatasetLineageRow(
+                    dataset_id=new_id,
+                    member_id=held.member_id,
+                    shard=held.shard,
+                    record_id=held.record_id,
+                    record_hash=held.record_hash,
+                )
+            )
+    return new_id

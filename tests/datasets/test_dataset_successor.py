@@ -49,7 +49,7 @@ def test_a_withdrawal_rewrites_only_the_members_shard(engine, settings, seeded):
     # Reused shards are the parent's very files (hard links), byte for byte.
     for n in result.reused_shards:
         name = f"data/shard-{n:05d}-of-00004.parquet"
-        assert os.path.samefile(parent.path / name, successor.path / name)
+        assert os.path.samefile(parent.path / name, successor.folder(settings.data_dir) / name)
     assert audit_dataset(engine, settings, result.successor_id).ok
 
 
@@ -73,6 +73,9 @@ def test_an_erasure_deletes_the_old_files_and_the_successor_stays_readable(
     assert list((parent.path / "data").glob("*.parquet")) == []
     with session_scope(engine) as s:
         successor = get_dataset(s, result.successor_id)
-    rows = sum(pq.read_metadata(f).num_rows for f in (successor.path / "data").glob("*.parquet"))
+    rows = sum(
+        pq.read_metadata(f).num_rows
+        for f in (successor.folder(settings.data_dir) / "data").glob("*.parquet")
+    )
     assert rows == successor.records
     assert audit_dataset(engine, settings, result.successor_id).ok

@@ -50,7 +50,7 @@ def test_manifests_of_a_build_and_its_successor_round_trip(sqlite_engine, sqlite
         engine, settings, first.dataset_id, member_ids=(member,), reason="withdraw"
     )
     with session_scope(engine) as s:
-        successor_path = get_dataset(s, result.successor_id).path
+        successor_path = get_dataset(s, result.successor_id).folder(settings.data_dir)
     _, data = _manifest_file(successor_path)
     successor = assert_conforms("manifest", data, Manifest)
     assert successor.parent_id == first.dataset_id

@@ -20,14 +20,14 @@ from consentry.store.tables import Job, Member, Position
 from consentry.training.text import ngram_hashes
 
 
-def _training_grams(engine) -> set[int]:
+def _training_grams(engine, data_dir) -> set[int]:
     """Every 8-word run of every record a model trained on (all of train-genai; the
     profiles and postings of train-ai), computed here independently of the guard."""
     with session_scope(engine) as s:
-        rows = [(r.path, r.purpose) for r in s.scalars(select(DatasetVersionRow))]
+        rows = [(data_dir / r.path, r.purpose) for r in s.scalars(select(DatasetVersionRow))]
     texts = []
     for path, purpose in rows:
-        for f in sorted(__import__("pathlib").Path(path, "data").glob("*.parquet")):
+        for f in sorted((data_dir / path / "data").glob("*.parquet")):
             texts += [
                 t
                 for r in pq.read_table(f).to_pylist()
@@ -42,7 +42,7 @@ def test_features_answer_and_never_regurgitate(sqlite_engine, sqlite_settings, s
     engine, settings = sqlite_engine, sqlite_settings
     seeded(engine, settings, members=400, recruiters_consent=True)
     train_all(engine, settings)
-    grams = _training_grams(engine)
+    grams = _training_grams(engine, settings.data_dir)
     outputs: list[str] = []
     with session_scope(engine) as s:
         members = s.scalars(
@@ -50,7 +50,7 @@ def test_features_answer_and_never_regurgitate(sqlite_engine, sqlite_settings, s
         ).all()[:40]
         jobs = s.scalars(select(Job.id).where(Job.deleted_at.is_(None)).order_by(Job.id)).all()
         for i, member in enumerate(members):
-            draft = assist_profile(s, member, seed=i)
+            draft = assist_profile(s, settings, member, seed=i)
             assert draft.headline and len(draft.missing_skills) == 5
             outputs += [draft.headline, draft.about]
         for i, (title, skills) in enumerate(
@@ -63,7 +63,7 @@ def test_features_answer_and_never_regurgitate(sqlite_engine, sqlite_settings, s
             * 5
         ):
             post = write_job_post(
-                s, title=title, company="Acme", location="Berlin", skills=skills, seed=i
+                s, settings, title=title, company="Acme", location="Berlin", skills=skills, seed=i
             )
             assert title in post.text and all(sk in post.text for sk in skills)
             outputs.append(post.text)
@@ -71,13 +71,13 @@ def test_features_answer_and_never_regurgitate(sqlite_engine, sqlite_settings, s
         for member in members:
             decision = decide(s, member, "recruiter-ai")
             if decision.allowed:
-                out = draft_outreach(s, job_id=jobs[0], candidate_id=member)
+                out = draft_outreach(s, settings, job_id=jobs[0], candidate_id=member)
                 assert f"job {jobs[0]}" in out.text and 0 <= out.fit <= 1
                 outputs.append(out.text)
                 allowed += 1
             else:
                 with pytest.raises(OutreachRefused, match="recruiter-ai"):
-                    draft_outreach(s, job_id=jobs[0], candidate_id=member)
+                    draft_outreach(s, settings, job_id=jobs[0], candidate_id=member)
                 refused += 1
         assert allowed and refused
         for member in members[:10]:
@@ -94,7 +94,7 @@ def test_features_answer_and_never_regurgitate(sqlite_engine, sqlite_settings, s
                     assert f"job {found.job_ids[0]}" in reply.text
                     assert reply.job_ids == [found.job_ids[0]]
                 outputs.append(reply.text)
-        guard = guard_for(s)
+        guard = guard_for(s, settings)
     assert len(outputs) > 100
     for text in outputs:
         from consentry.training.text import gram_hash, words
@@ -102,15 +102,17 @@ def test_features_answer_and_never_regurgitate(sqlite_engine, sqlite_settings, s
         ws = words(text)
         assert not any(gram_hash(ws[i : i + 8]) in grams for i in range(len(ws) - 7)), text
     # The guard blocks a training record verbatim.
-    assert not guard.clean("Specialities: " + " ".join(["x"] * 0) + _a_long_record(engine))
+    assert not guard.clean(
+        "Specialities: " + " ".join(["x"] * 0) + _a_long_record(engine, settings.data_dir)
+    )
 
 
-def _a_long_record(engine) -> str:
+def _a_long_record(engine, data_dir) -> str:
     with session_scope(engine) as s:
         path = s.scalars(
             select(DatasetVersionRow.path).where(DatasetVersionRow.purpose == "train-genai")
         ).first()
-    for f in sorted(__import__("pathlib").Path(path, "data").glob("*.parquet")):
+    for f in sorted((data_dir / path / "data").glob("*.parquet")):
         for r in pq.read_table(f).to_pylist():
             if len(r["text"].split()) > 12:
                 return r["text"]

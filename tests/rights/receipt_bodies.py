@@ -17,7 +17,7 @@ def receipt_body(**changes: Any) -> dict[str, Any]:
         "records": 120,
     }
     body: dict[str, Any] = {
-        "format": "consentry-propagation-receipt/2",
+        "format": "consentry-propagation-receipt/3",
         "id": "rcpt-x",
         "issued_at": "2026-01-02T00:00:01.250000",
         "issuer": "consentry",
@@ -40,12 +40,10 @@ def receipt_body(**changes: Any) -> dict[str, Any]:
             "seconds_to_receipt": 1.25,
             "step_seconds": {"datasets": 0.5, "models": 0.25, "receipt": 0.0},
         },
-        "datasets": [
-            {"retired": dataset, "created": None, "records_removed": 4, "files_deleted": False}
-        ],
+        "datasets": [{"retired": dataset, "created": None, "records_removed": 4}],
         "models": [],
         "retrieval_indexes": [],
-        "files_deleted": {"datasets": [], "models": []},
+        "erasure_check": None,
     }
     body.update(changes)
     return body

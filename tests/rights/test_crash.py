@@ -143,7 +143,9 @@ def test_a_successor_published_before_a_crash_is_adopted_not_built_again(trained
     assert (trained.genai, done.successor_id) in outcome.datasets
     receipt = receipt_of(trained.engine, trained.settings, request.job_id)
     genai = next(d for d in receipt["datasets"] if d["retired"]["id"] == trained.genai)
-    assert genai["created"]["id"] == done.successor_id and genai["files_deleted"]
+    assert genai["created"]["id"] == done.successor_id
+    checked = {(a["kind"], a["id"]) for a in receipt["erasure_check"]["artifacts"]}
+    assert ("dataset", trained.genai) in checked
     with session_scope(trained.engine) as s:
         children = s.scalars(
             select(DatasetVersionRow.id).where(DatasetVersionRow.parent_id == trained.genai)

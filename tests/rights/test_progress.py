@@ -41,6 +41,7 @@ def test_the_progress_of_a_withdrawal_round_trips(trained):
     assert {m.feature for m in moved.models} == {"phrasing"}
     assert all(m.successor for m in moved.models)
     assert progress.purged is None  # a withdrawal keeps earlier files
+    assert progress.verified is None
 
 
 def test_the_progress_of_an_erasure_round_trips(trained):
@@ -52,6 +53,9 @@ def test_the_progress_of_an_erasure_round_trips(trained):
     assert {d.parent for d in progress.datasets} == {trained.genai, trained.ai}
     assert all(d.files_deleted for d in progress.datasets)
     assert progress.purged is not None
+    assert progress.verified is not None and progress.verified.member_records_found == 0
+    checked = {a.id for a in progress.verified.artifacts if a.kind == "dataset"}
+    assert {trained.genai, trained.ai} <= checked
 
 
 def test_a_progress_the_schema_does_not_describe_is_never_stored():

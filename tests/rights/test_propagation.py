@@ -85,7 +85,10 @@ def test_an_erasure_reaches_every_purpose_deletes_old_files_and_the_account(trai
     document = receipt_of(engine, settings, request.job_id)
     assert_names_every_change(document, before, active(engine))
     assert {d["retired"]["id"] for d in document["datasets"]} == set(parents)
-    assert all(d["files_deleted"] and d["records_removed"] > 0 for d in document["datasets"])
+    assert all(d["records_removed"] > 0 for d in document["datasets"])
+    check = document["erasure_check"]
+    assert check["member_records_found"] == 0 and check["parquet_files_scanned"] > 0
+    assert {a["id"] for a in check["artifacts"] if a["kind"] == "dataset"} >= set(parents)
     for path in parents.values():
         assert list((settings.data_dir / path / "data").glob("*.parquet")) == []
     with session_scope(engine) as s:
@@ -139,5 +142,8 @@ def test_an_erasure_deletes_the_files_of_every_earlier_version_that_held_the_mem
     for model in superseded:
         assert list((settings.data_dir / model.path).glob("shard-*")) == []
     document = receipt_of(engine, settings, request.job_id)
-    assert trained.genai in document["files_deleted"]["datasets"]
-    assert {m.id for m in superseded} <= set(document["files_deleted"]["models"])
+    checked = {
+        (a["kind"], a["id"]): a["files_absent"] for a in document["erasure_check"]["artifacts"]
+    }
+    assert checked[("dataset", trained.genai)] == 4  # its four shard files, each absent
+    assert all(checked[("model", m.id)] > 0 for m in superseded)

@@ -24,9 +24,10 @@ def test_a_trained_model_records_its_dataset_shards_and_members(engine, settings
     files = {f["shard"]: f["sha256"] for f in dataset.files}
     for sub in first.sub_models:
         assert sub.dataset_sha256 == files[sub.shard]
-        assert sha256(first.artifact(sub.shard).read_bytes()) == sub.sha256
-        assert first.artifact(sub.shard).name == f"shard-{sub.shard:05d}.json"
-    assert first.path == settings.data_dir / "models" / first.id
+        assert sha256(first.artifact(settings.data_dir, sub.shard).read_bytes()) == sub.sha256
+        assert first.artifact(settings.data_dir, sub.shard).name == f"shard-{sub.shard:05d}.json"
+    assert first.location == f"models/{first.id}"  # stored relative to the data folder
+    assert first.folder(settings.data_dir) == settings.data_dir.resolve() / "models" / first.id
     with session_scope(engine) as s:
         members = members_in(s, first.id)
         assert members and members == sorted(members)
@@ -43,5 +44,6 @@ def test_a_trained_model_records_its_dataset_shards_and_members(engine, settings
         assert [m.id for m in models_containing(s, members[0])] == [second.id]
     # Same dataset, same seed: the same artifacts, byte for byte.
     for shard in range(3):
-        assert first.artifact(shard).read_bytes() == second.artifact(shard).read_bytes()
+        first_bytes = first.artifact(settings.data_dir, shard).read_bytes()
+        assert first_bytes == second.artifact(settings.data_dir, shard).read_bytes()
     assert shard_of(members[0], 3) in range(3)

@@ -125,23 +125,26 @@ def test_every_model_unlearns_exactly(sqlite_engine, sqlite_settings, seeded):
         )
         (rebuilt,) = succession.rebuilt_shards
         for shard in range(4):
-            a, b = new.artifact(shard), scratch.artifact(shard)
+            a, b = (
+                new.artifact(settings.data_dir, shard),
+                scratch.artifact(settings.data_dir, shard),
+            )
             assert a.read_bytes() == b.read_bytes(), (feature, shard)
             if shard != rebuilt:  # taken over unchanged: the very same file
-                assert os.path.samefile(a, before[feature].artifact(shard))
+                assert os.path.samefile(a, before[feature].artifact(settings.data_dir, shard))
         assert new.sub_models[rebuilt].sha256 != before[feature].sub_models[rebuilt].sha256 or (
             feature in ("retrieval", "match")  # the member may have had no postings/pairs
         )
-        if new.path.joinpath(new.sub_models[0].file).suffix == ".npz":
+        if new.artifact(settings.data_dir, 0).suffix == ".npz":
             for shard in range(4):
                 x, y = (
-                    load_arrays(new.artifact(shard).read_bytes()),
-                    load_arrays(scratch.artifact(shard).read_bytes()),
+                    load_arrays(new.artifact(settings.data_dir, shard).read_bytes()),
+                    load_arrays(scratch.artifact(settings.data_dir, shard).read_bytes()),
                 )
                 assert x.keys() == y.keys() and all(np.array_equal(x[k], y[k]) for k in x)
         with session_scope(engine) as s:
-            assert _probe(feature, load_model(s, new.id)) == _probe(
-                feature, load_model(s, scratch.id)
+            assert _probe(feature, load_model(s, settings, new.id)) == _probe(
+                feature, load_model(s, settings, scratch.id)
             )
             assert member not in members_in(s, new.id)
 

@@ -164,7 +164,9 @@ def test_audit_reports_no_violations_then_catches_a_tampered_shard(own_ops, own_
     clean = own_ops.post(f"/admin/datasets/{ds}/audit", data={"csrf_token": csrf_from(page)})
     assert clean.status_code == 200 and "No violations." in clean.text
     # Swap two shard files: both still read as Parquet, neither has its recorded hash.
-    folder = Path(own_ops.get(f"/api/v1/admin/datasets/{ds}").json()["path"])
+    stored = own_ops.get(f"/api/v1/admin/datasets/{ds}").json()["path"]
+    assert not Path(stored).is_absolute()  # relative to the data folder
+    folder = own_world.settings.data_dir / stored
     first, second = sorted((folder / "data").glob("*.parquet"))[:2]
     a, b = first.read_bytes(), second.read_bytes()
     first.write_bytes(b)

@@ -17,7 +17,7 @@ def init() -> None:
     cfg = settings()
     engine = open_engine(cfg.database_url)
     try:
-        before, after = migrate(engine)
+        before, after = migrate(engine, cfg.data_dir)
         with ledger_session(engine) as session:
             first = ensure_default_policy(session, cfg)
     except OperationalError as exc:

@@ -69,11 +69,12 @@ def show(model_id: str) -> None:
     """One model version: dataset, sub-models with hashes, metrics (JSON)."""
     from consentry.training.registry import get_model
 
-    db = store_engine(settings())
+    cfg = settings()
+    db = store_engine(cfg)
     with session_scope(db) as s:
         m = get_model(s, model_id)
     data = asdict(m)
-    data["path"] = str(m.path)
+    data["path"] = str(cfg.data_dir / m.location)
     typer.echo(json.dumps(data, indent=2, default=str))
 
 
@@ -107,9 +108,10 @@ def assist_profile(
     """A headline, an about section and missing skills for a member's own profile."""
     from consentry.features.profile_assistant import assist_profile as run
 
-    db = store_engine(settings())
+    cfg = settings()
+    db = store_engine(cfg)
     with session_scope(db) as s:
-        d = run(s, find_member(s, member).id, seed=seed)
+        d = run(s, cfg, find_member(s, member).id, seed=seed)
     typer.echo(f"Headline: {d.headline}\n\nAbout: {d.about}\n")
     typer.echo(f"Missing skills: {', '.join(d.missing_skills)}")
     typer.echo(f"Uses: {', '.join(d.uses.purposes)} - {d.uses.data}")
@@ -125,9 +127,10 @@ def job_post(
     """A complete job posting from a title, company, location and a few skills."""
     from consentry.features.job_posts import write_job_post
 
-    db = store_engine(settings())
+    cfg = settings()
+    db = store_engine(cfg)
     with session_scope(db) as s:
-        d = write_job_post(s, title=title, company=company, location=location, skills=skill)
+        d = write_job_post(s, cfg, title=title, company=company, location=location, skills=skill)
     typer.echo(d.text)
 
 
@@ -143,10 +146,11 @@ def outreach(
     allows recruiter-ai (the same rules as the recruiter pages and the API)."""
     from consentry.features.outreach import outreach_for
 
-    db = store_engine(settings())
+    cfg = settings()
+    db = store_engine(cfg)
     with session_scope(db) as s:
         drafter = find_member(s, recruiter)
-        _, d = outreach_for(s, drafter, job, find_member(s, candidate).handle)
+        _, d = outreach_for(s, cfg, drafter, job, find_member(s, candidate).handle)
     typer.echo(d.text)
     typer.echo(f"\n(fit {d.fit:.0%}; basis {d.basis})")
 

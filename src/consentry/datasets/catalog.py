@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from consentry.errors import NotFound
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetStatus, DatasetVersionRow
+from consentry.store.locations import resolve_location
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,13 @@ class DatasetVersion:
     policy_version: int
     records: int
     members: int
-    path: Path
+    #: The version's folder relative to the data folder, as stored (`store/locations.py`).
+    location: str
     created_at: Any
     parent_id: str | None
+    retired_at: Any = None
+    #: When its data files were deleted (retention or erasure); None while they exist.
+    files_deleted_at: Any = None
 
     @classmethod
     def from_row(cls, row: DatasetVersionRow) -> DatasetVersion:
@@ -47,23 +52,32 @@ class DatasetVersion:
             policy_version=row.policy_version,
             records=row.records,
             members=row.members,
-            path=Path(row.path),
+            location=row.path,
             created_at=row.created_at,
             parent_id=row.parent_id,
+            retired_at=row.retired_at,
+            files_deleted_at=row.files_deleted_at,
         )
 
-    def manifest(self) -> dict[str, Any]:
+    def folder(self, data_dir: Path) -> Path:
+        """The version's folder under `data_dir`; refuses one that lies outside it."""
+        return resolve_location(data_dir, self.location, owner=f"dataset {self.id}")
+
+    def manifest(self, data_dir: Path) -> dict[str, Any]:
         """The published manifest.json of this version."""
         try:
-            return json.loads((self.path / "manifest.json").read_text())
+            return json.loads((self.folder(data_dir) / "manifest.json").read_text())
         except FileNotFoundError:
             raise NotFound(f"dataset {self.id}: its manifest.json is missing") from None
 
 
 def list_datasets(session: Session, *, purpose: str | None = None) -> list[DatasetVersion]:
-    """Every dataset version, newest first (optionally of one purpose)."""
-    stmt = select(DatasetVersionRow).order_by(
-        DatasetVersionRow.created_at.desc(), DatasetVersionRow.id.desc()
+    """Every published dataset version, newest first (optionally of one purpose). A
+    version still being published is not listed until it is active or a reproduction."""
+    stmt = (
+        select(DatasetVersionRow)
+        .where(DatasetVersionRow.status != DatasetStatus.PUBLISHING)
+        .order_by(DatasetVersionRow.created_at.desc(), DatasetVersionRow.id.desc())
     )
     if purpose:
         stmt = stmt.where(DatasetVersionRow.purpose == purpose)
@@ -74,9 +88,7 @@ def get_dataset(session: Session, dataset_id: str) -> DatasetVersion:
     """The dataset version `dataset_id`, or a clear error naming it."""
     row = session.get(DatasetVersionRow, dataset_id)
     if row is None:
-        raise NotFound(
-            f"no dataset version {dataset_id!r}; `consentry datasets list` shows them"
-        )
+        raise NotFound(f"no dataset version {dataset_id!r}; `consentry datasets list` shows them")
     return DatasetVersion.from_row(row)
 
 

@@ -100,7 +100,7 @@ class JobSeekerChat:
             return found
         job_id, posting = found
         facts = member_facts(session, self.member_id)
-        _, match = load_active(session, "match")
+        _, match = load_active(session, settings, "match")
         fit = match.fit(
             Candidate(facts.titles, facts.skills, facts.country),
             Target(posting.title, posting.skills, facts.country),
@@ -129,7 +129,7 @@ class JobSeekerChat:
         facts = member_facts(session, self.member_id)
         own = {s.lower() for s in facts.skills}
         missing = [s for s in posting.skills if s.lower() not in own]
-        _, skills = load_active(session, "skills")
+        _, skills = load_active(session, settings, "skills")
         also = [
             s for s, _ in skills.suggest([posting.title], "", have=[*facts.skills, *missing], k=3)
         ]
@@ -148,8 +148,8 @@ class JobSeekerChat:
             return found
         job_id, posting = found
         facts = member_facts(session, self.member_id)
-        _, phrasing = load_active(session, "phrasing")
-        guard = guard_for(session)
+        _, phrasing = load_active(session, settings, "phrasing")
+        guard = guard_for(session, settings)
         own = {s.lower() for s in facts.skills}
         skills = tuple(s for s in posting.skills if s.lower() in own) + tuple(
             s for s in facts.skills if s not in posting.skills
@@ -182,7 +182,7 @@ class JobSeekerChat:
 
 def _index_and_jobs(session: Session, settings: Settings):
     """The active index, and record id -> live job id for the postings in it."""
-    _, index = load_active(session, "retrieval")
+    _, index = load_active(session, settings, "retrieval")
     key = Keyring.load(settings).key(KeyPurpose.RECORD_IDS).secret
     live = session.scalars(select(Job.id).where(Job.deleted_at.is_(None))).all()
     ids = {record_id(key, "job", j): j for j in live}

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.orm import Session
 
+from consentry.config import Settings
 from consentry.errors import ConsentryError
 from consentry.training.sisa import load_active
 from consentry.training.text import gram_hash, ngram_hashes, words
@@ -63,14 +64,14 @@ class Guard:
         return None
 
 
-def guard_for(session: Session) -> Guard:
+def guard_for(session: Session, settings: Settings) -> Guard:
     """The guard over the active phrasing model and, where there is one, retrieval index."""
-    phrasing_version, phrasing = load_active(session, "phrasing")
+    phrasing_version, phrasing = load_active(session, settings, "phrasing")
     try:
-        index_version, index = load_active(session, "retrieval")
+        index_version, index = load_active(session, settings, "retrieval")
     except ConsentryError:
         index_version, index = None, None
-    skills_version, skills = load_active(session, "skills")
+    skills_version, skills = load_active(session, settings, "skills")
     key = (phrasing_version.id, index_version.id if index_version else "", skills_version.id)
     if key not in _CACHE:
         parts = [phrasing.guard, skills.guard]

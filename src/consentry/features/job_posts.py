@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from consentry.config import Settings
 from consentry.errors import InvalidInput
 from consentry.features import Uses
 from consentry.features.guard import guard_for
@@ -42,6 +43,7 @@ class JobPostDraft:
 
 def write_job_post(
     session: Session,
+    settings: Settings,
     *,
     title: str,
     company: str,
@@ -55,9 +57,9 @@ def write_job_post(
     skills = [s.strip() for s in skills if s.strip()]
     if not title or not company:
         raise InvalidInput("a job posting needs at least a title and a company")
-    phrasing_version, phrasing = load_active(session, "phrasing")
-    skills_version, skill_model = load_active(session, "skills")
-    guard = guard_for(session)
+    phrasing_version, phrasing = load_active(session, settings, "phrasing")
+    skills_version, skill_model = load_active(session, settings, "skills")
+    guard = guard_for(session, settings)
     nice = [s for s, _ in skill_model.suggest([title], "", have=skills, k=3)]
     slots = {
         "title": [title] * 2,

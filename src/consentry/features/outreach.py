@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consentry.config import Settings
 from consentry.consent.decide import decide
 from consentry.errors import Forbidden, InvalidInput, NotFound
 from consentry.features import Uses
@@ -54,7 +55,13 @@ class OutreachDraft:
 
 
 def draft_outreach(
-    session: Session, *, job_id: int, candidate_id: int, k: int = DEFAULT_K, seed: int = 0
+    session: Session,
+    settings: Settings,
+    *,
+    job_id: int,
+    candidate_id: int,
+    k: int = DEFAULT_K,
+    seed: int = 0,
 ) -> OutreachDraft:
     """A first message from the job's recruiter to the candidate.
 
@@ -72,9 +79,9 @@ def draft_outreach(
             f"(recruiter-ai): {decision.reason}"
         )
     facts = member_facts(session, candidate_id)
-    match_version, match = load_active(session, "match")
-    phrasing_version, phrasing = load_active(session, "phrasing")
-    guard = guard_for(session)
+    match_version, match = load_active(session, settings, "match")
+    phrasing_version, phrasing = load_active(session, settings, "phrasing")
+    guard = guard_for(session, settings)
     fit = match.fit(
         Candidate(facts.titles, facts.skills, facts.country),
         Target(job.title, tuple(job.skills), job.region.split("-")[0]),
@@ -152,7 +159,7 @@ class OutreachDeclined(OutreachRefused):
 
 
 def outreach_for(
-    session: Session, recruiter: Member, job_id: int, handle: str
+    session: Session, settings: Settings, recruiter: Member, job_id: int, handle: str
 ) -> tuple[Member, OutreachDraft]:
     """The candidate and the draft for (job, candidate `handle`), drafted by `recruiter`.
 
@@ -166,7 +173,9 @@ def outreach_for(
     if candidate is None:
         raise NotFound(f"there is no member called {handle.strip()!r}")
     try:
-        return candidate, draft_outreach(session, job_id=job_id, candidate_id=candidate.id)
+        return candidate, draft_outreach(
+            session, settings, job_id=job_id, candidate_id=candidate.id
+        )
     except OutreachRefused as exc:
         # The same decision the feature just made, for its reason in words.
         decision = decide(session, candidate.id, "recruiter-ai")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from consentry.config import Settings
 from consentry.errors import InvalidInput
 from consentry.features import Uses
 from consentry.features.guard import Guard, guard_for
@@ -73,15 +74,15 @@ def write_about(
 
 
 def assist_profile(
-    session: Session, member_id: int, *, k: int = DEFAULT_K, seed: int = 0
+    session: Session, settings: Settings, member_id: int, *, k: int = DEFAULT_K, seed: int = 0
 ) -> ProfileDraft:
     """A headline, about section and missing skills for `member_id`'s own profile."""
     facts: MemberFacts = member_facts(session, member_id)
     if not facts.title:
         raise InvalidInput("add a position to your profile first: the assistant writes from it")
-    phrasing_version, phrasing = load_active(session, "phrasing")
-    skills_version, skills = load_active(session, "skills")
-    guard = guard_for(session)
+    phrasing_version, phrasing = load_active(session, settings, "phrasing")
+    skills_version, skills = load_active(session, settings, "skills")
+    guard = guard_for(session, settings)
     slots = facts.slots()
     missing = [s for s, _ in skills.suggest(facts.titles, facts.industry, have=facts.skills, k=5)]
     return ProfileDraft(

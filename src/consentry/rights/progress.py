@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -90,10 +90,30 @@ class Purged(_Recorded):
     models: list[str] = Field(default_factory=list)
 
 
+class ArtifactAbsent(_Recorded):
+    """A dataset or model version that held the member: its `files_absent` shard files
+    or sub-model artifacts were each found absent after the purge."""
+
+    kind: Literal["dataset", "model"]
+    id: str
+    files_absent: Count
+
+
+class Verified(_Recorded):
+    """For an erasure: what the check after the purge found (rights/erasure_check.py).
+    Recorded only when it found nothing of the member; otherwise the step fails."""
+
+    checked_at: str
+    artifacts: list[ArtifactAbsent]
+    parquet_files_scanned: Count
+    model_artifacts_scanned: Count
+    member_records_found: Literal[0]
+
+
 class PropagationProgress(_Recorded):
     """What a propagation job has done: steps finished, their seconds, every dataset and
-    model moved, retrieval indexes changed, and (erasure) files purged. `planned` is true
-    once the datasets holding the member were listed."""
+    model moved, retrieval indexes changed, and (erasure) files purged and the check that
+    followed. `planned` is true once the datasets holding the member were listed."""
 
     steps_done: list[PropagationStep] = Field(default_factory=list)
     timings: dict[PropagationStep, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
@@ -101,6 +121,7 @@ class PropagationProgress(_Recorded):
     datasets: list[DatasetMove] = Field(default_factory=list)
     indexes: list[str] = Field(default_factory=list)
     purged: Purged | None = None
+    verified: Verified | None = None
 
     @classmethod
     def parse(cls, document: str | dict[str, Any]) -> PropagationProgress:

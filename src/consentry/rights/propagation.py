@@ -6,7 +6,10 @@
     models     each active model trained on a retired dataset -> the affected shard's
                sub-model retrained on the successor, the new model version activated
     retrieval  the member's content removed from every retrieval index
-    receipt    a signed receipt naming everything retired and created; job marked done
+    purge      an erasure only: files of earlier versions that held the member deleted,
+               then the data folder checked for the member's records (rights/erasure_check.py)
+    receipt    a signed receipt naming everything retired and created, and for an erasure
+               what the check found; job marked done
 
 Every unit of work is recorded in the job's progress as soon as it is done, and every
 unit is idempotent, so a worker killed at any point leaves a job that the next worker
@@ -28,14 +31,17 @@ from sqlalchemy import Engine, func, select
 
 from consentry.config import Settings
 from consentry.datasets.catalog import datasets_holding
+from consentry.datasets.lifecycle import mark_files_deleted
 from consentry.datasets.records import shard_of
 from consentry.datasets.successor import build_successor, delete_files
 from consentry.errors import Conflict, ConsentryError, Transient
 from consentry.rights import queue
+from consentry.rights.erasure_check import verify_erasure
 from consentry.rights.progress import PropagationStep
 from consentry.rights.receipt_document import issue
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetStatus, DatasetVersionRow
 from consentry.store.engine import get_row, session_scope
+from consentry.store.locations import resolve_location
 from consentry.store.rights_tables import JobKind, JobStatus
 from consentry.store.training_tables import ModelStatus, ModelVersionRow
 
@@ -192,12 +198,15 @@ class _Run:
         with session_scope(self.db) as s:
             child = s.scalar(
                 select(DatasetVersionRow.id)
-                .where(DatasetVersionRow.parent_id == entry["parent"])
+                .where(
+                    DatasetVersionRow.parent_id == entry["parent"],
+                    DatasetVersionRow.status != DatasetStatus.PUBLISHING,
+                )
                 .order_by(DatasetVersionRow.created_at.desc())
                 .limit(1)
             )
         if erase:
-            delete_files(Path(path))
+            delete_files(self.folder("dataset", entry["parent"], path))
         entry.update(
             successor=child,
             rebuilt_shards=[shard_of(member, shards)],
@@ -290,7 +299,10 @@ class _Run:
                     row := get_row(s, DatasetVersionRow, current)
                 ).status != DatasetStatus.ACTIVE:
                     child = s.scalar(
-                        select(DatasetVersionRow.id).where(DatasetVersionRow.parent_id == current)
+                        select(DatasetVersionRow.id).where(
+                            DatasetVersionRow.parent_id == current,
+                            DatasetVersionRow.status != DatasetStatus.PUBLISHING,
+                        )
                     )
                     if child is None:
                         raise Conflict(f"dataset {current} is {row.status}, with no successor")
@@ -368,15 +380,27 @@ class _Run:
                     ModelVersionRow.status != ModelStatus.ACTIVE,
                 )
             ).all()
-        for _id, path in datasets:
-            delete_files(Path(path))
-        for _id, path in models:
-            for artifact in Path(path).glob("shard-*"):
+        # Resolve every folder before deleting anything: one stored path outside the data
+        # folder fails the step with nothing deleted.
+        dataset_folders = [self.folder("dataset", i, path) for i, path in datasets]
+        model_folders = [self.folder("model", i, path) for i, path in models]
+        for folder in dataset_folders:
+            delete_files(folder)
+        with session_scope(self.db) as s:
+            mark_files_deleted(s, [i for i, _ in datasets])
+        for folder in model_folders:
+            for artifact in folder.glob("shard-*"):
                 artifact.unlink(missing_ok=True)
         self.progress["purged"] = {
             "datasets": sorted(i for i, _ in datasets),
             "models": sorted(i for i, _ in models),
         }
+        # What the receipt says is what this check found; it raises if anything remains.
+        self.progress["verified"] = verify_erasure(self.db, self.settings, self.job.member_id)
+
+    def folder(self, kind: str, version_id: str, stored: str) -> Path:
+        """A version's folder under the data folder in use; refuses one outside it."""
+        return resolve_location(self.settings.data_dir, stored, owner=f"{kind} {version_id}")
 
     # -- receipt --------------------------------------------------------------------
 

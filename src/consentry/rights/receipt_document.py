@@ -88,7 +88,6 @@ def build_document(session: Session, job: PropagationJob, progress: dict[str, An
                 if successor is None
                 else _dataset(session, successor, entry["rebuilt_shards"]),
                 "records_removed": entry.get("records_removed", 0),
-                "files_deleted": bool(entry.get("files_deleted")),
             }
         )
         for model in entry.get("models", []):
@@ -128,9 +127,9 @@ def build_document(session: Session, job: PropagationJob, progress: dict[str, An
         "datasets": datasets,
         "models": models,
         "retrieval_indexes": list(progress.get("indexes", [])),
-        # Erasure: versions no longer active whose files were deleted because they held
-        # the member (their registry rows remain as the record of what existed).
-        "files_deleted": progress.get("purged", {"datasets": [], "models": []}),
+        # Erasure: what the check after the purge found (it fails the job when it finds
+        # anything, so a receipt never says more than was checked). None: a withdrawal.
+        "erasure_check": progress.get("verified"),
     }
 
 

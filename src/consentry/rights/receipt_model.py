@@ -9,6 +9,11 @@ fails when the two drift apart).
 Times are ISO 8601 strings as issued (naive UTC, microseconds), not parsed datetimes:
 the signature covers the exact characters, so a model that reformatted them would break
 it. Unknown fields are refused, so the schema names everything a receipt can say.
+
+Format 3 states what was verified, not what was attempted: for an erasure,
+`erasure_check` is what the check of the data folder after the purge found
+(rights/erasure_check.py). Receipts of format 2 carried `files_deleted` flags instead;
+they still verify (`receipt_signing.verify`), but this schema describes format 3.
 """
 
 from __future__ import annotations
@@ -18,8 +23,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT = "consentry-propagation-receipt/2"
-"""Signed with Ed25519 as a detached JWS: verifiable with the public keys alone."""
+FORMAT = "consentry-propagation-receipt/3"
+"""Signed with Ed25519 as a detached JWS: verifiable with the public keys alone. States,
+for an erasure, what the check of the data folder after the purge found."""
+PREVIOUS_FORMAT = "consentry-propagation-receipt/2"
+"""Signed as format 3. Its `files_deleted` fields said what the purge set out to delete,
+not what was checked; such receipts still verify, and are no longer issued."""
 LEGACY_FORMAT = "consentry-propagation-receipt/1"
 """Signed with HMAC-SHA256 under the server's secret: only that server can verify it."""
 SCHEMA_ID = "https://consentry.example/schemas/receipt.schema.json"
@@ -69,7 +78,6 @@ class DatasetChange(_Part):
     retired: DatasetVersion
     created: DatasetVersion | None
     records_removed: int
-    files_deleted: bool
 
 
 class SubModel(_Part):
@@ -104,12 +112,39 @@ class Timings(_Part):
     step_seconds: dict[str, float]
 
 
-class FilesDeleted(_Part):
-    """Erasure: versions no longer active whose files were deleted because they held the
-    member (their registry rows remain as the record of what existed)."""
+class ArtifactAbsent(_Part):
+    """A dataset or model version that lineage says held the member."""
 
-    datasets: list[str]
-    models: list[str]
+    kind: Literal["dataset", "model"]
+    id: str
+    files_absent: int = Field(
+        description="Its shard files (dataset) or sub-model artifacts (model), each found "
+        "absent under the data folder when checked after the purge."
+    )
+
+
+class ErasureCheck(_Part):
+    """Erasure only: what the check after the purge found. It is issued only when the
+    check found nothing of the member; a file still holding the member's records fails the
+    propagation instead. Registry rows of the versions remain as the record of what
+    existed."""
+
+    checked_at: str
+    artifacts: list[ArtifactAbsent] = Field(
+        description="Every dataset version that held the member, and every model trained "
+        "on one, with its files checked absent."
+    )
+    parquet_files_scanned: int = Field(
+        description="Parquet files under the data folder read for the member's record ids "
+        "and record hashes."
+    )
+    model_artifacts_scanned: int = Field(
+        description="Model artifact files under the data folder searched for the member's "
+        "record ids."
+    )
+    member_records_found: Literal[0] = Field(
+        description="Records of the member found in those files: none, or no receipt."
+    )
 
 
 class Signature(_Part):
@@ -135,7 +170,11 @@ class Receipt(_Part):
         title="Consentry propagation receipt",
     )
 
-    format: Literal["consentry-propagation-receipt/2", "consentry-propagation-receipt/1"]
+    format: Literal[
+        "consentry-propagation-receipt/3",
+        "consentry-propagation-receipt/2",
+        "consentry-propagation-receipt/1",
+    ]
     id: str
     issued_at: str
     issuer: str
@@ -148,7 +187,10 @@ class Receipt(_Part):
     datasets: list[DatasetChange]
     models: list[ModelChange]
     retrieval_indexes: list[str]
-    files_deleted: FilesDeleted
+    erasure_check: ErasureCheck | None = Field(
+        description="Erasure: what the check of the data folder after the purge found. "
+        "Null for a withdrawal, which deletes no files."
+    )
     signature: Signature | None = Field(
         default=None, description="Absent only on the unsigned body, before signing."
     )

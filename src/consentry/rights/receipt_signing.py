@@ -1,6 +1,6 @@
 """Signing receipts so that anyone can verify them with the public keys alone.
 
-A receipt (format 2) is signed with Ed25519 as a JWS (RFC 7515) with a detached payload:
+A receipt (format 3; format 2 before it, signed the same way) is signed with Ed25519 as a JWS (RFC 7515) with a detached payload:
 the payload is the RFC 8785 canonical JSON of every field of the receipt except
 `signature`, and `signature.value` is the compact serialisation with its middle part
 left empty. To verify, a verifier canonicalises the receipt the same way, puts the bytes
@@ -42,7 +42,7 @@ from pydantic import ValidationError
 
 from consentry.errors import ConsentryError
 from consentry.keys import KeyPurpose, Keyring
-from consentry.rights.receipt_model import FORMAT, LEGACY_FORMAT, Receipt
+from consentry.rights.receipt_model import FORMAT, LEGACY_FORMAT, PREVIOUS_FORMAT, Receipt
 
 ALGORITHM = "Ed25519"
 LEGACY_ALGORITHM = "HMAC-SHA256"
@@ -123,7 +123,7 @@ def verify(
         return ReceiptCheck(False, "the receipt carries no signature")
     if document.get("format") == LEGACY_FORMAT:
         return _verify_legacy(document, sig, legacy_key)
-    if document.get("format") != FORMAT:
+    if document.get("format") not in (FORMAT, PREVIOUS_FORMAT):
         return ReceiptCheck(False, f"not a Consentry receipt (format {document.get('format')!r})")
     if sig.get("algorithm") != ALGORITHM:
         return ReceiptCheck(False, f"unknown signature algorithm {sig.get('algorithm')!r}")

@@ -19,11 +19,13 @@ class SchemaError(Conflict):
     """The database's schema cannot be used by this version of Consentry."""
 
 
-def _config(engine: Engine | None = None) -> Config:
+def _config(engine: Engine | None = None, data_dir: Path | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
         cfg.attributes["engine"] = engine
+    if data_dir is not None:
+        cfg.attributes["data_dir"] = data_dir
     return cfg
 
 
@@ -63,14 +65,16 @@ def _refuse_unknown(current: str) -> None:
         )
 
 
-def migrate(engine: Engine) -> tuple[str | None, str]:
+def migrate(engine: Engine, data_dir: Path | None = None) -> tuple[str | None, str]:
     """Bring the database to the newest schema; harmless when it is already there.
 
-    Returns (revision before, revision after). Refuses a database whose schema is newer
-    than this code, leaving it untouched.
+    `data_dir` is the data folder the database belongs to: migrations that rewrite stored
+    file locations (0006) need it, and rewrite nothing without it. Returns (revision
+    before, revision after). Refuses a database whose schema is newer than this code,
+    leaving it untouched.
     """
     before = current_revision(engine)
     if before is not None:
         _refuse_unknown(before)
-    command.upgrade(_config(engine), "head")
+    command.upgrade(_config(engine, data_dir), "head")
     return before, head_revision()

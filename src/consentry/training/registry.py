@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from consentry.errors import Conflict, NotFound
 from consentry.store.dataset_tables import DatasetLineageRow
+from consentry.store.locations import resolve_location
 from consentry.store.training_tables import ModelShardRow, ModelStatus, ModelVersionRow
 
 
@@ -54,7 +55,8 @@ class ModelVersion:
     status: str
     metrics: dict[str, Any]
     seed: int
-    path: Path
+    #: The version's folder relative to the data folder, as stored (`store/locations.py`).
+    location: str
     created_at: datetime
     superseded_at: datetime | None
     parent_id: str | None
@@ -71,7 +73,7 @@ class ModelVersion:
             status=row.status,
             metrics=json.loads(row.metrics or "{}"),
             seed=row.seed,
-            path=Path(row.path),
+            location=row.path,
             created_at=row.created_at,
             superseded_at=row.superseded_at,
             parent_id=row.parent_id,
@@ -81,8 +83,13 @@ class ModelVersion:
             ),
         )
 
-    def artifact(self, shard: int) -> Path:
-        return self.path / self.sub_models[shard].file
+    def folder(self, data_dir: Path) -> Path:
+        """The version's folder under `data_dir`; refuses one that lies outside it."""
+        return resolve_location(data_dir, self.location, owner=f"model {self.id}")
+
+    def artifact(self, data_dir: Path, shard: int) -> Path:
+        """The file of sub-model `shard` under `data_dir`."""
+        return self.folder(data_dir) / self.sub_models[shard].file
 
 
 def _with_shards(session: Session, rows: list[ModelVersionRow]) -> list[ModelVersion]:

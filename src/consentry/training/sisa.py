@@ -21,7 +21,8 @@ each publishes files and commits its own registry rows atomically):
   The member's postings leave every active retrieval index: each index holding them is
   moved onto the newest active successor of its dataset that no longer holds them.
 
-- `load_model(session, model_id)` / `load_active(session, feature)`: the aggregated model.
+- `load_model(session, settings, model_id)` / `load_active(session, settings, feature)`:
+  the aggregated model (its files found under `settings.data_dir`).
 
 Exactness: a sub-model depends only on its shard's file, its lineage and
 `shard_seed(seed, shard)`; so a retrained version equals, byte for byte, a version
@@ -39,6 +40,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -50,6 +52,7 @@ from consentry.datasets.catalog import DatasetVersion, get_dataset, list_dataset
 from consentry.errors import Conflict, NotFound
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetShardRow, DatasetStatus
 from consentry.store.engine import immediate, session_scope, utcnow
+from consentry.store.locations import to_location
 from consentry.store.training_tables import ModelShardRow, ModelStatus, ModelVersionRow
 from consentry.training import registry
 from consentry.training.artifacts import ModelFolder, sha256, shard_file
@@ -65,12 +68,14 @@ def new_model_id(feature: str) -> str:
     return f"{feature}-{utcnow():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
-def read_shard(session: Session, dataset: DatasetVersion, shard: int) -> tuple[ShardData, str]:
+def read_shard(
+    session: Session, data_dir: Path, dataset: DatasetVersion, shard: int
+) -> tuple[ShardData, str]:
     """One dataset shard's records and record -> member map; and the file's recorded sha256."""
     row = session.get(DatasetShardRow, (dataset.id, shard))
     if row is None:
         raise NotFound(f"dataset {dataset.id} has no shard {shard}")
-    path = dataset.path / row.file
+    path = dataset.folder(data_dir) / row.file
     if not path.exists():
         raise NotFound(f"dataset {dataset.id}: shard file {row.file} is missing")
     records = pq.read_table(path).to_pylist()
@@ -194,7 +199,7 @@ def _train(
                 name = shard_file(shard, spec.ext)
                 if shard not in retrain and parent is not None:
                     sub = parent.sub_models[shard]
-                    folder.link(parent.path / sub.file, name)
+                    folder.link(parent.folder(settings.data_dir) / sub.file, name)
                     entries.append(
                         {
                             "shard": shard,
@@ -205,7 +210,7 @@ def _train(
                         }
                     )
                     continue
-                data, data_sha = read_shard(session, dataset, shard)
+                data, data_sha = read_shard(session, settings.data_dir, dataset, shard)
                 blob = spec.train_shard(data, seed=shard_seed(seed, shard))
                 folder.write(name, blob)
                 entries.append(
@@ -236,7 +241,8 @@ def _train(
                 if raced is not None:  # another worker published first: keep theirs
                     folder.discard()
                     return raced
-            _activate(session, spec, dataset, model_id, seed, final, metrics, entries, parent)
+            location = to_location(settings.data_dir, final)
+            _activate(session, spec, dataset, model_id, seed, location, metrics, entries, parent)
     except BaseException:
         folder.discard()
         raise
@@ -244,7 +250,7 @@ def _train(
         return registry.get_model(session, model_id)
 
 
-def _activate(session, spec, dataset, model_id, seed, final, metrics, entries, parent) -> None:
+def _activate(session, spec, dataset, model_id, seed, location, metrics, entries, parent) -> None:
     now = utcnow()
     superseded = session.scalars(
         select(ModelVersionRow)
@@ -263,7 +269,7 @@ def _activate(session, spec, dataset, model_id, seed, final, metrics, entries, p
             status=ModelStatus.ACTIVE,
             metrics=json.dumps(metrics, sort_keys=True),
             seed=seed,
-            path=str(final),
+            path=location,
             created_at=now,
             parent_id=parent.id if parent else None,
         )
@@ -272,21 +278,23 @@ def _activate(session, spec, dataset, model_id, seed, final, metrics, entries, p
     session.add_all(ModelShardRow(model_id=model_id, **e) for e in entries)
 
 
-def load_model(session: Session, model_id: str) -> Any:
+def load_model(session: Session, settings: Settings, model_id: str) -> Any:
     """The aggregated model of a version (cached: versions are immutable)."""
     model = registry.get_model(session, model_id)
     return _load(
         model.id,
         model.feature,
-        str(model.path),
+        str(model.folder(settings.data_dir)),
         tuple((s.file, s.sha256) for s in model.sub_models),
     )
 
 
-def load_active(session: Session, feature: str) -> tuple[registry.ModelVersion, Any]:
+def load_active(
+    session: Session, settings: Settings, feature: str
+) -> tuple[registry.ModelVersion, Any]:
     """The active version of `feature` and its aggregated model."""
     model = registry.active_model(session, feature)
-    return model, load_model(session, model.id)
+    return model, load_model(session, settings, model.id)
 
 
 @lru_cache(maxsize=32)

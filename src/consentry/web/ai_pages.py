@@ -123,7 +123,7 @@ def profile_assistant_run(
     if blocked is not None:
         return blocked
     try:
-        draft = assist_profile(db, member.id, seed=variant)
+        draft = assist_profile(db, request.app.state.settings, member.id, seed=variant)
     except ConsentryError as exc:
         return render(
             request,
@@ -275,7 +275,12 @@ def job_post_run(
     form = {"title": title, "company": company, "location": location, "skills": skills}
     try:
         draft = write_job_post(
-            db, title=title, company=company, location=location, skills=split_skills(skills)
+            db,
+            request.app.state.settings,
+            title=title,
+            company=company,
+            location=location,
+            skills=split_skills(skills),
         )
     except ConsentryError as exc:
         return render(
@@ -318,7 +323,7 @@ def outreach_run(
     form = {"candidate": candidate, "job_id": job_id}
     context = _context(db, member, feature, jobs=own_jobs(db, member.id), form=form)
     try:
-        person, draft = outreach_for(db, member, job_id, candidate)
+        person, draft = outreach_for(db, request.app.state.settings, member, job_id, candidate)
     except OutreachDeclined as exc:
         return render(
             request, "ai/outreach.html", {**context, "refusal": exc.refusal}, status_code=403

@@ -52,11 +52,13 @@ class DatasetOut(BaseModel):
     members: int
     created_at: UtcDateTime
     parent_id: str | None
-    path: str = Field(description="Where the version's files are published.")
+    path: str = Field(
+        description="Where the version's files are published, relative to the data folder."
+    )
 
     @classmethod
     def of(cls, d: DatasetVersion) -> DatasetOut:
-        return cls(**{n: getattr(d, n) for n in cls.model_fields if n != "path"}, path=str(d.path))
+        return cls(**{n: getattr(d, n) for n in cls.model_fields if n != "path"}, path=d.location)
 
 
 class DatasetDetailOut(DatasetOut):
@@ -156,10 +158,13 @@ def datasets(
 
 
 @router.get("/datasets/{dataset_id}", response_model=DatasetDetailOut)
-def dataset(db: DbSession, operator: CurrentOperator, dataset_id: ArtifactId) -> DatasetDetailOut:
+def dataset(
+    request: Request, db: DbSession, operator: CurrentOperator, dataset_id: ArtifactId
+) -> DatasetDetailOut:
     """One dataset version with its manifest."""
     found = get_dataset(db, dataset_id)
-    return DatasetDetailOut(**DatasetOut.of(found).model_dump(), manifest=manifest_of(found))
+    manifest = manifest_of(found, request.app.state.settings.data_dir)
+    return DatasetDetailOut(**DatasetOut.of(found).model_dump(), manifest=manifest)
 
 
 @router.post("/datasets/{dataset_id}/audit", response_model=AuditDocument)

@@ -179,7 +179,7 @@ def profile_assistant(request: Request, db: DbSession, member: CurrentMember):
     blocked = _blocked(request, db, member, BY_KEY["profile-assistant"])
     if blocked is not None:
         return blocked
-    d = assist_profile(db, member.id)
+    d = assist_profile(db, request.app.state.settings, member.id)
     return ProfileDraftOut(
         headline=d.headline, about=d.about, missing_skills=d.missing_skills, models=d.models
     )
@@ -192,7 +192,12 @@ def job_post(request: Request, db: DbSession, member: CurrentMember, body: JobPo
     if blocked is not None:
         return blocked
     d = write_job_post(
-        db, title=body.title, company=body.company, location=body.location, skills=body.skills
+        db,
+        request.app.state.settings,
+        title=body.title,
+        company=body.company,
+        location=body.location,
+        skills=body.skills,
     )
     return JobPostOut(
         title=d.title,
@@ -213,7 +218,9 @@ def outreach(request: Request, db: DbSession, member: CurrentMember, body: Outre
     if blocked is not None:
         return blocked
     try:
-        person, d = outreach_for(db, member, body.job_id, body.candidate)
+        person, d = outreach_for(
+            db, request.app.state.settings, member, body.job_id, body.candidate
+        )
     except OutreachDeclined as exc:
         r = exc.refusal
         return error_response(

@@ -11,7 +11,9 @@ if engine is None:  # the alembic command line, for writing new migrations
     from consentry.config import load_settings
     from consentry.store.engine import open_engine
 
-    engine = open_engine(load_settings().database_url)
+    cli_settings = load_settings()
+    engine = open_engine(cli_settings.database_url)
+    config.attributes.setdefault("data_dir", cli_settings.data_dir)
 
 with engine.connect() as connection:
     context.configure(
