@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import inspect, text
 
@@ -72,3 +74,32 @@ def test_an_unreachable_postgres_is_one_clear_line(settings_env, monkeypatch, ca
 def test_version_flag(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("consentry ")
+
+
+def test_migration_0007_normalises_member_regions_and_reports_the_rest(engine, caplog):
+    from alembic import command
+    from sqlalchemy import select
+
+    from builders import add_members
+    from consentry.store.migrate import _config
+    from consentry.store.tables import Member
+
+    command.downgrade(_config(engine), "0006")
+    ids = add_members(
+        engine,
+        [(r, date(1980, 1, 1)) for r in ("us-ca", " de", "UK", "hk", "zz-zz", "DE", "Q")],
+    )
+    with caplog.at_level("WARNING", logger="consentry.migrations"):
+        migrate(engine)
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(Member.id, Member.region).order_by(Member.id)).all())
+    assert [stored[i] for i in ids] == ["US-CA", "DE", "GB", "HK", "zz-zz", "DE", "Q"]
+    report = [r.getMessage() for r in caplog.records if r.name == "consentry.migrations"]
+    assert report == [
+        f"member {ids[6]}: region 'Q' is not an ISO 3166 code; left as it is, and decided by "
+        "the policy's strictest rule until it is corrected",
+        f"member {ids[4]}: region 'zz-zz' is not an ISO 3166 code; left as it is, and decided "
+        "by the policy's strictest rule until it is corrected",
+        "2 member region(s) could not be normalised",
+    ]
+    assert current_revision(engine) == head_revision()

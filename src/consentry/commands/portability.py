@@ -17,6 +17,7 @@ from consentry.commands.context import find_member, settings, store_engine
 from consentry.errors import InvalidInput
 from consentry.network.accounts import hash_password
 from consentry.network.linkedin_import import create_member, import_into, read_archive
+from consentry.regions import normalise_region
 from consentry.rights.export import export_archive
 from consentry.store.engine import session_scope
 
@@ -56,6 +57,8 @@ def import_linkedin(
         raise InvalidInput("give either --member M, or --email E --create")
     if create and not email:
         raise InvalidInput("--create needs --email for the new account")
+    if region is not None:
+        region = normalise_region(region)  # refused before anything is read or written
     try:
         data = file.read_bytes()
     except OSError as exc:

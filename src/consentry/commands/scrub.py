@@ -14,6 +14,7 @@ from typing import IO
 import typer
 
 from consentry.errors import InvalidInput, Transient
+from consentry.regions import normalise_region
 
 _BATCH = 4096
 
@@ -37,8 +38,13 @@ def _records(stream: IO[str]) -> Iterator[tuple[int, dict]]:
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise InvalidInput(f'line {number}: "author_names" must be a list of strings')
         region = record.get("region")
-        if region is not None and not isinstance(region, str):
-            raise InvalidInput(f'line {number}: "region" must be a string')
+        if region is not None:
+            if not isinstance(region, str):
+                raise InvalidInput(f'line {number}: "region" must be a string')
+            try:
+                record["region"] = normalise_region(region)
+            except InvalidInput as exc:
+                raise InvalidInput(f"line {number}: {exc}") from None
         yield number, record
 
 
@@ -103,7 +109,8 @@ def scrub(
     if names_from_db is not False:
         db_names, handles = _known_from_db(required=names_from_db is True)
         known += db_names
-    scrubber = Scrubber(known_names=known, known_handles=handles, region=region)
+    hint = normalise_region(region) if region is not None else None
+    scrubber = Scrubber(known_names=known, known_handles=handles, region=hint)
 
     if input == "-":
         source: IO[str] = sys.stdin

@@ -5,6 +5,8 @@ One set of rules, applied in this order, both by `decide` (one member, Python) a
 
 1. `excluded` in the member's region -> never;
 2. the member is under the age of digital consent for their region -> never;
+   (a region that is not a known ISO 3166 code gets the policy's strictest reading —
+   consent, the highest age — never the "elsewhere" rule: `Policy.basis_for`)
 3. the member erased their account at or before the ledger position -> never;
 4. the latest explicit choice for the purpose at or before the position decides
    (grant -> yes; withdraw or object -> no), except that a grant recorded under a policy
@@ -27,7 +29,7 @@ from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session
 
 from consentry.consent import ledger
-from consentry.consent.jurisdictions import country_of, region_name
+from consentry.consent.jurisdictions import country_of, is_region, region_name
 from consentry.consent.policy import LegalBasis
 from consentry.consent.versions import ActivePolicy, resolve_policy
 from consentry.errors import InvalidInput, NotFound
@@ -148,9 +150,13 @@ def reason_text(
     source: str | None = None,
 ) -> str:
     """The member-readable sentence for a reason code."""
-    place = (
-        region_name(country_of(region)) if code == DecisionCode.UNDER_AGE else region_name(region)
-    )
+    if not is_region(region):
+        # Decided by the strictest rule (consent.policy); say so rather than name a place.
+        place = f"a region whose code ({region}) is not recognised"
+    elif code == DecisionCode.UNDER_AGE:
+        place = region_name(country_of(region))
+    else:
+        place = region_name(region)
     on = human_date(when) if when else ""
     return {
         DecisionCode.EXCLUDED: f"This is never used for members in {place}",

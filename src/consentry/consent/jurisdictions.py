@@ -1,17 +1,21 @@
 """Jurisdictions: region codes, the groups policies speak of, and readable names.
 
 A member's region is an ISO 3166-1 alpha-2 code (`DE`) or an ISO 3166-2 subdivision
-(`US-CA`). A policy names regions directly or through groups (`EU`, `EEA`, `UK`, ...);
-the groups a policy file does not define come from `BUILTIN_GROUPS` below.
+(`US-CA`); `consentry.regions` normalises and validates codes (re-exported here). A policy
+names regions directly or through groups (`EU`, `EEA`, `UK`, ...); the groups a policy
+file does not define come from `BUILTIN_GROUPS` below.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import pycountry
-
 from consentry.errors import InvalidInput
+from consentry.regions import (
+    RegionError,
+    country_of,
+    is_region,
+    normalise_region,
+    region_name,
+)
 
 EU = [
     "AT",
@@ -60,46 +64,6 @@ BUILTIN_GROUPS: dict[str, tuple[str, ...]] = {
 WILDCARD, GROUP, COUNTRY, SUBDIVISION = 0, 1, 2, 3
 
 
-class RegionError(InvalidInput):
-    """A region code that is not ISO 3166-1 alpha-2 or ISO 3166-2."""
-
-
-@lru_cache(maxsize=4096)
-def is_region(code: str) -> bool:
-    """True for a known ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision code."""
-    if len(code) == 2 and code.isupper():
-        return pycountry.countries.get(alpha_2=code) is not None
-    if "-" in code:
-        return pycountry.subdivisions.get(code=code) is not None
-    return False
-
-
-def check_region(code: str) -> str:
-    """Return `code` if it is a known region, else raise RegionError naming it."""
-    if not isinstance(code, str) or not is_region(code):
-        raise RegionError(
-            f"unknown region code {code!r}: use ISO 3166-1 alpha-2 (DE) or ISO 3166-2 (US-CA)"
-        )
-    return code
-
-
-def country_of(region: str) -> str:
-    """The country part of a region code: `US-CA` -> `US`, `DE` -> `DE`."""
-    return region.split("-", 1)[0]
-
-
-@lru_cache(maxsize=4096)
-def region_name(region: str) -> str:
-    """A readable name: `DE` -> Germany, `US-CA` -> California, `KR` -> South Korea."""
-    if "-" in region:
-        sub = pycountry.subdivisions.get(code=region)
-        return sub.name if sub is not None else region
-    country = pycountry.countries.get(alpha_2=region)
-    if country is None:
-        return region
-    return getattr(country, "common_name", None) or country.name
-
-
 def expand_group(name: str, groups: dict[str, tuple[str, ...]]) -> frozenset[str]:
     """Every region code a group stands for, following nested groups (no cycles allowed)."""
     seen: set[str] = set()
@@ -137,3 +101,20 @@ def match_specificity(entry: str, region: str, groups: dict[str, frozenset[str]]
     if "-" not in entry and entry == country_of(region):
         return COUNTRY
     return None
+
+
+__all__ = [
+    "BUILTIN_GROUPS",
+    "COUNTRY",
+    "EU",
+    "GROUP",
+    "SUBDIVISION",
+    "WILDCARD",
+    "RegionError",
+    "country_of",
+    "expand_group",
+    "is_region",
+    "match_specificity",
+    "normalise_region",
+    "region_name",
+]

@@ -4,6 +4,13 @@ A policy is a TOML file (see docs/policy.md for the schema). `load_policy` reads
 or a file and validates it completely; a malformed file raises PolicyError naming the
 file and the problem. The content hash covers the parsed content in a canonical form, so
 reformatting a file or reordering its tables does not change it.
+
+A region that is not a known ISO 3166 code in canonical form (a row written before codes
+were checked: `de`, `zz-zz`) is never treated as "elsewhere": `basis_for`,
+`age_of_consent` and `gpc_purposes` give it the strictest reading of the policy — consent
+(or exclusion, where the policy excludes the purpose elsewhere), the highest age of
+digital consent the policy names, and a GPC signal objecting to every purpose any GPC
+entry names. `ELSEWHERE` (`*`) asks for what a region no rule names would get.
 """
 
 from __future__ import annotations
@@ -46,6 +53,10 @@ NEVER_TRAINABLE = frozenset({"message"})
 AIPREF_CATEGORIES = ("train-ai", "search")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 _GROUP = re.compile(r"^[A-Z][A-Z0-9-]{1,15}$")
+#: The region a policy's wildcard rules speak of: somewhere no other rule names.
+ELSEWHERE = "*"
+#: Bases from the least to the most restrictive, for the strictest reading.
+_STRICTNESS = (LegalBasis.LEGITIMATE_INTEREST, LegalBasis.CONSENT, LegalBasis.EXCLUDED)
 
 
 class PolicyError(InvalidInput):
@@ -135,8 +146,15 @@ class Policy:
 
     def basis_for(self, purpose: str, region: str, at: datetime) -> Basis:
         """The basis for `purpose` in `region` at `at`: the most specific active rule wins,
-        and among equally specific rules the one written last."""
+        and among equally specific rules the one written last. A region that is not a
+        known code gets the strictest basis (module docstring)."""
         self.purpose(purpose)
+        if region != ELSEWHERE and not is_region(region):
+            elsewhere = self.basis_for(purpose, ELSEWHERE, at)
+            if _STRICTNESS.index(elsewhere.basis) >= _STRICTNESS.index(LegalBasis.CONSENT):
+                return elsewhere
+            strictest = Rule((region,), (purpose,), LegalBasis.CONSENT)
+            return Basis(LegalBasis.CONSENT, strictest)
         best: tuple[int, int, Rule] | None = None
         for index, rule in enumerate(self.rules):
             if not rule.active(at) or not ("*" in rule.purposes or purpose in rule.purposes):
@@ -153,20 +171,31 @@ class Policy:
 
     def age_of_consent(self, region: str) -> int:
         """The age below which a member in `region` is never included (subdivision, then
-        country, then the policy's default)."""
+        country, then the policy's default; the highest age the policy names for a
+        region that is not a known code)."""
+        if region != ELSEWHERE and not is_region(region):
+            return self.strictest_age
         if region in self.minor_ages:
             return self.minor_ages[region]
         return self.minor_ages.get(country_of(region), self.minor_default_age)
 
     def gpc_purposes(self, region: str, at: datetime) -> tuple[str, ...]:
-        """The purposes a GPC signal from a member in `region` objects to at `at`."""
+        """The purposes a GPC signal from a member in `region` objects to at `at` (for a
+        region that is not a known code, every purpose an active GPC entry names)."""
+        known = region == ELSEWHERE or is_region(region)
         out: list[str] = []
         for rule in self.gpc:
-            if rule.active(at) and any(
-                match_specificity(w, region, self._expanded) is not None for w in rule.where
+            if rule.active(at) and (
+                not known
+                or any(match_specificity(w, region, self._expanded) is not None for w in rule.where)
             ):
                 out.extend(p for p in rule.purposes if p not in out)
         return tuple(out)
+
+    @property
+    def strictest_age(self) -> int:
+        """The highest age of digital consent this policy names anywhere."""
+        return max([self.minor_default_age, *self.minor_ages.values()])
 
     def checkpoints(self) -> list[date]:
         """Every date on which one of this policy's rules starts or stops applying."""
@@ -428,6 +457,7 @@ def day_start(day: date) -> datetime:
 
 __all__ = [
     "BASES",
+    "ELSEWHERE",
     "NEVER_TRAINABLE",
     "WILDCARD",
     "Basis",

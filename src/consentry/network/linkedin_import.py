@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from consentry.errors import Conflict, InvalidInput, NotFound
 from consentry.network.publishing import MAX_TEXT, MAX_TITLE, PostRejected, publish_post
+from consentry.regions import normalise_region
 from consentry.store.engine import utcnow
 from consentry.store.tables import Education, Member, Position, Post, Profile, Revision, Skill
 
@@ -624,16 +625,18 @@ def create_member(
     """A new account for the archive's owner (names from Profile.csv), flushed.
 
     `region` and `birth_date` default to what the archive says (Consentry's own export
-    has them; LinkedIn's usually lacks both). Raises ConsentryError, adding nothing, when
-    one is still unknown or the email is taken.
+    has them; LinkedIn's usually lacks both). The region is normalised (`us-ca` ->
+    `US-CA`). Raises ConsentryError, adding nothing, when one is still unknown, the region
+    is not an ISO 3166 code, or the email is taken.
     """
     ident = profile_identity(parsed)
-    region = (region or ident["region"] or "").strip()
+    given = region if region is not None and region.strip() else ident["region"]
     birth = birth_date or ident["birth_date"]
-    if not region:
+    if given is None or (isinstance(given, str) and not given.strip()):
         raise InvalidInput(
             "the archive does not say where you live; give a region such as DE or US-CA"
         )
+    region = normalise_region(given)  # `us-ca` -> `US-CA`; an unknown code is refused
     if birth is None:
         raise InvalidInput("the archive has no full birth date; give one (YYYY-MM-DD)")
     email = email.strip()
@@ -652,7 +655,7 @@ def create_member(
         display_name=f"{first} {last}".strip(),
         email=email,
         password_hash=password_hash,
-        region=region[:8],
+        region=region,
         birth_date=birth,
         role="member",
         premium=False,

@@ -25,7 +25,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+
+from consentry.regions import normalise_region
 
 # Stable constraint names so migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -53,7 +55,8 @@ class Timestamps:
 
 
 class Member(Timestamps, Base):
-    """An account. `region` is ISO 3166-1 alpha-2 (`DE`) or ISO 3166-2 (`US-CA`)."""
+    """An account. `region` is ISO 3166-1 alpha-2 (`DE`) or ISO 3166-2 (`US-CA`), stored
+    in canonical form (`consentry.regions.normalise_region`)."""
 
     __tablename__ = "members"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -67,6 +70,12 @@ class Member(Timestamps, Base):
     birth_date: Mapped[date] = mapped_column(Date, nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False, default="member")
     premium: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    @validates("region")
+    def _canonical_region(self, _key: str, value: str) -> str:
+        # Whatever route sets it, a member's region is stored canonical or not at all
+        # (RegionError, an InvalidInput, for an unknown code).
+        return normalise_region(value)
 
 
 class Profile(Timestamps, Base):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from consentry.regions import normalise_region
+
 EU = [
     "AT",
     "BE",
@@ -76,6 +78,9 @@ class Region:
 
 
 def _r(code: str, name: str, language: str, weight: float, cities: str) -> Region:
+    # Seeded members get their region from here: through the one normaliser, so a code
+    # that is not ISO 3166 fails at import rather than reaching the members table.
+    code = normalise_region(code)
     country = code.split("-", 1)[0]
     return Region(code, country, name, language, weight, tuple(cities.split(";")))
 
