@@ -83,3 +83,21 @@ def test_names_from_db_reads_member_names(capsys, monkeypatch, tmp_path, setting
     code, out, _ = _run(capsys, ["--names-from-db"], stdin, monkeypatch)
     assert code == 0
     assert json.loads(out)["text"] == "<PERSON> (<PERSON>) says hi"
+
+
+def test_region_hints_are_normalised_and_unknown_ones_refused(
+    capsys, monkeypatch, tmp_path, settings_env
+) -> None:
+    # A hint is accepted as people type it and refused, naming the line, when unknown.
+    stdin = '{"id": 1, "text": "ruf an: 030 12345678", "region": "de"}\n'
+    code, out, _ = _run(capsys, [], stdin, monkeypatch)
+    assert code == 0 and json.loads(out)["text"] == "ruf an: <PHONE>"
+    code, out, _ = _run(capsys, ["--region", " de "], stdin.replace('"de"', "null"), monkeypatch)
+    assert code == 0 and json.loads(out)["text"] == "ruf an: <PHONE>"
+    target = tmp_path / "out.jsonl"
+    code, _, err = _run(capsys, ["--region", "zz-zz", "-o", str(target)], stdin, monkeypatch)
+    assert code == 2 and err.strip().count("\n") == 0 and "'zz-zz'" in err
+    bad = '{"id": 1, "text": "x"}\n{"id": 2, "text": "y", "region": "Germany"}\n'
+    code, _, err = _run(capsys, ["-o", str(target)], bad, monkeypatch)
+    assert code == 2 and "line 2: unknown region code 'Germany'" in err
+    assert not target.exists()
