@@ -134,3 +134,16 @@ def cli_db_time():
     from datetime import datetime
 
     return datetime(2024, 1, 1)
+
+
+def test_policy_diff_says_always_for_undated_rules(settings_env, capsys):
+    assert main(["policy", "diff", "consent-first", "linkedin-2024"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "basis            train-genai in Germany (DE) always: consent -> excluded" in lines
+    assert not any("Germany (DE) from" in line for line in lines)
+    assert main(["policy", "diff", "linkedin-2024", "linkedin-2025", "--at", "2026-01-01"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        "basis            train-ai in Canada (CA) from 2025-11-03: excluded -> legitimate-interest"
+        in lines
+    )

@@ -62,11 +62,34 @@ def test_consent_first_asks_everyone_and_uses_art8_ages():
         ("HK", datetime(2024, 10, 10), "legitimate-interest"),
         ("HK", datetime(2024, 10, 11), "excluded"),
         ("US-CA", datetime(2024, 10, 11), "legitimate-interest"),
-        ("CA", datetime(2024, 10, 11), "legitimate-interest"),
+        # Canada was not trained on before the 2025 extension (docs/policy.md, sources).
+        ("CA", datetime(2024, 10, 11), "excluded"),
+        ("CA-QC", datetime(2024, 6, 1), "excluded"),
     ],
 )
 def test_linkedin_2024_exclusions_follow_the_regulators_dates(region, day, basis):
     assert load_policy("linkedin-2024").basis_for("train-genai", region, day).basis == basis
+
+
+@pytest.mark.parametrize(
+    ("region", "day", "basis"),
+    [
+        # The 2024 exclusions hold until 2025-11-03, each with its own 2024 date.
+        ("GB", datetime(2024, 9, 19), "legitimate-interest"),
+        ("GB", datetime(2024, 9, 20), "excluded"),
+        ("HK", datetime(2024, 10, 10), "legitimate-interest"),
+        ("HK", datetime(2024, 10, 11), "excluded"),
+        ("CA", datetime(2024, 6, 1), "excluded"),
+        ("CA-ON", datetime(2025, 11, 2), "excluded"),
+        ("DE", datetime(2025, 11, 2), "excluded"),
+        ("CH", datetime(2024, 6, 1), "excluded"),
+        ("US-NY", datetime(2024, 6, 1), "legitimate-interest"),
+    ],
+)
+def test_linkedin_2025_keeps_the_2024_dates_before_november_2025(region, day, basis):
+    p = load_policy("linkedin-2025")
+    for purpose in ("train-genai", "train-ai"):
+        assert p.basis_for(purpose, region, day).basis == basis
 
 
 @pytest.mark.parametrize("region", ["DE", "IS", "GB", "CH", "CA", "HK", "US-NY"])
@@ -154,3 +177,54 @@ def test_diff_names_the_2025_extension_into_europe():
         )
         == []
     )
+
+
+def test_diff_says_always_for_undated_rules_and_gives_each_span_its_dates():
+    text = [
+        str(c) for c in diff_policies(load_policy("consent-first"), load_policy("linkedin-2024"))
+    ]
+    # An undated difference holds always, not from the first date some other rule names.
+    assert "basis            train-genai in Germany (DE) always: consent -> excluded" in text
+    assert (
+        "basis            recruiter-ai in elsewhere always: consent -> legitimate-interest" in text
+    )
+    assert not any("Germany (DE) from" in t for t in text)
+    # A dated rule splits the timeline into spans, each named by its dates.
+    assert (
+        "basis            train-genai in United Kingdom (GB) until 2024-09-20: "
+        "consent -> legitimate-interest"
+    ) in text
+    assert (
+        "basis            train-genai in United Kingdom (GB) from 2024-09-20: consent -> excluded"
+    ) in text
+    spans = [
+        str(c)
+        for c in diff_policies(load_policy("consent-first"), load_policy("linkedin-2025"))
+        if "train-ai in Hong Kong" in str(c)
+    ]
+    assert spans == [
+        "basis            train-ai in Hong Kong (HK) until 2024-10-11: consent -> legitimate-interest",
+        "basis            train-ai in Hong Kong (HK) from 2024-10-11 until 2025-11-03: "
+        "consent -> excluded",
+        "basis            train-ai in Hong Kong (HK) from 2025-11-03: consent -> legitimate-interest",
+    ]
+
+
+def test_diff_at_a_date_leaves_out_what_ended_before_it():
+    old, new = load_policy("consent-first"), load_policy("linkedin-2025")
+    text = [str(c) for c in diff_policies(old, new, at=datetime(2026, 1, 1))]
+    assert not any("until" in t for t in text)
+    assert any("Hong Kong (HK) from 2025-11-03" in t for t in text)
+
+
+def test_diff_2024_to_2025_moves_canada_with_europe_and_keeps_the_uk_dates():
+    changes = diff_policies(load_policy("linkedin-2024"), load_policy("linkedin-2025"))
+    text = [str(c) for c in changes]
+    assert (
+        "basis            train-genai in Canada (CA) from 2025-11-03: excluded -> legitimate-interest"
+        in text
+    )
+    # The UK and Hong Kong are treated alike by both presets until 2025-11-03.
+    assert not any("(GB) until" in t or "(HK) until" in t or "(HK) from 2024" in t for t in text)
+    assert {c.kind for c in changes} == {"basis"}
+    assert all(t.endswith("from 2025-11-03: excluded -> legitimate-interest") for t in text)

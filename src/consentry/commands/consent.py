@@ -112,11 +112,12 @@ def policy_validate(path: str = typer.Argument(..., help="Policy file (or preset
 def policy_diff(
     old: str = typer.Argument(..., help="Preset, file or published version (v2)."),
     new: str = typer.Argument(..., help="Preset, file or published version (v3)."),
-    at: str = typer.Option(None, "--at", help="Compare as of this date (default now)."),
+    at: str = typer.Option(
+        None, "--at", help="Leave out differences over before this date (default: none)."
+    ),
 ) -> None:
-    """List what changes from OLD to NEW."""
+    """List what changes from OLD to NEW, and when: always, from, until a date."""
     from consentry.consent.diff import diff_policies
-    from consentry.store.engine import utcnow
 
     needs_db = any(s.lstrip("v").isdigit() for s in (old, new))
     if needs_db:
@@ -126,7 +127,7 @@ def policy_diff(
         engine.dispose()
     else:
         a, b = _load(old), _load(new)
-    changes = diff_policies(a, b, at=_when(at) or utcnow())
+    changes = diff_policies(a, b, at=_when(at))
     for change in changes:
         out.print(str(change))
     out.print(f"{len(changes)} change(s)")
