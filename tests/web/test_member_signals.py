@@ -104,3 +104,29 @@ def test_policy_notice_banner_page_and_notice_shown_once(alice, app, network, sq
     assert (latest.purpose, latest.action, latest.notice_version) == ("train-genai", "withdraw", 2)
     api = alice.get("/api/v1/me/notices").json()
     assert api[0]["version"] == 2 and api[0]["shown"] is True
+
+
+def test_a_notice_shows_only_settings_that_change_and_the_button_that_fits(
+    alice, app, network, sqlite_engine
+):
+    from web.member_helpers import press
+
+    publish_default_policy(sqlite_engine, app.state.settings)
+    # Alice (Germany) allows content-creation AI: under linkedin-2025 it stays on.
+    press(alice, "/settings/ai", "/settings/ai/train-genai", choice="on", next="/settings/ai")
+    with session_scope(sqlite_engine) as s:
+        publish(s, load_policy("linkedin-2025"), notice_days=30)
+    feed = alice.get("/feed").text
+    assert "Ranking and matching AI will work differently for you" in feed
+    assert "Content-creation AI will work differently" not in feed
+    page = alice.get("/notices").text
+    assert 'id="change-train-genai"' not in page  # on now, on then: nothing to say
+    section = page[page.index('id="change-train-ai"') :]
+    assert "will be used for ranking and matching AI unless you turn it off" in section
+    assert "Now: off." in section and ": on.</strong>" in section
+    assert '<input type="hidden" name="choice" value="off">' in section
+    assert ">Keep it off</button>" in section
+    api = alice.get("/api/v1/me/notices").json()
+    (change,) = api[0]["changes"]
+    assert (change["purpose"], change["action"]) == ("train-ai", "Keep it off")
+    assert change["what_changes"].endswith("unless you turn it off.")

@@ -3,17 +3,33 @@
 While a version is in its notice period, each member can see what it changes for them
 (`pending_notices`), and act before it applies. Showing the notice is recorded in the
 ledger (`record_notice_shown`), so it can be proven which notice each member saw.
+
+A notice lists exactly the settings whose effect changes for the member: a purpose that
+goes from used to not used or back, one that will use more of their data while it is
+on, and a purpose that is new. A change of legal basis that leaves the member's setting
+as it is (their "yes" now rests on legitimate interest instead of consent) is not one.
+Each change says what happens in words (`NoticeChange.sentence`) and offers the one
+action that fits it (`NoticeChange.action`), or none where nothing the member does now
+would count (excluded, under age, or a grant that must be renewed under the new version).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from consentry.consent.decide import Decision, DecisionCode, MemberFacts, decide, member_facts
+from consentry.consent.decide import (
+    Decision,
+    DecisionCode,
+    MemberFacts,
+    decide,
+    human_date,
+    member_facts,
+)
 from consentry.consent.ledger import ConsentChange, LedgerEntry, append, with_retry
 from consentry.consent.policy import LegalBasis, day_start
 from consentry.consent.versions import ActivePolicy, announced, resolve_policy, versions
@@ -21,6 +37,41 @@ from consentry.errors import ConsentryError, NotFound
 from consentry.store.consent_tables import ConsentAction, ConsentEvent, ConsentSource
 from consentry.store.engine import session_scope, utcnow
 from consentry.store.tables import Member
+
+
+class NoticeAction(StrEnum):
+    """What a member can do about one change before it applies; `choice` is what the
+    Data for AI setting is set to."""
+
+    KEEP_OFF = "Keep it off"
+    KEEP_ON = "Keep it on"
+    TURN_OFF = "Turn it off"
+    TURN_ON = "Turn it on"
+
+    @property
+    def choice(self) -> str:
+        return "off" if self in (NoticeAction.KEEP_OFF, NoticeAction.TURN_OFF) else "on"
+
+
+#: How data classes are named in a sentence, in the order a member thinks of them.
+_CLASS_WORDS = {
+    "profile": "profile",
+    "post": "posts",
+    "article": "articles",
+    "comment": "comments",
+    "job": "job postings",
+}
+#: Reasons the member cannot change by acting now.
+_FIXED = frozenset({DecisionCode.EXCLUDED, DecisionCode.UNDER_AGE, DecisionCode.ERASED})
+
+
+def _words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _classes(data_classes: tuple[str, ...]) -> str:
+    known = [w for c, w in _CLASS_WORDS.items() if c in data_classes]
+    return _words(known + [c for c in data_classes if c not in _CLASS_WORDS])
 
 
 @dataclass(frozen=True)
@@ -33,18 +84,57 @@ class NoticeChange:
     after: Decision
     widened_to: tuple[str, ...]
     applies_from: datetime
+    data_classes: tuple[str, ...] = ()
+    new_purpose: bool = False
+
+    @property
+    def sentence(self) -> str:
+        """The change in words: `From 3 November 2025, your profile, posts, articles and
+        comments will be used for content-creation AI unless you turn it off.`"""
+        when = human_date(self.applies_from)
+        yours = f"your {_classes(self.data_classes)}"
+        use = f"for {self.title[:1].lower()}{self.title[1:]}"
+        now, then = self.before.allowed, self.after.allowed
+        if self.new_purpose:
+            if then:
+                return f"From {when}, {yours} will also be used {use} unless you turn it off."
+            return (
+                f"From {when}, you can allow {yours} to be used {use}; it stays off unless you do."
+            )
+        if then and not now:
+            if self.after.code == DecisionCode.DEFAULT_ON:
+                return f"From {when}, {yours} will be used {use} unless you turn it off."
+            return f"From {when}, {yours} will be used {use}, as you allowed."
+        if now and not then:
+            if self.after.code in _FIXED:
+                return f"From {when}, {yours} will no longer be used {use}."
+            if self.after.code == DecisionCode.RENEWAL_NEEDED:
+                return (
+                    f"From {when}, {use[4:]} will also use your {_classes(self.widened_to)}, "
+                    f"so {yours} will no longer be used for it until you allow it again."
+                )
+            return f"From {when}, {yours} will no longer be used {use} unless you allow it."
+        # On before and after, but over more of the member's data.
+        return (
+            f"From {when}, {use[4:]} will also use your {_classes(self.widened_to)} "
+            "unless you turn it off."
+        )
+
+    @property
+    def action(self) -> NoticeAction | None:
+        """The one action that fits, or None where acting now would change nothing."""
+        if self.after.code in _FIXED or self.after.code == DecisionCode.RENEWAL_NEEDED:
+            return None
+        if self.new_purpose:
+            return NoticeAction.TURN_OFF if self.after.allowed else NoticeAction.TURN_ON
+        if self.after.allowed:
+            return NoticeAction.TURN_OFF if self.before.allowed else NoticeAction.KEEP_OFF
+        return NoticeAction.KEEP_ON
 
     @property
     def summary(self) -> str:
-        now = "on" if self.before.allowed else "off"
-        then = "on" if self.after.allowed else "off"
-        text = (
-            f"{self.title}: now {now} ({self.before.reason}); "
-            f"from {self.applies_from:%Y-%m-%d} {then} ({self.after.reason})"
-        )
-        if self.widened_to:
-            text += f"; it will also use your {', '.join(self.widened_to)}"
-        return text
+        """One line for the command line: the sentence and the reason behind it."""
+        return f"{self.title}: {self.sentence} ({self.after.reason})"
 
 
 @dataclass(frozen=True)
@@ -102,10 +192,22 @@ def notice_for(
                     at,
                     current.version,
                 )
-            # A new purpose is always a change, whatever basis it comes with.
-            changed = before.allowed != after.allowed or before.basis != after.basis
-            if old is None or changed or widened:
-                changes.append(NoticeChange(key, purpose.title, before, after, widened, moment))
+            # Only what the member would notice: whether their data is used, or (while it
+            # is) how much of it. A new purpose is a new setting, whatever its state.
+            changed = before.allowed != after.allowed or bool(widened and after.allowed)
+            if old is None or changed:
+                changes.append(
+                    NoticeChange(
+                        key,
+                        purpose.title,
+                        before,
+                        after,
+                        widened,
+                        moment,
+                        data_classes=purpose.data_classes,
+                        new_purpose=old is None,
+                    )
+                )
                 break
     return Notice(
         version=upcoming.version,

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
-    BackgroundTasks,
     Depends,
     FastAPI,
     File,
@@ -145,6 +144,11 @@ class NoticeChangeOut(BaseModel):
     reason_then: str
     applies_from: UtcDateTime
     widened_to: list[str]
+    what_changes: str = Field(description="The change in words, as the notice page says it.")
+    action: str | None = Field(
+        description="The action that fits (`Keep it off`, `Keep it on`, `Turn it off`, "
+        "`Turn it on`), or null where acting now would change nothing."
+    )
 
 
 class NoticeOut(BaseModel):
@@ -202,13 +206,12 @@ def put_ai_setting(
     request: Request,
     db: DbSession,
     member: LedgerMember,
-    background: BackgroundTasks,
     purpose: PurposeKey,
     body: ChoiceIn,
 ) -> ChoiceOut:
     """Allow a purpose, or withdraw (object, under legitimate interest); a withdrawal
-    queues its propagation, which starts right after this response."""
-    result = apply_choice(request, background, member, purpose, body.allowed, source="api")
+    queues its propagation, which the propagation worker carries out."""
+    result = apply_choice(request, member, purpose, body.allowed, source="api")
     # `db` begins its transaction here, after the write, so the setting shows it.
     row = next(r for r in purpose_settings(db, member) if r.key == purpose)
     return ChoiceOut(
@@ -293,6 +296,8 @@ def get_notices(db: DbSession, member: CurrentMember) -> list[NoticeOut]:
                     reason_then=c.after.reason,
                     applies_from=c.applies_from,
                     widened_to=list(c.widened_to),
+                    what_changes=c.sentence,
+                    action=c.action.value if c.action else None,
                 )
                 for c in n.changes
             ],

@@ -2,9 +2,10 @@
 
 While a newly published policy version is in its notice period and changes something for
 the signed-in member (`consent.notices.pending_notices`), every page shows a banner
-linking to /notices. That page says, per purpose, what is true now and what will be true
-from the day the new version applies, with a button to act before it does (it posts to
-Settings → Data for AI and comes back here). Opening the page records in the ledger that
+linking to /notices and naming the settings that change. That page says, for each setting
+whose effect changes, what happens in words, what is true now and from the day it
+applies, and offers the one action that fits (Keep it off, Keep it on, Turn it off, Turn
+it on; it posts to Settings → Data for AI and comes back here). Opening the page records in the ledger that
 the member was shown each notice (`consent.notices.show_notices`, once per version): a
 ledger append, its own unit of work, so the page takes `LedgerMember` and no request
 session.
@@ -18,11 +19,17 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from consentry.consent.decide import human_date
-from consentry.consent.notices import notices_affecting, show_notices
+from consentry.consent.notices import Notice, notices_affecting, show_notices
 from consentry.web.deps import LedgerMember
 from consentry.web.layout import Banner, render
 
 router = APIRouter(include_in_schema=False)
+
+
+def _settings(notice: Notice) -> str:
+    """The settings a notice changes, by name: `Content-creation AI and Recruiter AI`."""
+    titles = [c.title for c in notice.changes]
+    return titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
 
 
 def notice_banners(request: Request) -> Iterable[Banner]:
@@ -35,7 +42,7 @@ def notice_banners(request: Request) -> Iterable[Banner]:
     return [
         Banner(
             f"Our AI data policy changes on {human_date(n.effective_at)}: "
-            f"{len(n.changes)} of your AI settings will work differently. "
+            f"{_settings(n)} will work differently for you. "
             "You can act before it applies.",
             "warning" if not n.shown else "info",
             "/notices",
