@@ -4,7 +4,8 @@ Each document is a typed model kept beside the code that writes it; this module 
 them, once, under the name they are published by:
 
     manifest               datasets/manifest.py   Manifest (manifest.json of a dataset version)
-    audit-report           datasets/audit.py      AuditDocument (a dataset audit's report)
+    audit-report           datasets/audit_report.py AuditDocument (a dataset audit's report)
+    audit-sweep            datasets/audit_report.py SweepDocument (`datasets audit --all`)
     propagation-progress   rights/progress.py     PropagationProgress (a propagation job's progress)
     receipt                rights/receipt_model.py Receipt (a signed propagation receipt)
 
@@ -26,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from consentry.datasets.audit import AuditDocument
+from consentry.datasets.audit_report import AuditDocument, SweepDocument
 from consentry.datasets.manifest import Manifest
 from consentry.rights.progress import PropagationProgress
 from consentry.rights.receipt_model import receipt_schema
@@ -49,6 +50,7 @@ def _of(model: type[BaseModel], name: str) -> Callable[[], dict[str, Any]]:
 PUBLISHED: dict[str, Callable[[], dict[str, Any]]] = {
     "manifest": _of(Manifest, "manifest"),
     "audit-report": _of(AuditDocument, "audit-report"),
+    "audit-sweep": _of(SweepDocument, "audit-sweep"),
     "propagation-progress": _of(PropagationProgress, "propagation-progress"),
     "receipt": receipt_schema,
 }

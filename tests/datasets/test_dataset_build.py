@@ -268,12 +268,14 @@ def test_a_tampered_shard_fails_the_audit(sqlite_engine, sqlite_settings, capsys
     assert "does not match its recorded hash" in out
 
 
-def test_an_audit_catches_a_record_whose_author_was_not_allowed(
+def test_an_audit_catches_a_lineage_that_names_another_author(
     sqlite_engine, sqlite_settings, seeded
 ):
     seeded(sqlite_engine, sqlite_settings, members=100)
     result = build_dataset(sqlite_engine, sqlite_settings, purpose="train-genai", shards=2)
     # Forge the lineage: claim a record came from a member who never allowed the purpose.
+    # The audit reads the author from the item itself, so it sees the lineage lie (and a
+    # withdrawal by the real author would not have found the record).
     with session_scope(sqlite_engine) as s:
         silent = _member(s, "FR", age=40)
         row = s.scalars(
@@ -281,9 +283,10 @@ def test_an_audit_catches_a_record_whose_author_was_not_allowed(
             .where(DatasetLineageRow.dataset_id == result.dataset_id)
             .limit(1)
         ).one()
-        row.member_id = silent
+        row.member_id, author = silent, row.member_id
     report = audit_dataset(sqlite_engine, sqlite_settings, result.dataset_id)
-    assert any("was not allowed" in v for v in report.violations)
+    assert [(f.kind, f.member_id) for f in report.findings] == [("lineage", author)]
+    assert f"names member {silent}" in report.violations[0]
 
 
 def test_dry_run_writes_nothing(sqlite_engine, sqlite_settings, seeded):

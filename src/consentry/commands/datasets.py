@@ -105,20 +105,33 @@ def show(dataset_id: str = typer.Argument(..., help="A dataset version id.")) ->
 
 
 @datasets_app.command("audit")
-def audit(dataset_id: str = typer.Argument(..., help="A dataset version id.")) -> None:
-    """Re-derive consent for every record and re-check every file; exit 1 on any violation."""
-    from consentry.datasets.audit import audit_dataset
+def audit(
+    dataset_id: str | None = typer.Argument(None, help="A dataset version id."),
+    everything: bool = typer.Option(
+        False, "--all", help="Every dataset in use and every active model."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the audit document as JSON."),
+) -> None:
+    """Re-derive every record independently of the build, check what is in use against
+    every member's present state, re-scan for personal data; exit 1 on any violation."""
+    from consentry.datasets.audit import audit_all, audit_dataset
+    from consentry.errors import InvalidInput
 
+    if (dataset_id is None) == (not everything):
+        raise InvalidInput("give a dataset version id or --all (not both)")
     cfg = settings()
     db = store_engine(cfg)
     try:
-        report = audit_dataset(db, cfg, dataset_id)
+        report = audit_all(db, cfg) if everything else audit_dataset(db, cfg, dataset_id or "")
     finally:
         db.dispose()
-    for violation in report.violations:
-        typer.echo(f"VIOLATION {violation}")
-    typer.echo(report.summary())
-    if report.violations:
+    if as_json:
+        typer.echo(report.document().model_dump_json(indent=2))
+    else:
+        for f in report.all_findings():
+            typer.echo(f"VIOLATION [{f.check}/{f.kind}] {f.message}")
+        typer.echo(report.summary())
+    if not report.ok:
         raise typer.Exit(1)
 
 

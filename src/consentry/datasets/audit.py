@@ -1,238 +1,554 @@
-"""Re-audit a published dataset from the ledger and the policy alone.
+"""The audit: an independent witness that a dataset holds only what its members allowed.
 
-An audit trusts nothing the build wrote about consent. It re-derives, as of the dataset's
-recorded ledger position and time and under its recorded policy version:
+`audit_dataset(ID)` and `audit_all()` trust nothing the build wrote about consent. They
+re-derive everything with a second, deliberately simple implementation — plain SELECTs
+over the ledger, the members, the stored policy documents, the content tables and their
+revisions (`audit_rules`, `audit_items`) — and never call the build's code path (the
+consented query, the decision code, the snapshot or the build itself):
 
-- that the ledger still holds the recorded head (position and hash) and verifies;
-- that the policy version is the one recorded (same content hash);
-- that every record's author was allowed for the purpose then (batch decisions), and
-  every record's item was eligible then (live, its own preference not denying) — by
-  re-running the consented query and recomputing the record ids it yields;
-- that every shard file still has its recorded sha256, and every record in the files
-  has the hash and shard the lineage recorded.
+- files: every shard file has its recorded sha256 and reads as Parquet; every record's
+  hash is right and the lineage names exactly the records the files hold, in the right
+  shard, with the author the item really has; the manifest agrees with the registry;
+- ledger: the ledger verifies and still holds the recorded head; the recorded policy
+  version is published with the recorded content hash;
+- selection: every record of every shard, at the position that shard records AND at the
+  position the dataset states (a manifest must never state a position a shard was not
+  checked at): its author was allowed (basis, latest choice, no erasure), of age and in a
+  valid region; its item was live and its preference did not deny the purpose; its title
+  and text are that revision's (`audit_items.aligned`);
+- currency, for what is in use (an active dataset; the shards an active model was trained
+  on): no author whose present decision denies the purpose or who erased, no item deleted
+  or denied by its preference now;
+- residual PII: every text column re-scanned by the scrubber (`audit_pii`).
 
-Every violation is reported; none is expected. `AuditReport.document()` is the report as
-published (the API's answer): an `AuditDocument`, whose JSON Schema is
-docs/schemas/audit-report.schema.json (`consentry.schemas`).
+Every finding is a violation (`audit_report`). A record whose author has since erased
+cannot have its text compared (erasure removes every revision by design): it is counted
+as `texts_unverifiable`, and is a currency finding wherever it is still in use.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.consent import ledger
-from consentry.consent.versions import versions
-from consentry.datasets import snapshot as snapshots
-from consentry.datasets.catalog import get_dataset
-from consentry.datasets.eligibility import consented_items
+from consentry.datasets.audit_items import History, Item, aligned, find_items, live
+from consentry.datasets.audit_pii import ResidualScanner, where
+from consentry.datasets.audit_report import (
+    AuditCheck,
+    AuditDocument,
+    AuditReport,
+    Finding,
+    FindingKind,
+    SweepDocument,
+    SweepReport,
+)
+from consentry.datasets.audit_rules import Author, Choices, authors, choices_at, denial, policy_at
 from consentry.datasets.engines import file_sha256
-from consentry.datasets.records import record_hash, record_id
+from consentry.datasets.records import record_hash
+from consentry.errors import NotFound
 from consentry.keys import KeyPurpose, Keyring
-from consentry.store.consent_tables import ConsentEvent
-from consentry.store.dataset_tables import DatasetLineageRow, DatasetShardRow
-from consentry.store.engine import session_scope
+from consentry.store.consent_tables import ConsentEvent, PolicyVersion
+from consentry.store.dataset_tables import (
+    DatasetLineageRow,
+    DatasetShardRow,
+    DatasetStatus,
+    DatasetVersionRow,
+)
+from consentry.store.engine import session_scope, utcnow
+from consentry.store.locations import OutsideDataFolder, resolve_location
+from consentry.store.training_tables import ModelShardRow, ModelStatus, ModelVersionRow
 
+__all__ = [
+    "AuditDocument",
+    "AuditReport",
+    "Finding",
+    "SweepDocument",
+    "SweepReport",
+    "audit_all",
+    "audit_dataset",
+]
 
-class AuditDocument(BaseModel):
-    """An audit's report as an auditor reads it: what was checked, every violation found,
-    `ok` (no violation) and a one-line summary."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    dataset_id: str
-    ok: bool
-    records_checked: int = Field(ge=0)
-    members_checked: int = Field(ge=0)
-    files_checked: int = Field(ge=0)
-    violations: list[str]
-    summary: str
-
-
-@dataclass
-class AuditReport:
-    """The outcome of an audit: what was checked and every violation found."""
-
-    dataset_id: str
-    records_checked: int = 0
-    members_checked: int = 0
-    files_checked: int = 0
-    violations: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
-
-    def summary(self) -> str:
-        verdict = "no violations" if self.ok else f"{len(self.violations)} violations"
-        return (
-            f"audit of {self.dataset_id}: {self.records_checked} records of "
-            f"{self.members_checked} members and {self.files_checked} files checked; {verdict}"
-        )
-
-    def document(self) -> AuditDocument:
-        """The report as published."""
-        return AuditDocument(
-            dataset_id=self.dataset_id,
-            ok=self.ok,
-            records_checked=self.records_checked,
-            members_checked=self.members_checked,
-            files_checked=self.files_checked,
-            violations=list(self.violations),
-            summary=self.summary(),
-        )
+_TRAINABLE = ("profile", "post", "article", "comment", "job")
+FILES, LEDGER, SELECTION, CURRENCY, PII = (
+    AuditCheck.FILES,
+    AuditCheck.LEDGER,
+    AuditCheck.SELECTION,
+    AuditCheck.CURRENCY,
+    AuditCheck.RESIDUAL_PII,
+)
 
 
 def audit_dataset(db: Engine, settings: Settings, dataset_id: str) -> AuditReport:
-    """Audit `dataset_id`; see the module docstring for what is checked."""
-    report = AuditReport(dataset_id)
-    key = Keyring.load(settings).key(KeyPurpose.RECORD_IDS).secret
+    """Audit one dataset version (NotFound for an unknown id); see the module docstring."""
     with session_scope(db) as session:
-        dataset = get_dataset(session, dataset_id)
-        _check_ledger(session, dataset, report)
-        _check_policy(session, dataset, report)
-        lineage = {
-            r.record_id: r
-            for r in session.scalars(
-                select(DatasetLineageRow).where(DatasetLineageRow.dataset_id == dataset_id)
+        return _Audit(session, settings).dataset(dataset_id)
+
+
+def audit_all(db: Engine, settings: Settings) -> SweepReport:
+    """Audit every dataset in use (active, or pinned by an active model) and check every
+    active model's training shards for currency."""
+    with session_scope(db) as session:
+        return _Audit(session, settings).everything()
+
+
+@dataclass
+class _Loaded:
+    """One dataset's records as its files hold them, and the items they came from."""
+
+    row: DatasetVersionRow
+    shards: dict[int, DatasetShardRow]
+    records: dict[str, tuple[int, dict[str, Any]]]
+    items: dict[str, Item]
+    history: History
+
+
+class _Audit:
+    def __init__(self, session: Session, settings: Settings) -> None:
+        self.session, self.settings = session, settings
+        self.key = Keyring.load(settings).key(KeyPurpose.RECORD_IDS).secret
+        self.now = utcnow()
+        self.head = session.scalar(select(func.max(ConsentEvent.seq))) or 0
+        self._verified: ledger.Verification | None = None
+        self._choices: dict[tuple[str, int], Choices] = {}
+        self._authors: dict[int, Author] = {}
+        self._loaded: dict[str, _Loaded | None] = {}
+        self._scanner: ResidualScanner | None = None
+        self.erased_ever = choices_at(session, "*", self.head).erased
+        self.pinned = set(
+            session.scalars(
+                select(ModelVersionRow.dataset_id).where(
+                    ModelVersionRow.status == ModelStatus.ACTIVE
+                )
+            )
+        )
+
+    # -- entry points ---------------------------------------------------------------------
+    def dataset(self, dataset_id: str) -> AuditReport:
+        row = self.session.get(DatasetVersionRow, dataset_id)
+        if row is None:
+            raise NotFound(
+                f"no dataset version {dataset_id!r}; `consentry datasets list` shows them"
+            )
+        in_use = row.status == DatasetStatus.ACTIVE or row.id in self.pinned
+        report = AuditReport(row.id, in_use=in_use)
+        self._ledger(row, report)
+        data = self._load(row, report)
+        if data is None:
+            return report
+        report.records_checked = len(data.records)
+        report.members_checked = len({i.author for i in data.items.values()})
+        self._selection(data, report)
+        if in_use:
+            self._currency(data, data.records, report, dataset_id=row.id)
+        self._residual(data, report)
+        return report
+
+    def everything(self) -> SweepReport:
+        active = self.session.scalars(
+            select(DatasetVersionRow.id).where(DatasetVersionRow.status == DatasetStatus.ACTIVE)
+        )
+        sweep = SweepReport(self.head)
+        for dataset_id in sorted(set(active) | self.pinned):
+            sweep.datasets.append(self.dataset(dataset_id))
+        for model in self.session.scalars(
+            select(ModelVersionRow)
+            .where(ModelVersionRow.status == ModelStatus.ACTIVE)
+            .order_by(ModelVersionRow.id)
+        ):
+            sweep.models_checked.append(model.id)
+            self._model(model, sweep)
+        return sweep
+
+    # -- ledger and policy ----------------------------------------------------------------
+    def _ledger(self, row: DatasetVersionRow, report: AuditReport) -> None:
+        if self._verified is None:
+            self._verified = ledger.verify(self.session)
+        if not self._verified.ok:
+            report.add(LEDGER, "ledger", f"the ledger does not verify: {self._verified.problem}")
+        recorded = (
+            ledger.GENESIS
+            if row.as_of_seq == 0
+            else self.session.scalar(
+                select(ConsentEvent.hash).where(ConsentEvent.seq == row.as_of_seq)
+            )
+        )
+        if recorded != row.as_of_hash:
+            report.add(
+                LEDGER,
+                "ledger",
+                f"the ledger no longer holds the recorded head: entry {row.as_of_seq} "
+                "is missing or has another hash",
+                position=row.as_of_seq,
+            )
+        policy = self.session.get(PolicyVersion, row.policy_version)
+        if policy is None:
+            report.add(LEDGER, "policy", f"policy version {row.policy_version} is not published")
+        elif policy.content_hash != row.policy_hash:
+            report.add(
+                LEDGER,
+                "policy",
+                f"policy version {row.policy_version} no longer has the content hash the "
+                "dataset was built under",
+            )
+
+    # -- files and lineage ----------------------------------------------------------------
+    def _load(self, row: DatasetVersionRow, report: AuditReport) -> _Loaded | None:
+        if row.id in self._loaded:
+            return self._loaded[row.id]
+        self._loaded[row.id] = None
+        deleted = getattr(row, "files_deleted_at", None)
+        if deleted is not None:
+            report.notes.append(
+                f"its files were deleted on {deleted:%Y-%m-%d %H:%M} UTC: nothing left to read"
+            )
+            return None
+        try:
+            folder = resolve_location(self.settings.data_dir, row.path, owner=f"dataset {row.id}")
+        except OutsideDataFolder as exc:
+            report.add(FILES, "file", str(exc), dataset_id=row.id)
+            return None
+        shards = {
+            s.shard: s
+            for s in self.session.scalars(
+                select(DatasetShardRow).where(DatasetShardRow.dataset_id == row.id)
             )
         }
-        report.records_checked = len(lineage)
-        report.members_checked = len({r.member_id for r in lineage.values()})
-        if report.violations:
-            return report  # decisions cannot be re-derived on a broken ledger or policy
-        shards = session.scalars(
-            select(DatasetShardRow).where(DatasetShardRow.dataset_id == dataset_id)
-        ).all()
-        # A successor reuses shards selected at an earlier position: re-derive each group
-        # of shards at the position its contents were selected at.
-        groups: dict[tuple[int, datetime], list[int]] = {}
-        for shard in shards:
-            groups.setdefault((shard.as_of_seq, shard.as_of_time), []).append(shard.shard)
-        for (seq, at), numbers in sorted(groups.items(), key=lambda g: g[0][0]):
-            part = {k: r for k, r in lineage.items() if r.shard in numbers}
-            snap = snapshots.at_position(
-                session,
-                purpose=dataset.purpose,
-                seq=seq,
-                head_hash=_hash_at(session, seq),
-                at=at,
-                # Reused shards were selected under whatever version applied then.
-                policy_version=dataset.policy_version if seq == dataset.as_of_seq else None,
+        self._manifest(folder / "manifest.json", row, shards, report)
+        lineage = {
+            r.record_id: r
+            for r in self.session.scalars(
+                select(DatasetLineageRow).where(DatasetLineageRow.dataset_id == row.id)
             )
-            _check_decisions(session, snap, part, report)
-            _check_items(session, snap, part, key, report)
-        _check_files(dataset, shards, lineage, report)
-    return report
-
-
-def _hash_at(session, seq: int) -> str:
-    if seq == 0:
-        return ledger.GENESIS
-    return session.get(ConsentEvent, seq).hash
-
-
-def _check_ledger(session, dataset, report: AuditReport) -> None:
-    result = ledger.verify(session, anchors=[(dataset.as_of_seq, dataset.as_of_hash)])
-    if not result.ok:
-        report.violations.append(f"ledger: {result.problem}")
-
-
-def _check_policy(session, dataset, report: AuditReport) -> None:
-    recorded = {v.version: v for v in versions(session)}.get(dataset.policy_version)
-    manifest = dataset.manifest()
-    if recorded is None:
-        report.violations.append(f"policy version {dataset.policy_version} is no longer published")
-    elif recorded.content_hash != manifest["policy"]["hash"]:
-        report.violations.append(
-            f"policy version {dataset.policy_version} no longer has the content hash the "
-            "dataset was built under"
+        }
+        records: dict[str, tuple[int, dict[str, Any]]] = {}
+        seen: Counter[str] = Counter()
+        for number, shard in sorted(shards.items()):
+            for rec in self._read_shard(folder / shard.file, shard, report):
+                rid = rec["record_id"]
+                seen[rid] += 1
+                records[rid] = (number, rec)
+                self._check_record_file(rec, number, shard.file, lineage.get(rid), report)
+        for rid in sorted(set(lineage) - set(seen)):
+            report.add(
+                FILES,
+                "lineage",
+                f"record {rid} is in the lineage but in no shard file",
+                record_id=rid,
+            )
+        for rid, n in sorted(seen.items()):
+            if n > 1:
+                report.add(
+                    FILES, "file", f"record {rid} appears {n} times in the files", record_id=rid
+                )
+        items = find_items(self.session, self.key, _TRAINABLE, records)
+        for rid in sorted(set(records) - set(items)):
+            report.add(
+                SELECTION,
+                "unknown-record",
+                f"record {rid} (shard {records[rid][0]}) is no item of the network",
+                shard=records[rid][0],
+                record_id=rid,
+            )
+        for rid, item in items.items():
+            rec_class = records[rid][1]["data_class"]
+            if rec_class != item.data_class:
+                report.add(
+                    FILES,
+                    "file",
+                    f"record {rid} says it is a {rec_class} but is a {item.data_class}",
+                    record_id=rid,
+                )
+            held = lineage.get(rid)
+            if held is not None and held.member_id != item.author:
+                report.add(
+                    FILES,
+                    "lineage",
+                    f"the lineage names member {held.member_id} as the author of record {rid}, "
+                    f"but its item is member {item.author}'s: a withdrawal by its author "
+                    "would not find it",
+                    record_id=rid,
+                    member_id=item.author,
+                )
+        missing = {i.author for i in items.values()} - set(self._authors)
+        self._authors.update(authors(self.session, missing))
+        policy = self._policy_or_none(row.as_of_time, row.policy_version)
+        category = policy.aipref(row.purpose) if policy else None
+        loaded = _Loaded(
+            row, shards, records, items, History(self.session, items.values(), category)
         )
+        self._loaded[row.id] = loaded
+        return loaded
 
-
-def _check_decisions(session, snap, lineage, report: AuditReport) -> None:
-    members = {r.member_id for r in lineage.values()}
-    decisions = {
-        row.member_id: (row.allowed, row.reason_code)
-        for row in session.execute(select(snap.decisions))
-        if row.member_id in members
-    }
-    for rec in sorted(lineage.values(), key=lambda r: r.record_id):
-        allowed, code = decisions.get(rec.member_id, (False, "unknown-member"))
-        if not allowed:
-            report.violations.append(
-                f"record {rec.record_id} (shard {rec.shard}): its author was not allowed "
-                f"{snap.purpose} at ledger position {snap.seq} ({code})"
+    def _manifest(self, path, row, shards, report: AuditReport) -> None:
+        try:
+            manifest = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            report.add(FILES, "file", f"manifest.json cannot be read: {exc}")
+            return
+        if manifest.get("policy", {}).get("hash") != row.policy_hash:
+            report.add(FILES, "file", "the manifest's policy hash is not the registry's")
+        if manifest.get("as_of", {}).get("seq") != row.as_of_seq:
+            report.add(
+                FILES, "file", "the manifest states another ledger position than the registry"
             )
+        for entry in manifest.get("files", []):
+            shard = shards.get(entry.get("shard"))
+            if shard is None or shard.sha256 != entry.get("sha256"):
+                report.add(
+                    FILES,
+                    "file",
+                    f"the manifest's shard {entry.get('shard')} is not the registry's",
+                )
+            elif shard.as_of_seq != entry.get("as_of_seq"):
+                report.add(
+                    FILES,
+                    "file",
+                    f"the manifest and the registry disagree on the position shard {shard.shard} "
+                    "was selected at",
+                )
 
-
-def _check_items(session, snap, lineage, key: bytes, report: AuditReport) -> None:
-    items = consented_items(
-        snap.purpose_def.data_classes,
-        decisions=snap.decisions,
-        aipref_category=snap.purpose_def.aipref,
-        at=snap.at,
-    ).subquery("consented")
-    status: dict[str, str | None] = {}
-    rows = session.execute(
-        select(items.c.data_class, items.c.item_id, items.c.excluded).execution_options(
-            yield_per=20_000
-        )
-    )
-    for data_class, item_id, excluded in rows:
-        rid = record_id(key, data_class, item_id)
-        if rid in lineage:
-            status[rid] = excluded
-    for rid, rec in sorted(lineage.items()):
-        if rid not in status:
-            report.violations.append(
-                f"record {rid} (shard {rec.shard}) matches no item that existed at the snapshot"
-            )
-        elif status[rid] is not None:
-            report.violations.append(
-                f"record {rid} (shard {rec.shard}) was not eligible at the snapshot: {status[rid]}"
-            )
-
-
-def _check_files(dataset, shards, lineage, report: AuditReport) -> None:
-    seen: Counter[str] = Counter()
-    for shard in shards:
-        path = dataset.path / shard.file
+    def _read_shard(self, path, shard: DatasetShardRow, report: AuditReport):
         report.files_checked += 1
         if not path.exists():
-            report.violations.append(f"shard file {shard.file} is missing")
-            continue
+            report.add(FILES, "file", f"shard file {shard.file} is missing", shard=shard.shard)
+            return
         if file_sha256(path) != shard.sha256:
-            report.violations.append(f"shard file {shard.file} no longer matches its sha256")
+            report.add(
+                FILES,
+                "file",
+                f"shard file {shard.file} no longer matches its sha256",
+                shard=shard.shard,
+            )
         try:
             reader = pq.ParquetFile(path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            report.violations.append(f"shard file {shard.file} cannot be read as Parquet: {exc}")
-            continue
-        for batch in reader.iter_batches(batch_size=20_000):
-            for row in batch.to_pylist():
-                rid = row["record_id"]
-                seen[rid] += 1
-                rec = lineage.get(rid)
-                if rec is None:
-                    report.violations.append(f"record {rid} in {shard.file} is not in the lineage")
-                elif rec.shard != shard.shard:
-                    report.violations.append(
-                        f"record {rid} is in {shard.file} but the lineage puts it in shard {rec.shard}"
+            for batch in reader.iter_batches(batch_size=20_000):
+                yield from batch.to_pylist()
+        except (pa.ArrowException, OSError) as exc:
+            report.add(
+                FILES,
+                "file",
+                f"shard file {shard.file} cannot be read as Parquet: {exc}",
+                shard=shard.shard,
+            )
+
+    def _check_record_file(self, rec, shard: int, file: str, held, report: AuditReport) -> None:
+        rid = rec["record_id"]
+        if held is None:
+            report.add(
+                FILES, "lineage", f"record {rid} in {file} is not in the lineage", record_id=rid
+            )
+        elif held.shard != shard:
+            report.add(
+                FILES,
+                "lineage",
+                f"record {rid} is in {file} but the lineage puts it in shard {held.shard}",
+                record_id=rid,
+            )
+        elif record_hash(rec) != rec["record_hash"] or rec["record_hash"] != held.record_hash:
+            report.add(
+                FILES,
+                "file",
+                f"record {rid} in {file} does not match its recorded hash",
+                record_id=rid,
+            )
+
+    # -- selection at each recorded position ----------------------------------------------
+    def _selection(self, data: _Loaded, report: AuditReport) -> None:
+        row = data.row
+        groups: dict[tuple[int, datetime], set[int]] = defaultdict(set)
+        for number, shard in data.shards.items():
+            groups[(shard.as_of_seq, shard.as_of_time)].add(number)
+            # The position the dataset states must hold for every shard too.
+            groups[(row.as_of_seq, row.as_of_time)].add(number)
+        report.positions_checked = sorted({seq for seq, _ in groups})
+        unverifiable: set[str] = set()
+        for (seq, at), numbers in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
+            version = row.policy_version if seq == row.as_of_seq else None
+            policy = self._policy_or_none(at, version)
+            if policy is None:
+                report.add(
+                    LEDGER, "policy", f"no stored policy version applied at ledger position {seq}"
+                )
+                continue
+            choices = self._choices_at(row.purpose, seq)
+            classes = policy.data_classes(row.purpose)
+            category = policy.aipref(row.purpose)
+            for rid, (number, rec) in sorted(data.records.items()):
+                item = data.items.get(rid)
+                if number not in numbers or item is None:
+                    continue
+                where = {
+                    "shard": number,
+                    "record_id": rid,
+                    "member_id": item.author,
+                    "position": seq,
+                }
+                here = f"record {rid} (shard {number}) at ledger position {seq}"
+                author = self._authors[item.author]
+                if item.data_class not in classes:
+                    report.add(
+                        SELECTION,
+                        "data-class",
+                        f"{here}: {row.purpose} does not use {item.data_class}",
+                        **where,
                     )
-                elif record_hash(row) != rec.record_hash or row["record_hash"] != rec.record_hash:
-                    report.violations.append(
-                        f"record {rid} in {shard.file} does not match its recorded hash"
+                why = denial(author, row.purpose, policy, choices, at)
+                if why is not None:
+                    report.add(
+                        SELECTION, why[0], f"{here}: its author was not allowed: {why[1]}", **where
                     )
-    for rid in sorted(set(lineage) - set(seen)):
-        report.violations.append(f"record {rid} is in the lineage but in no shard file")
-    for rid, n in sorted(seen.items()):
-        if n > 1:
-            report.violations.append(f"record {rid} appears {n} times in the files")
+                if not live(item, author.deleted_at, at):
+                    report.add(
+                        SELECTION,
+                        "not-live",
+                        f"{here}: its item did not exist or was deleted",
+                        **where,
+                    )
+                if category and data.history.says_no(item, at):
+                    report.add(
+                        SELECTION,
+                        "item-preference",
+                        f"{here}: its item's usage preference denied {category}",
+                        **where,
+                    )
+                if item.author in self.erased_ever:
+                    unverifiable.add(rid)
+                    continue
+                title = data.history.field_at(item, item.title_field, item.title, at)
+                text = data.history.field_at(item, item.text_field, item.text, at)
+                if (
+                    title is None
+                    or text is None
+                    or not (aligned(rec["title"], title) and aligned(rec["text"], text))
+                ):
+                    report.add(
+                        SELECTION,
+                        "text",
+                        f"{here}: its title or text is not the item's text then",
+                        **where,
+                    )
+        report.texts_unverifiable = len(unverifiable)
+
+    # -- currency -------------------------------------------------------------------------
+    def _currency(
+        self,
+        data: _Loaded,
+        records: dict[str, tuple[int, dict[str, Any]]],
+        report: AuditReport | SweepReport,
+        **label,
+    ) -> None:
+        purpose = data.row.purpose
+        policy = self._policy_or_none(self.now, None)
+        if policy is None:
+            return
+        choices = self._choices_at(purpose, self.head)
+        category = policy.aipref(purpose)
+        holder = f"model {label['model_id']}" if "model_id" in label else f"dataset {data.row.id}"
+        for rid, (shard, _rec) in sorted(records.items()):
+            item = data.items.get(rid)
+            if item is None:
+                continue
+            author = self._authors[item.author]
+            where = {**label, "shard": shard, "record_id": rid, "member_id": item.author}
+            here = f"{holder} still holds record {rid} (shard {shard}) of member {item.author}"
+            why = denial(author, purpose, policy, choices, self.now)
+            if why is not None:
+                self._add(
+                    report,
+                    CURRENCY,
+                    why[0],
+                    f"{here}, who is not allowed {purpose} now: {why[1]}",
+                    where,
+                )
+            if item.deleted_at is not None or author.deleted_at is not None:
+                self._add(report, CURRENCY, "not-live", f"{here}, whose item is deleted now", where)
+            elif category and data.history.says_no(item, self.now):
+                self._add(
+                    report,
+                    CURRENCY,
+                    "item-preference",
+                    f"{here}, whose item now denies {category}",
+                    where,
+                )
+
+    def _model(self, model: ModelVersionRow, sweep: SweepReport) -> None:
+        holder = AuditReport(model.dataset_id)
+        dataset = self.session.get(DatasetVersionRow, model.dataset_id)
+        data = self._load(dataset, holder) if dataset is not None else None
+        if data is None:
+            sweep.findings.append(
+                Finding(
+                    check=CURRENCY,
+                    kind=FindingKind.UNVERIFIABLE,
+                    message=f"model {model.id}: the files of dataset {model.dataset_id} it was "
+                    "trained on cannot be read, so what it holds cannot be checked",
+                    model_id=model.id,
+                    dataset_id=model.dataset_id,
+                )
+            )
+            return
+        trained: set[int] = set()
+        for sub in self.session.scalars(
+            select(ModelShardRow).where(ModelShardRow.model_id == model.id)
+        ):
+            shard = data.shards.get(sub.shard)
+            if shard is None or shard.sha256 != sub.dataset_sha256:
+                sweep.findings.append(
+                    Finding(
+                        check=CURRENCY,
+                        kind=FindingKind.UNVERIFIABLE,
+                        message=f"model {model.id}: sub-model {sub.shard} was trained on a shard "
+                        f"file of {model.dataset_id} that is no longer there",
+                        model_id=model.id,
+                        dataset_id=model.dataset_id,
+                        shard=sub.shard,
+                    )
+                )
+                continue
+            trained.add(sub.shard)
+        held = {rid: r for rid, r in data.records.items() if r[0] in trained}
+        self._currency(data, held, sweep, model_id=model.id, dataset_id=model.dataset_id)
+
+    # -- residual personal data -----------------------------------------------------------
+    def _residual(self, data: _Loaded, report: AuditReport) -> None:
+        if self._scanner is None:
+            self._scanner = ResidualScanner(self.session, self.settings)
+        records = [rec for _rid, (_shard, rec) in sorted(data.records.items())]
+        for found in self._scanner.scan(records):
+            shard = data.records[found.record_id][0]
+            report.add(
+                PII,
+                "personal-data",
+                f"record {found.record_id} (shard {shard}) still holds a {found.kind} "
+                f"at {where(found)}",
+                shard=shard,
+                record_id=found.record_id,
+            )
+
+    # -- helpers --------------------------------------------------------------------------
+    @staticmethod
+    def _add(report: AuditReport | SweepReport, check, kind, message, where) -> None:
+        report.findings.append(
+            Finding(check=check, kind=FindingKind(kind), message=message, **where)
+        )
+
+    def _choices_at(self, purpose: str, seq: int) -> Choices:
+        if (purpose, seq) not in self._choices:
+            self._choices[(purpose, seq)] = choices_at(self.session, purpose, seq)
+        return self._choices[(purpose, seq)]
+
+    def _policy_or_none(self, at: datetime, version: int | None):
+        try:
+            return policy_at(self.session, at, version)
+        except LookupError:
+            return None

@@ -10,23 +10,26 @@ API) call these, so they say the same.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Engine
 
 from consentry.config import Settings
-from consentry.datasets.audit import AuditReport, audit_dataset
+from consentry.datasets.audit import AuditReport, SweepReport, audit_all, audit_dataset
+from consentry.datasets.audit_report import AuditCheck, FindingKind
 from consentry.datasets.catalog import DatasetVersion
 from consentry.errors import ConsentryError
 
 log = logging.getLogger("consentry.datasets")
 
 
-def manifest_of(found: DatasetVersion) -> dict[str, Any] | None:
-    """The published manifest, or None when its files are gone (an erased dataset's are)."""
+def manifest_of(found: DatasetVersion, data_dir: Path) -> dict[str, Any] | None:
+    """The published manifest, or None when its files are gone (an erased dataset's are)
+    or its stored path lies outside the data folder (refused, and so not shown)."""
     try:
-        return found.manifest()
+        return found.manifest(data_dir)
     except (ConsentryError, OSError, ValueError):  # gone or unreadable: shown, not raised
         return None
 
@@ -38,7 +41,15 @@ def audit_published(engine: Engine, settings: Settings, dataset_id: str) -> Audi
         return audit_dataset(engine, settings, dataset_id)
     except (OSError, pa.ArrowException) as exc:
         log.warning("audit of %s could not read its files: %s", dataset_id, exc)
-        return AuditReport(
-            dataset_id,
-            violations=[f"a shard file could not be read, so it is not what was published: {exc}"],
+        report = AuditReport(dataset_id)
+        report.add(
+            AuditCheck.FILES,
+            FindingKind.FILE,
+            f"a shard file could not be read, so it is not what was published: {exc}",
         )
+        return report
+
+
+def audit_everything(engine: Engine, settings: Settings) -> SweepReport:
+    """`audit_all`: every dataset in use and every active model (the operators' sweep)."""
+    return audit_all(engine, settings)
