@@ -26,6 +26,9 @@ class Settings:
     database_url: str
     policy_preset: str = "consent-first"
     notice_days: int = 30
+    #: Requests `consentry serve` handles at once (its thread pool); the database pool is
+    #: sized from it, so that concurrent requests never wait for a connection in vain.
+    server_threads: int = 16
 
     @property
     def is_embedded(self) -> bool:
@@ -62,9 +65,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise ConfigError(f"CONSENTRY_NOTICE_DAYS must be a whole number, not {notice!r}") from None
     if notice_days < 0:
         raise ConfigError("CONSENTRY_NOTICE_DAYS can never be negative")
+    threads = env.get("CONSENTRY_SERVER_THREADS", "16")
+    if not threads.isdigit() or not 1 <= int(threads) <= 256:
+        raise ConfigError(
+            f"CONSENTRY_SERVER_THREADS must be a whole number from 1 to 256, not {threads!r}"
+        )
     return Settings(
         data_dir=data_dir,
         database_url=url,
         policy_preset=env.get("CONSENTRY_POLICY", "consent-first"),
         notice_days=notice_days,
+        server_threads=int(threads),
     )

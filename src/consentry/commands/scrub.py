@@ -9,12 +9,15 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import typer
 
 from consentry.errors import InvalidInput, Transient
 from consentry.regions import normalise_region
+
+if TYPE_CHECKING:
+    from consentry.datasets.scrub.erased import ErasedNames
 
 _BATCH = 4096
 
@@ -48,23 +51,26 @@ def _records(stream: IO[str]) -> Iterator[tuple[int, dict]]:
         yield number, record
 
 
-def _known_from_db(required: bool) -> tuple[list[str], list[str]]:
-    """Member names and handles from the configured database (none if it is not set up)."""
+def _known_from_db(required: bool) -> tuple[list[str], list[str], ErasedNames | None]:
+    """Member names and handles, and erased members' name hashes, from the configured
+    database (none if it is not set up)."""
     from consentry.commands.context import settings, store_engine
-    from consentry.datasets.scrub.known import member_names
+    from consentry.datasets.scrub.known import erased_names, member_names
+    from consentry.keys import KeyPurpose, Keyring
 
     cfg = settings()
     if not required and cfg.is_embedded and not (cfg.data_dir / "consentry.db").exists():
-        return [], []  # no database set up; do not create one as a side effect
+        return [], [], None  # no database set up; do not create one as a side effect
     try:
         engine = store_engine(cfg)
     except Exception as exc:
         if required:
             raise Transient(f"cannot read member names from the database: {exc}") from None
-        return [], []
+        return [], [], None
     try:
         with engine.connect() as conn:
-            return member_names(conn)
+            key = Keyring.load(cfg).key(KeyPurpose.ERASED_NAMES).secret
+            return (*member_names(conn), erased_names(conn, key))
     finally:
         engine.dispose()
 
@@ -104,13 +110,14 @@ def scrub(
 
     known: list[str] = []
     handles: list[str] = []
+    erased = None
     if names is not None:
         known += _read_names(names)
     if names_from_db is not False:
-        db_names, handles = _known_from_db(required=names_from_db is True)
+        db_names, handles, erased = _known_from_db(required=names_from_db is True)
         known += db_names
     hint = normalise_region(region) if region is not None else None
-    scrubber = Scrubber(known_names=known, known_handles=handles, region=hint)
+    scrubber = Scrubber(known_names=known, known_handles=handles, erased=erased, region=hint)
 
     if input == "-":
         source: IO[str] = sys.stdin

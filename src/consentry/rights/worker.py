@@ -1,15 +1,28 @@
 """The propagation worker: claim jobs from the queue and carry them out.
 
-`run_worker` is what `consentry propagate` (and `make demo`) runs; `propagate_now` is
-what the web app calls right after a member withdraws, so that the member sees the
-effect within seconds rather than at the next poll. Any number of workers may run at once,
-in any number of processes or hosts: the queue's claim keeps one member's jobs apart.
+A request (a withdrawal, an erasure) only records the choice and queues its job; the
+work runs here, never in a web server's request threads. `run_worker` is what
+`consentry worker` runs (started beside `consentry serve`, or on its own) and what
+`consentry propagate` runs to drain the queue. Any number of workers may run at once, in
+any number of processes or hosts: the queue's claim keeps one member's jobs apart.
+
+Stopping: inside `stop_on_signals`, SIGTERM or SIGINT raises `StopRequested`, and
+`run_job` hands the running job back to the queue before the process exits. A worker
+killed outright (SIGKILL, a crash) leaves its job "running"; the next claim sees that its
+process is gone and takes it over, resuming from the recorded progress.
+
+`propagate_now` carries out one job in the calling process (the CLI's `--now`, the
+demo's `demo-withdrawal`); `wait_for` lets a caller wait for a worker to finish a job;
+`background_worker` runs a worker on a thread of this process (an embedded app, tests).
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
@@ -105,3 +118,63 @@ def _finished(row) -> Outcome:
         receipt_id=row.receipt_id,
         error=row.error,
     )
+
+
+class StopRequested(KeyboardInterrupt):
+    """A stop signal arrived (SIGTERM, SIGINT): the running job goes back to the queue.
+
+    A KeyboardInterrupt, so that `run_job` hands the job back as on Ctrl-C."""
+
+
+@contextmanager
+def stop_on_signals(
+    signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT),
+) -> Iterator[None]:
+    """Within the block, any of `signals` raises `StopRequested` in the main thread.
+
+    Further signals are ignored once one arrived, so that handing the job back is not
+    itself interrupted; the previous handlers return when the block ends."""
+
+    def stop(signum: int, _frame: object) -> None:
+        for each in signals:
+            signal.signal(each, signal.SIG_IGN)
+        raise StopRequested(signal.Signals(signum).name)
+
+    previous = {each: signal.signal(each, stop) for each in signals}
+    try:
+        yield
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+
+
+def wait_for(db: Engine, job_id: int, *, timeout_s: float, poll: float = 0.1) -> str:
+    """Wait up to `timeout_s` for a worker to finish job `job_id`; its status then."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with session_scope(db) as session:
+            status = get_row(session, PropagationJob, job_id).status
+        if status in (JobStatus.DONE, JobStatus.FAILED) or time.monotonic() >= deadline:
+            return status
+        time.sleep(poll)
+
+
+@contextmanager
+def background_worker(db: Engine, settings: Settings, *, poll: float = 0.05) -> Iterator[None]:
+    """Run a worker on a thread of this process for the duration of the block.
+
+    Leaving the block lets the job in hand finish, then stops the thread."""
+    stopping = threading.Event()
+    thread = threading.Thread(
+        target=run_worker,
+        args=(db, settings),
+        kwargs={"poll": poll, "should_stop": stopping.is_set},
+        name="propagation-worker",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stopping.set()
+        thread.join()

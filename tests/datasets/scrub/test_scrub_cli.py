@@ -101,3 +101,18 @@ def test_region_hints_are_normalised_and_unknown_ones_refused(
     code, _, err = _run(capsys, ["-o", str(target)], bad, monkeypatch)
     assert code == 2 and "line 2: unknown region code 'Germany'" in err
     assert not target.exists()
+
+
+def test_names_from_db_include_erased_names(
+    capsys, monkeypatch, sqlite_engine, sqlite_settings
+) -> None:
+    from builders import add_named_member, publish_default_policy
+    from consentry.rights.erasure import erase
+
+    publish_default_policy(sqlite_engine, sqlite_settings)
+    member = add_named_member(sqlite_engine, "Xanthippe", "Vordermeyer")
+    erase(sqlite_engine, sqlite_settings, member, source="admin", actor="test")
+    stdin = '{"id": 1, "text": "Lunch with XANTHIPPE Vördermeyer today"}\n'
+    code, out, _ = _run(capsys, ["--names-from-db"], stdin, monkeypatch)
+    assert code == 0
+    assert json.loads(out)["text"] == "Lunch with <PERSON> today"

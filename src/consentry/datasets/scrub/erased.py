@@ -115,6 +115,11 @@ class ErasedNames:
         self._lengths = tuple(sorted(lengths, reverse=True))  # the longest match wins
         # raw word -> (folded word, whether it can start a stored name)
         self._memo: dict[str, tuple[str, bool]] = {}
+        # The whitespace-separated pieces of text seen so far, and those holding a word
+        # that can start a stored name: most texts hold none, and `str.split` and two set
+        # operations, all in C, say so without a regex or a Python step per word.
+        self._pieces: set[str] = set()
+        self._gated: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._digests)
@@ -131,9 +136,24 @@ class ErasedNames:
             known = self._memo[raw] = (folded, _gate(self._key, folded) in self._gates)
         return known
 
+    def _may_hold_a_name(self, text: str) -> bool:
+        pieces = set(text.split())
+        new = pieces.difference(self._pieces)
+        if new:
+            if len(self._pieces) > _MEMO_LIMIT:
+                self._pieces.clear()
+                self._gated.clear()
+            for piece in new:
+                if any(self._word(w)[1] for w in _WORD.findall(piece)):
+                    self._gated.add(piece)
+            self._pieces |= new
+        return not pieces.isdisjoint(self._gated)
+
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """PERSON spans of `text` whose words hash to a stored erased name."""
         if not self._digests:
+            return []
+        if not self._may_hold_a_name(text):
             return []
         matches = list(_WORD.finditer(text))
         words = [self._word(m.group()) for m in matches]
