@@ -31,6 +31,7 @@ from builders import LENA, MAYA, OPS, RAVI, build_trained_world
 from consentry.keys import Keyring
 from consentry.network.accounts import hash_password
 from consentry.rights.receipt_signing import verify_on_server
+from consentry.rights.worker import background_worker
 from consentry.store import open_engine
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
@@ -118,7 +119,9 @@ def live(tmp_path_factory, sqlite_template):
     while not server.started:
         assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", world
+    # As under `consentry serve`: a propagation worker beside the server.
+    with background_worker(engine, world.settings):
+        yield f"http://127.0.0.1:{port}", world
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
 
 from builders import PASSWORD, build, publish_default_policy
+from consentry.rights.worker import background_worker, run_worker
 from consentry.store.engine import session_scope
+from consentry.store.rights_tables import PropagationJob
 from consentry.store.tables import Member, Position
 from web.helpers import csrf_from, log_in
 
@@ -78,6 +81,11 @@ def test_api_export_import_and_my_data(alice, policy, network, sqlite_engine, ap
     assert [d["id"] for d in alice.get("/api/v1/me/datasets").json()] == [dataset]
     off = alice.put("/api/v1/me/ai-settings/train-ai", json={"allowed": False}, headers=h).json()
     assert off["propagation_job_id"] and off["setting"]["allowed"] is False
+    assert [j["job_id"] for j in alice.get("/api/v1/me/propagation").json()] == [
+        off["propagation_job_id"]
+    ]
+    (outcome,) = run_worker(sqlite_engine, app.state.settings, once=True)
+    assert outcome.status == "done", outcome.error
     held = {d["id"]: d["status"] for d in alice.get("/api/v1/me/datasets").json()}
     assert held[dataset] == "retired" and "active" not in held.values()
     (receipt,) = alice.get("/api/v1/me/receipts").json()
@@ -119,7 +127,12 @@ def test_erase_my_account_needs_confirmation_then_ends_everything(
     assert wrong.status_code == 400 and "type your handle" in wrong.text
     with session_scope(sqlite_engine) as s:
         assert s.get(Member, me).deleted_at is None
-    done = alice.post("/account/erase", data={"csrf_token": csrf_from(page), "confirm": "@Alice"})
+    # As under `consentry serve`: a worker beside the server, the erasure waiting for it.
+    app.state.options = replace(app.state.options, receipt_wait_s=60.0)
+    with background_worker(sqlite_engine, app.state.settings):
+        done = alice.post(
+            "/account/erase", data={"csrf_token": csrf_from(page), "confirm": "@Alice"}
+        )
     assert done.status_code == 200
     assert "Your account was erased" in done.text and "signature" in done.text
     assert alice.get("/feed", follow_redirects=False).status_code == 303  # signed out
@@ -136,13 +149,31 @@ def test_erase_my_account_needs_confirmation_then_ends_everything(
         )
 
 
-def test_api_erase_with_password_revokes_the_token(client, policy, network):
+def test_api_erase_with_password_revokes_the_token(client, policy, network, app, sqlite_engine):
     token = client.post(
         "/api/v1/tokens", json={"email": network.email("bob"), "password": PASSWORD}
     ).json()["access_token"]
     h = {"Authorization": f"Bearer {token}"}
     assert client.post("/api/v1/me/erase", json={"confirm": "nope"}, headers=h).status_code == 400
-    done = client.post("/api/v1/me/erase", json={"confirm": PASSWORD}, headers=h)
+    app.state.options = replace(app.state.options, receipt_wait_s=60.0)
+    with background_worker(sqlite_engine, app.state.settings):
+        done = client.post("/api/v1/me/erase", json={"confirm": PASSWORD}, headers=h)
     assert done.status_code == 200 and done.json()["erased"] is True
     assert done.json()["receipt"]["kind"] == "erase"
     assert client.get("/api/v1/me", headers=h).status_code == 401
+
+
+def test_without_a_worker_an_erasure_answers_at_once_and_the_receipt_follows(
+    client, policy, network, app, sqlite_engine
+):
+    token = client.post(
+        "/api/v1/tokens", json={"email": network.email("bob"), "password": PASSWORD}
+    ).json()["access_token"]
+    done = client.post(
+        "/api/v1/me/erase", json={"confirm": PASSWORD}, headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert done["erased"] is True and done["status"] == "queued" and done["receipt"] is None
+    (outcome,) = run_worker(sqlite_engine, app.state.settings, once=True)
+    assert outcome.status == "done" and outcome.receipt_id
+    with session_scope(sqlite_engine) as s:
+        assert s.get(PropagationJob, done["propagation_job_id"]).receipt_id == outcome.receipt_id

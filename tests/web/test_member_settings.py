@@ -11,6 +11,7 @@ from consentry.consent.decide import decide
 from consentry.consent.policy import load_policy
 from consentry.consent.versions import publish
 from consentry.datasets.catalog import datasets_holding
+from consentry.rights.worker import run_worker
 from consentry.store.engine import session_scope
 from consentry.store.rights_tables import PropagationJob
 from consentry.store.tables import UsagePreference
@@ -53,7 +54,7 @@ def test_turning_on_and_off_takes_one_click_each_and_is_in_the_ledger(
     assert all(e.actor == f"member:{me}" for e in ledger)
 
 
-def test_withdrawal_leaves_the_dataset_within_the_request_and_issues_a_receipt(
+def test_withdrawal_is_queued_by_the_request_and_the_worker_issues_a_receipt(
     alice, app, policy, network, sqlite_engine
 ):
     me = network.members["alice"]
@@ -62,6 +63,13 @@ def test_withdrawal_leaves_the_dataset_within_the_request_and_issues_a_receipt(
     with session_scope(sqlite_engine) as s:
         assert dataset in datasets_holding(s, me)
     press(alice, "/settings/ai", "/settings/ai/train-ai", choice="off")
+    with session_scope(sqlite_engine) as s:
+        # The request only recorded the choice and queued the work: the server never runs it.
+        job = s.scalars(select(PropagationJob).where(PropagationJob.member_id == me)).one()
+        assert job.status == "queued" and dataset in datasets_holding(s, me)
+    assert "propagation" in alice.get("/your-data").text.lower()
+    (outcome,) = run_worker(sqlite_engine, app.state.settings, once=True)
+    assert outcome.status == "done", outcome.error
     with session_scope(sqlite_engine) as s:
         assert datasets_holding(s, me) == []  # the successor no longer holds her
         job = s.scalars(select(PropagationJob).where(PropagationJob.member_id == me)).one()

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from consentry.config import Settings, load_settings
 from consentry.errors import NotFound
 from consentry.store import open_engine
+from consentry.store.engine import pool_options
 from consentry.store.migrate import check_schema
 from consentry.store.tables import Member
 
@@ -16,10 +17,12 @@ def settings() -> Settings:
     return load_settings()
 
 
-def store_engine(cfg: Settings | None = None) -> Engine:
-    """An engine on the configured database, refusing one that is empty or at another schema."""
+def store_engine(cfg: Settings | None = None, *, threads: int | None = None) -> Engine:
+    """An engine on the configured database, refusing one that is empty or at another schema.
+
+    `threads`: how many requests a server runs at once; the pool is sized to match."""
     cfg = cfg or load_settings()
-    engine = open_engine(cfg.database_url)
+    engine = open_engine(cfg.database_url, **(pool_options(threads) if threads else {}))
     try:
         check_schema(engine)
     except Exception:

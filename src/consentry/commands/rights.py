@@ -1,4 +1,4 @@
-"""`consentry withdraw / erase / propagate` and `consentry receipts list / show / verify / jwks`."""
+"""`consentry withdraw / erase / propagate / worker` and `consentry receipts list / show / verify / jwks`."""
 
 from __future__ import annotations
 
@@ -116,6 +116,29 @@ def propagate_cmd(
         out.print("nothing to propagate")
     elif any(o.status != "done" for o in outcomes):
         raise typer.Exit(1)
+
+
+def worker_cmd(
+    poll: float = typer.Option(0.5, "--poll", min=0.05, help="Seconds between polls."),
+) -> None:
+    """Carry out propagations as they are queued, until stopped.
+
+    SIGTERM or Ctrl-C returns the running job to the queue; a job left running by a
+    worker that was killed is taken over."""
+    import os
+
+    from consentry.rights.worker import StopRequested, run_worker, stop_on_signals
+
+    cfg = settings()
+    db = store_engine(cfg)
+    out.print(f"propagation worker {os.getpid()} is watching the queue")
+    try:
+        with stop_on_signals():
+            run_worker(db, cfg, poll=poll, report=_report)
+    except StopRequested as stop:
+        out.print(f"propagation worker {os.getpid()} stopped ({stop}); no job left running")
+    finally:
+        db.dispose()
 
 
 @receipts_app.command("list")
@@ -252,4 +275,5 @@ def register(app: typer.Typer) -> None:
     app.command("withdraw")(withdraw_cmd)
     app.command("erase")(erase_cmd)
     app.command("propagate")(propagate_cmd)
+    app.command("worker")(worker_cmd)
     app.add_typer(receipts_app, name="receipts")

@@ -2,20 +2,20 @@
 
 The member confirms by typing their handle or their password (`confirmed`). The erasure
 goes through `rights.erase` (ledger entry, the network data erased, propagation queued:
-one commit), then the propagation runs at once so the member leaves with the signed
-receipt naming every dataset and model it reached. The web page and the JSON API both
+one commit); the propagation worker carries it out. The caller may wait for it (`wait_s`)
+so that the member leaves with the signed receipt naming every dataset and model it
+reached; the wait only polls the job, the work never runs in the caller's thread. The web page and the JSON API both
 call `erase_account`; what only a face knows (rate limiting the confirmation, forgetting
 its chat conversations, ending the browser session) stays with the face.
 
-Transactions: `erase_account` is its own unit of work (a ledger append, then the
-propagation's own units, then a read of the receipt). It takes the `Engine`; the caller
+Transactions: `erase_account` is its own unit of work (a ledger append, then reads of
+the job and its receipt). It takes the `Engine`; the caller
 holds no open transaction around it (see "Transactions" in docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import hmac
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +26,9 @@ from consentry.errors import InvalidInput
 from consentry.network.accounts import verify_password
 from consentry.rights.erasure import erase
 from consentry.rights.receipts import receipt_for_job
-from consentry.rights.worker import propagate_now
+from consentry.rights.worker import wait_for
 from consentry.store.engine import session_scope
 from consentry.store.tables import Member
-
-log = logging.getLogger("consentry.rights")
 
 
 class NotConfirmed(InvalidInput):
@@ -65,22 +63,23 @@ def check_confirmation(member: Member, typed: str) -> None:
 
 
 def erase_account(
-    engine: Engine, settings: Settings, member: Member, typed: str, *, source: str
+    engine: Engine,
+    settings: Settings,
+    member: Member,
+    typed: str,
+    *,
+    source: str,
+    wait_s: float = 0.0,
 ) -> Erasure:
-    """Check the confirmation, erase, propagate now. Raises NotConfirmed, writing
-    nothing, when `typed` does not confirm it.
+    """Check the confirmation, erase, and wait up to `wait_s` for a worker to propagate
+    it. Raises NotConfirmed, writing nothing, when `typed` does not confirm it.
 
-    A propagation that does not finish here stays queued: a worker finishes it and the
-    receipt is still issued (the status says `queued` or `running`).
+    A propagation not finished by then goes on in the worker and its receipt is still
+    issued (the status says `queued` or `running`).
     """
     check_confirmation(member, typed)
     done = erase(engine, settings, member.id, source=source, actor=f"member:{member.id}")
-    status = "queued"
-    try:
-        outcome = propagate_now(engine, settings, done.job_id)
-        status = outcome.status if outcome is not None else "running"
-    except Exception:  # stays queued: a worker finishes it and the receipt is still issued
-        log.exception("propagation of erasure job %s did not finish at once", done.job_id)
+    status = wait_for(engine, done.job_id, timeout_s=wait_s)
     with session_scope(engine) as session:
         receipt = receipt_for_job(session, done.job_id)
     return Erasure(member.id, done.entry.seq, done.job_id, status, receipt)

@@ -66,6 +66,18 @@ def open_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def pool_options(threads: int) -> dict[str, int]:
+    """Connection-pool settings for a server running `threads` requests at once.
+
+    A request can hold two connections at a time (who is asking, read apart, then its
+    own unit of work or a ledger append), so the pool holds a connection per thread and
+    may grow to two per thread, plus a few for start-up and the throttle; a request
+    therefore never waits for a connection another request will not give back.
+    SQLAlchemy's default (5, overflow 10) is far smaller than a 40-thread server.
+    """
+    return {"pool_size": threads + 2, "max_overflow": threads + 2, "pool_timeout": 60}
+
+
 def immediate(engine: Engine) -> Engine:
     """`engine`, but every transaction begun through it takes the write lock at once.
 

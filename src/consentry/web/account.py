@@ -35,7 +35,14 @@ def erase_signed_in(request: Request, member: Member, typed: str, *, source: str
     key = throttle.key(f"erase:{member.id}", client_address(request))
     throttle.check(key)
     try:
-        done = erase_account(state.engine, state.settings, member, typed, source=source)
+        done = erase_account(
+            state.engine,
+            state.settings,
+            member,
+            typed,
+            source=source,
+            wait_s=state.options.receipt_wait_s,
+        )
     except NotConfirmed:
         throttle.failed(key)
         raise

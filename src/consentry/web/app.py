@@ -19,9 +19,11 @@ API) and the static files. Later features extend it without editing this file's 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -39,8 +41,8 @@ from consentry.web import (
     api,
     api_admin,
     api_ai,
-    api_schemas,
     api_member,
+    api_schemas,
     auth,
     demo_tour,
     notices,
@@ -68,7 +70,10 @@ class WebOptions:
     """How the web app behaves; the defaults suit http://127.0.0.1.
 
     `secure_cookies` adds the `Secure` flag to the session cookie: switch it on whenever
-    the app is served over https (`consentry serve --secure-cookies`).
+    the app is served over https (`consentry serve --secure-cookies`). `receipt_wait_s`:
+    how long an erasure waits for a worker to finish its propagation, so that the member
+    leaves with the receipt (0: answer at once; `consentry serve` waits when it runs a
+    worker).
     """
 
     secure_cookies: bool = False
@@ -77,6 +82,7 @@ class WebOptions:
     login_max_failures: int = 5
     login_window_s: int = 300
     per_page: int = 20
+    receipt_wait_s: float = 0.0
 
 
 # The pages use no inline script or style and load nothing from elsewhere; this policy
@@ -113,6 +119,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Routes are synchronous and run in AnyIO's thread pool: as many at once as
+    # `server_threads`, the number the database pool was sized for (store.pool_options).
+    threads = app.state.settings.server_threads
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    yield
+
+
 def create_app(
     settings: Settings,
     engine: Engine,
@@ -134,6 +149,7 @@ def create_app(
         swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        lifespan=_lifespan,
         dependencies=[Depends(require_csrf)],
         middleware=[
             Middleware(SecurityHeaders),

@@ -3,9 +3,9 @@
 The rows come from `consent.member_choices.purpose_settings` (the policy's own text, the
 basis and the decision's reason for this member). Turning a purpose on or off is one
 button either way (a POST with the CSRF token) and goes through `rights.choices.set_choice`,
-the same function the JSON API calls. A withdrawal's propagation then runs right after the
-response (`propagate_now`), so the member sees it finish within seconds, and a worker
-picks it up if this process stops first.
+the same function the JSON API calls. A withdrawal queues its propagation in the same
+commit; the propagation worker (`consentry worker`, started beside `consentry serve`)
+carries it out, never this process, so a burst of changes never ties up the server.
 
 Transactions: `set_choice` appends to the ledger, so it is its own unit of work; the
 routes that call it take `LedgerMember` (the signed-in member, resolved in a read that is
@@ -14,50 +14,30 @@ over before the route runs) and read again, if at all, only after the write.
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, FastAPI, Form, Path, Request
+from fastapi import APIRouter, FastAPI, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Engine
 
-from consentry.config import Settings
 from consentry.consent.member_choices import purpose_settings
 from consentry.network import queries
 from consentry.network.publishing import set_no_ai_training
 from consentry.rights.choices import ChoiceResult, set_choice
-from consentry.rights.worker import propagate_now
 from consentry.store.tables import Member
 from consentry.web.auth import safe_next
 from consentry.web.deps import CurrentMember, DbSession, LedgerMember
 from consentry.web.layout import NavItem, render
 
-log = logging.getLogger("consentry.web")
-
 router = APIRouter(include_in_schema=False)
 
 
-def run_propagation(engine: Engine, settings: Settings, job_id: int) -> None:
-    """Carry out a propagation now; on failure leave it queued for the worker (logged)."""
-    try:
-        propagate_now(engine, settings, job_id)
-    except Exception:  # the job stays in the queue; a worker retries it
-        log.exception("propagation job %s did not finish in the web process", job_id)
-
-
 def apply_choice(
-    request: Request,
-    background: BackgroundTasks,
-    member: Member,
-    purpose: str,
-    allowed: bool,
-    *,
-    source: str,
+    request: Request, member: Member, purpose: str, allowed: bool, *, source: str
 ) -> ChoiceResult:
     """`set_choice` for the signed-in member (its own unit of work: the caller holds no
-    open transaction), scheduling any propagation to run right after the response."""
+    open transaction); a withdrawal's propagation is queued for the worker."""
     state = request.app.state
-    result = set_choice(
+    return set_choice(
         state.engine,
         state.settings,
         member.id,
@@ -66,9 +46,6 @@ def apply_choice(
         source=source,
         actor=f"member:{member.id}",
     )
-    if result.job_id is not None:
-        background.add_task(run_propagation, state.engine, state.settings, result.job_id)
-    return result
 
 
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -89,12 +66,11 @@ def settings_page(
 def change_purpose(
     request: Request,
     member: LedgerMember,
-    background: BackgroundTasks,
     purpose: PurposeKey,
     choice: Annotated[str, Form(pattern="^(on|off)$")],
     next: Annotated[str, Form(max_length=2000)] = "/settings/ai",
 ) -> Response:
-    apply_choice(request, background, member, purpose, choice == "on", source="settings")
+    apply_choice(request, member, purpose, choice == "on", source="settings")
     target = safe_next(next)
     sep = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{sep}changed={purpose}", status_code=303)
