@@ -69,6 +69,7 @@ def test_an_erased_members_name_stays_scrubbed_in_every_later_build(engine, sett
     _post(engine, bob, "Lunch with Xanthippe Vordermeyer today")
     _post(engine, carol, "thanks to xanthippe vördermeyer's team, and to VORDERMEYER, XANTHIPPE")
     _post(engine, xanthippe, "My own post")
+    _post(engine, bob, "ping xanthippe.vordermeyer about it")  # the handle, without an @
     grant(engine, [bob, carol, xanthippe], "train-ai")
     first = build_dataset(engine, settings, purpose="train-ai", shards=2)
     texts = [s for p in _shards(settings.data_dir) for s in _strings(p)]
@@ -93,6 +94,7 @@ def test_an_erased_members_name_stays_scrubbed_in_every_later_build(engine, sett
         assert "xanthippe" not in _folded(value) and "vordermeyer" not in _folded(value), value
     assert "Lunch with <PERSON> today" in texts
     assert "thanks to <PERSON> team, and to <PERSON>" in texts
+    assert "ping <PERSON> about it" in texts
     scrubber = _scrubber(engine, settings)
     assert [f for p in shards for f in residual_pii_in_shard(p, scrubber)] == []
 
@@ -103,7 +105,8 @@ def test_the_erased_name_table_holds_only_keyed_hashes(engine, settings):
     erase(engine, settings, xanthippe, source="admin", actor="test")
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT digest, words, gate FROM erased_name_hashes")).all()
-    # "Xanthippe Vordermeyer" and "Vordermeyer Xanthippe"; no one-word form.
+    # "Xanthippe Vordermeyer", "Vordermeyer Xanthippe" (the handle "xanthippe.vordermeyer"
+    # has the first one's words); no one-word form.
     assert sorted(r.words for r in rows) == [2, 2]
     unkeyed = {
         hashlib.sha256(" ".join(form).encode()).hexdigest()

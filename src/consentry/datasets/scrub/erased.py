@@ -13,7 +13,9 @@ What is hashed: the folded word sequences (casefolded, accents removed, a posses
 - the display name;
 - first name(s) followed by last name(s) ("Mary Ann Smith");
 - the first given name and the last name(s), without middle names ("Mary Smith");
-- last name(s) then first name(s), as lists write it ("Smith, Mary Ann").
+- last name(s) then first name(s), as lists write it ("Smith, Mary Ann");
+- the handle, when it has two words or more ("anna.mueller84", "qz_77"): written bare in
+  other members' texts it names the member as surely as the name does.
 
 Only sequences of two words or more are kept. One word alone — a last name ("Smith",
 "Baker", "Rose") or a first name ("Anna") — names thousands of other people and is often
@@ -78,20 +80,23 @@ class NameHash:
     gate: int
 
 
-def name_forms(first: str, last: str, display: str) -> set[tuple[str, ...]]:
-    """The folded word sequences of a name that are kept (see the module docstring)."""
+def name_forms(first: str, last: str, display: str, handle: str = "") -> set[tuple[str, ...]]:
+    """The folded word sequences of a name (and handle) that are kept (see the module
+    docstring)."""
     given, family, shown = words_of(first), words_of(last), words_of(display)
-    forms = {tuple(shown), tuple(given + family), tuple(family + given)}
+    forms = {tuple(shown), tuple(given + family), tuple(family + given), tuple(words_of(handle))}
     if given and family:
         forms.add((given[0], *family))
     return {f for f in forms if len(f) >= 2}
 
 
-def name_hashes(key: bytes, first: str, last: str, display: str) -> list[NameHash]:
+def name_hashes(
+    key: bytes, first: str, last: str, display: str, handle: str = ""
+) -> list[NameHash]:
     """The hashes to keep for a member named (`first`, `last`, `display`), sorted."""
     return sorted(
         NameHash(_digest(key, form).hex(), len(form), _gate(key, form[0]))
-        for form in name_forms(first, last, display)
+        for form in name_forms(first, last, display, handle)
     )
 
 

@@ -43,7 +43,9 @@ def remember_erased_name(session: Session, key: bytes, member: Member) -> int:
     """Store the hashes of `member`'s name, in the caller's transaction, before the
     erasure overwrites it. Hashes already stored (a namesake erased before) are kept as
     they are. Returns how many were new."""
-    hashes = name_hashes(key, member.first_name, member.last_name, member.display_name)
+    hashes = name_hashes(
+        key, member.first_name, member.last_name, member.display_name, member.handle
+    )
     if not hashes:
         return 0
     stored = set(
