@@ -26,6 +26,11 @@ class Settings:
     database_url: str
     policy_preset: str = "consent-first"
     notice_days: int = 30
+    #: Days a retired dataset version (or a reproduction) keeps its data files.
+    dataset_retention_days: int = 30
+    #: Test-only fault injection: the publication step at which a build kills its own
+    #: process (`datasets/publish.py`, FAULT_STEPS); empty in every real installation.
+    fault_at: str = ""
     #: Requests `consentry serve` handles at once (its thread pool); the database pool is
     #: sized from it, so that concurrent requests never wait for a connection in vain.
     server_threads: int = 16
@@ -70,10 +75,21 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise ConfigError(
             f"CONSENTRY_SERVER_THREADS must be a whole number from 1 to 256, not {threads!r}"
         )
+    retention = env.get("CONSENTRY_DATASET_RETENTION_DAYS", "30")
+    try:
+        retention_days = int(retention)
+    except ValueError:
+        raise ConfigError(
+            f"CONSENTRY_DATASET_RETENTION_DAYS must be a whole number, not {retention!r}"
+        ) from None
+    if retention_days < 0:
+        raise ConfigError("CONSENTRY_DATASET_RETENTION_DAYS can never be negative")
     return Settings(
         data_dir=data_dir,
         database_url=url,
         policy_preset=env.get("CONSENTRY_POLICY", "consent-first"),
         notice_days=notice_days,
+        dataset_retention_days=retention_days,
+        fault_at=env.get("CONSENTRY_FAULT_AT", ""),
         server_threads=int(threads),
     )

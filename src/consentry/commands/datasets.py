@@ -66,28 +66,37 @@ def build(
 
 @datasets_app.command("list")
 def list_(purpose: str | None = typer.Option(None, "--purpose", help="Only this purpose.")) -> None:
-    """Every dataset version, newest first."""
+    """Every dataset version, newest first: active, pinned (kept active by an active
+    model), retired or reproduction, and whether its data files are kept."""
     from consentry.datasets.catalog import list_datasets
+    from consentry.datasets.lifecycle import reconcile, standings
 
-    db = store_engine()
+    cfg = settings()
+    db = store_engine(cfg)
     try:
+        # What a crashed build left is swept first, so the list is what the registry holds.
+        reconcile(db, cfg)
         with session_scope(db) as session:
             rows = list_datasets(session, purpose=purpose)
+            standing = standings(session, cfg, rows)
     finally:
         db.dispose()
-    table = Table("id", "purpose", "status", "as of", "policy", "shards", "records", "members")
+    table = Table(
+        "id", "purpose", "status", "as of", "policy", "shards", "records", "members", "files"
+    )
     for d in rows:
         table.add_row(
             d.id,
             d.purpose,
-            d.status,
+            standing[d.id].label,
             str(d.as_of_seq),
             str(d.policy_version),
             str(d.shards),
             f"{d.records:,}",
             f"{d.members:,}",
+            standing[d.id].files,
         )
-    Console().print(table if rows else "no dataset versions yet")
+    Console(width=200).print(table if rows else "no dataset versions yet")
 
 
 @datasets_app.command("show")
@@ -95,13 +104,15 @@ def show(dataset_id: str = typer.Argument(..., help="A dataset version id.")) ->
     """A dataset version's manifest."""
     from consentry.datasets.catalog import get_dataset
 
-    db = store_engine()
+    cfg = settings()
+    db = store_engine(cfg)
     try:
         with session_scope(db) as session:
             dataset = get_dataset(session, dataset_id)
     finally:
         db.dispose()
-    typer.echo(json.dumps({"status": dataset.status, **dataset.manifest()}, indent=2))
+    manifest = dataset.manifest(cfg.data_dir)
+    typer.echo(json.dumps({"status": dataset.status, **manifest}, indent=2))
 
 
 @datasets_app.command("audit")

@@ -167,6 +167,13 @@ def _lock(session: Session) -> None:
         )
 
 
+def hold_appends(session: Session) -> None:
+    """Hold back every ledger append until the caller's transaction ends (a transaction
+    begun with `ledger_session`). A dataset publication checks its members against the
+    head under this lock, so no withdrawal can land between the check and its commit."""
+    _lock(session)
+
+
 def append(session: Session, changes: Sequence[ConsentChange]) -> list[LedgerEntry]:
     """Append `changes` in order, as one batch, in the caller's transaction.
 

@@ -5,9 +5,10 @@
     -> rename into place -> dataset row, shards and lineage in one transaction
 
 Memory stays bounded: rows stream from the database in chunks, are scrubbed a chunk at a
-time and staged by the engine on disk. Nothing is visible until the final rename and
-commit; a crash or Ctrl-C before then leaves only a staging folder, which the next build
-sweeps away. `successor.py` reuses this pipeline to rebuild single shards.
+time and staged by the engine on disk. `publish.py` registers the version before its
+folder takes its final name and activates it only after checking every member against the
+ledger head; a build as of an earlier position is published as a reproduction, which
+training refuses. `successor.py` reuses this pipeline.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings
+from consentry.consent import ledger
 from consentry.datasets import snapshot as snapshots
 from consentry.datasets.eligibility import (
     EXCLUSION_REASONS,
@@ -69,9 +71,13 @@ class BuildResult:
     path: Path | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
     dry_run: bool = False
+    #: Built as of an earlier ledger position: a reproduction, never used for training.
+    reproduction: bool = False
 
     def summary(self) -> str:
         head = "would build" if self.dry_run else f"built {self.dataset_id}"
+        if self.reproduction:
+            head += " (a reproduction of the past: never used for training)"
         records = self.counts.get("records", self.counts.get("eligible_items", 0))
         members = self.counts.get("members", self.counts.get("eligible_members", 0))
         excluded = ", ".join(f"{k} {v:,}" for k, v in self.excluded.items() if v) or "none"
@@ -144,50 +150,75 @@ def build_dataset(
     dataset_engine = get_engine(engine)
     with session_scope(db) as session:
         snap = snapshots.take(session, purpose=purpose, as_of=as_of, policy_version=policy_version)
+        # As of an earlier position the build reproduces the past exactly, members who
+        # have withdrawn since included: it is published as a reproduction, which training
+        # refuses, never as an active version.
+        reproduction = snap.seq < ledger.head(session).seq
         counts, excluded = count_selection(session, snap, selection(snap, shards=shards))
     if dry_run:
-        return BuildResult(None, snap, shards, engine, counts, excluded, {}, dry_run=True)
-
-    dataset_id = new_dataset_id(purpose)
-    scrubbed: Counter[str] = Counter()
-
-    def write(staging: Path, scratch: Path) -> ShardWrite:
-        rows = stream_records(
-            db,
-            settings,
+        return BuildResult(
+            None,
             snap,
-            shards=shards,
-            only=None,
-            total=counts["eligible_items"],
-            scrubbed=scrubbed,
-            progress=progress,
-        )
-        return dataset_engine.write_shards(
-            rows, shards=shards, out_dir=staging / "data", scratch=scratch
+            shards,
+            engine,
+            counts,
+            excluded,
+            {},
+            dry_run=True,
+            reproduction=reproduction,
         )
 
     pub = Publication(
-        dataset_id=dataset_id,
+        dataset_id=new_dataset_id(purpose),
         purpose=purpose,
         snap=snap,
         engine=dataset_engine,
         shards=shards,
         counts=counts,
         excluded=excluded,
-        scrubbed=scrubbed,
+        scrubbed=Counter(),
+        reproduction=reproduction,
     )
+
+    def write(staging: Path, scratch: Path) -> ShardWrite:
+        rows = stream_records(
+            db,
+            settings,
+            pub.snap,
+            shards=shards,
+            only=None,
+            total=pub.counts["eligible_items"],
+            scrubbed=pub.scrubbed,
+            progress=progress,
+        )
+        return dataset_engine.write_shards(
+            rows, shards=shards, out_dir=staging / "data", scratch=scratch
+        )
+
+    def refresh() -> None:
+        # Members withdrew while the version was written: select again at the head.
+        with session_scope(db) as session:
+            pub.snap = snapshots.take(session, purpose=purpose, policy_version=policy_version)
+            pub.counts, pub.excluded = count_selection(
+                session, pub.snap, selection(pub.snap, shards=shards)
+            )
+        pub.scrubbed = Counter()
+
     with emit_run_event(settings, pub):
-        final, files = publish(db, settings, pub, write=write, documents=write_documents)
+        final, files = publish(
+            db, settings, pub, write=write, documents=write_documents, refresh=refresh
+        )
     return BuildResult(
-        dataset_id,
-        snap,
+        pub.dataset_id,
+        pub.snap,
         shards,
         engine,
         pub.counts,
-        excluded,
-        dict(scrubbed),
+        pub.excluded,
+        dict(pub.scrubbed),
         path=final,
         files=files,
+        reproduction=reproduction,
     )
 
 

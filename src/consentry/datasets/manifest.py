@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -108,21 +108,28 @@ class EngineRef(_Published):
 
 
 class ShardEntry(_Published):
-    """One shard file, with the ledger position its contents were selected at (a
-    successor reuses its parent's other shards, selected earlier)."""
+    """One shard file and the snapshot its records are exactly the consented selection
+    of: ledger position `as_of_seq` (hash `as_of_hash`), and `as_of_time`, the time that
+    chose each text's revision. A successor re-selects every shard at its own position;
+    where the fresh selection equals an earlier version's shard record for record (same
+    record ids and hashes), that version's file is kept (`reused`, `reused_from`), so the
+    position a shard states is always one it was checked at."""
 
     shard: Count
     file: str
     rows: Count
     sha256: Sha256
     as_of_seq: Count
+    as_of_hash: Sha256
     as_of_time: UtcTimestamp
     reused: bool
+    reused_from: str | None = None
 
 
 class Counts(_Published):
-    """Records and members in the files; eligible items and members of the selection
-    (for a successor: of its rebuilt shards only); exact duplicates dropped."""
+    """Records and members in the files; eligible items and members of the selection;
+    exact duplicates dropped. Every figure covers the whole version, reused shards
+    included."""
 
     eligible_items: Count
     eligible_members: Count
@@ -139,7 +146,8 @@ class Column(_Published):
 
 
 class SuccessorNote(_Published):
-    """Why a successor version exists and which shards it rebuilt and reused."""
+    """Why a successor version exists; which shards were rewritten and which kept the
+    parent's file because their fresh selection was identical."""
 
     reason: str
     rebuilt_shards: list[Count]
@@ -149,10 +157,13 @@ class SuccessorNote(_Published):
 class Manifest(_Published):
     """`manifest.json`: the machine-readable record of one dataset version, which an
     audit re-checks. Serialises to the keys below in this order; `successor` is present
-    only on a successor version."""
+    only on a successor version. `published_as` is what the version was published as:
+    `active` (usable for training) or `reproduction` (the past as of an earlier
+    position, never trained on); the registry says what it is now."""
 
     id: str
     purpose: str
+    published_as: Literal["active", "reproduction"]
     created_at: UtcTimestamp
     as_of: LedgerHead
     policy: PolicyRef
@@ -193,6 +204,7 @@ def write_documents(folder: Path, *, pub, files: list[dict[str, Any]]) -> dict[s
     manifest = Manifest(
         id=pub.dataset_id,
         purpose=snap.purpose,
+        published_as="reproduction" if pub.reproduction else "active",
         created_at=utcnow().isoformat(timespec="seconds") + "Z",
         as_of=LedgerHead(seq=snap.seq, hash=snap.head_hash, time=snap.at.isoformat() + "Z"),
         policy=PolicyRef(version=snap.policy_version, hash=snap.policy_hash),
@@ -236,6 +248,20 @@ def _excluded_lines(manifest: dict[str, Any]) -> str:
     )
 
 
+def _uses(manifest: dict[str, Any]) -> str:
+    if manifest["published_as"] == "reproduction":
+        return (
+            "A reproduction of the past: the selection exactly as it stood at ledger position "
+            f"{manifest['as_of']['seq']}, for audit and comparison. Never used for training: "
+            "it may hold members who have withdrawn since."
+        )
+    return (
+        f"Training the models of purpose `{manifest['purpose']}` only. Not for any other "
+        "purpose, and not after this version is retired: a newer build supersedes it, and a "
+        "member's withdrawal or erasure produces a successor version without them."
+    )
+
+
 def datasheet(manifest: dict[str, Any]) -> str:
     """A datasheet in the sections of Gebru et al., "Datasheets for Datasets"."""
     c = manifest["counts"]
@@ -267,9 +293,7 @@ Personal data was replaced with typed placeholders before any record was written
 {scrub}. Exact duplicates within a shard were removed. No labels were added.
 
 ## Uses
-Training the models of purpose `{manifest["purpose"]}` only. Not for any other purpose,
-and not after this version is retired: a member's withdrawal or erasure produces a
-successor version without them.
+{_uses(manifest)}
 
 ## Distribution
 Internal. Files: {", ".join(f["file"] for f in manifest["files"])}, each with a sha256 in

@@ -1,35 +1,53 @@
-"""Successor dataset versions: the same dataset without a member, rewriting only the
-shards that held them.
+"""Successor dataset versions: the dataset again at the ledger head, without the members
+whose withdrawal or erasure it answers, keeping every shard file that did not change.
 
 Because records are sharded by member and duplicates are dropped within a shard only,
-every shard depends on its own members alone. A successor therefore rebuilds the
-member's shard from the consented query at the current ledger head (where the member's
-withdrawal or erasure already stands, so the query leaves them out) and takes every other
-shard over unchanged — hard-linked, not copied. Each shard keeps the ledger position its
-contents were selected at, which is what an audit re-derives per shard.
+every shard depends on its own members alone. A successor re-selects the whole dataset
+at the current head (where the withdrawal or erasure already stands, so the query leaves
+the member out) and compares each shard with the parent's, record for record: where the
+fresh selection holds exactly the parent's record ids with the same record hashes — every
+member still allowed, every text unchanged, nothing new — the parent's file is kept,
+hard-linked, not copied; otherwise the freshly written shard replaces it. So every shard
+states the position it was checked at, never an earlier one, and the counts cover the
+whole version. A model moved onto the successor retrains only the shards whose file
+changed (`training/sisa.py` compares file hashes).
+
+The parent is retired in the transaction that activates the successor; for an erasure its
+data files are deleted afterwards.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, and_, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from consentry.config import Settings
 from consentry.datasets import snapshot as snapshots
 from consentry.datasets.build import count_selection, new_dataset_id, selection, stream_records
 from consentry.datasets.catalog import get_dataset
-from consentry.datasets.engines import ShardWrite, get_engine
+from consentry.datasets.engines import ShardFile, ShardWrite, file_sha256, get_engine
+from consentry.datasets.lifecycle import delete_files, mark_files_deleted
 from consentry.datasets.lineage_events import emit_run_event
 from consentry.datasets.manifest import write_documents
-from consentry.datasets.publish import Publication, publish
-from consentry.datasets.records import shard_of
+from consentry.datasets.publish import Publication, link_file, publish
 from consentry.errors import Conflict
-from consentry.store.dataset_tables import DatasetShardRow, DatasetStatus, DatasetVersionRow
+from consentry.store.dataset_tables import (
+    DatasetLineageRow,
+    DatasetShardRow,
+    DatasetStatus,
+    DatasetVersionRow,
+)
 from consentry.store.engine import get_row, session_scope, utcnow
+
+__all__ = ["Succession", "build_successor", "delete_files"]
+
+_EMPTY = hashlib.sha256().hexdigest()
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,40 @@ class Succession:
     records_removed: int
 
 
+def _digest(pairs) -> str:
+    """One digest of a shard's (record id, record hash) pairs, in record-id order."""
+    h = hashlib.sha256()
+    for record_id, record_hash in pairs:
+        h.update(f"{record_id}:{record_hash}\n".encode())
+    return h.hexdigest()
+
+
+def _parent_digests(session: Session, dataset_id: str) -> dict[int, str]:
+    lineage = DatasetLineageRow
+    by_shard: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for shard, record_id, record_hash in session.execute(
+        select(lineage.shard, lineage.record_id, lineage.record_hash)
+        .where(lineage.dataset_id == dataset_id)
+        .order_by(lineage.shard, lineage.record_id)
+    ):
+        by_shard[shard].append((record_id, record_hash))
+    return {shard: _digest(pairs) for shard, pairs in by_shard.items()}
+
+
+def _fresh_digests(lineage_file: Path) -> dict[int, str]:
+    table = pq.read_table(lineage_file, columns=["shard", "record_id", "record_hash"])
+    table = table.sort_by([("shard", "ascending"), ("record_id", "ascending")])
+    by_shard: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for shard, record_id, record_hash in zip(
+        table.column("shard").to_pylist(),
+        table.column("record_id").to_pylist(),
+        table.column("record_hash").to_pylist(),
+        strict=True,
+    ):
+        by_shard[shard].append((record_id, record_hash))
+    return {shard: _digest(pairs) for shard, pairs in by_shard.items()}
+
+
 def build_successor(
     db: Engine,
     settings: Settings,
@@ -54,9 +106,10 @@ def build_successor(
     reason: str,
     delete_parent_files: bool = False,
 ) -> Succession:
-    """Publish a successor of `parent_id` with the shards of `member_ids` rebuilt at the
-    ledger head, retire the parent in the same transaction, and (for an erasure) delete
-    the parent's files afterwards.
+    """Publish a successor of `parent_id` selected at the ledger head (module docstring),
+    retire the parent in the same transaction, and (for an erasure) delete the parent's
+    files afterwards. `member_ids` are the members it answers for (their shards are
+    rewritten whenever the parent held them).
 
     The parent must be active. Raises ConsentryError otherwise.
     """
@@ -64,41 +117,17 @@ def build_successor(
         parent = get_dataset(session, parent_id)
         if parent.status != DatasetStatus.ACTIVE:
             raise Conflict(f"dataset {parent_id} is {parent.status}, not active")
-        affected = sorted({shard_of(m, parent.shards) for m in member_ids})
-        parent_shards = session.scalars(
-            select(DatasetShardRow).where(DatasetShardRow.dataset_id == parent_id)
-        ).all()
-        for row in parent_shards:
-            session.expunge(row)
+        parent_files = {
+            r.shard: (r.file, r.sha256)
+            for r in session.scalars(
+                select(DatasetShardRow).where(DatasetShardRow.dataset_id == parent_id)
+            )
+        }
+        parent_digests = _parent_digests(session, parent_id)
         snap = snapshots.take(session, purpose=parent.purpose)
-        counts, excluded = count_selection(
-            session, snap, selection(snap, shards=parent.shards, only=affected)
-        )
-    reused = [r for r in parent_shards if r.shard not in affected]
-    old_rows = sum(r.rows for r in parent_shards if r.shard in affected)
+        counts, excluded = count_selection(session, snap, selection(snap, shards=parent.shards))
+    parent_folder = parent.folder(settings.data_dir)
     engine = get_engine(parent.engine)
-    scrubbed: Counter[str] = Counter()
-
-    def write(staging: Path, scratch: Path) -> ShardWrite:
-        rows = stream_records(
-            db,
-            settings,
-            snap,
-            shards=parent.shards,
-            only=affected,
-            total=counts["eligible_items"],
-            scrubbed=scrubbed,
-        )
-        return engine.write_shards(
-            rows, shards=parent.shards, out_dir=staging / "data", scratch=scratch, only=affected
-        )
-
-    def retire(session: Session) -> None:
-        row = get_row(session, DatasetVersionRow, parent_id)
-        if row.status != DatasetStatus.ACTIVE:  # a concurrent propagation got there first
-            raise Conflict(f"dataset {parent_id} was retired meanwhile")
-        row.status, row.retired_at = DatasetStatus.RETIRED, utcnow()
-
     pub = Publication(
         dataset_id=new_dataset_id(parent.purpose),
         purpose=parent.purpose,
@@ -107,38 +136,111 @@ def build_successor(
         shards=parent.shards,
         counts=counts,
         excluded=excluded,
-        scrubbed=scrubbed,
+        scrubbed=Counter(),
         parent_id=parent_id,
-        reused=reused,
-        parent_path=parent.path,
-        notes={
-            "successor": {
-                "reason": reason,
-                "rebuilt_shards": affected,
-                "reused_shards": [r.shard for r in reused],
-            }
-        },
     )
-    with emit_run_event(settings, pub):
-        _, files = publish(
-            db, settings, pub, write=write, documents=write_documents, in_transaction=retire
+
+    def keep_parent_file(shard: int, fresh: dict[int, str]) -> str | None:
+        """The parent's sha256 for `shard` when its file may be kept: same records, and
+        the file still there as published."""
+        if shard not in parent_files:
+            return None
+        if fresh.get(shard, _EMPTY) != parent_digests.get(shard, _EMPTY):
+            return None
+        file, sha = parent_files[shard]
+        source = parent_folder / file
+        if not source.exists() or file_sha256(source) != sha:
+            return None
+        return sha
+
+    def write(staging: Path, scratch: Path) -> ShardWrite:
+        pub.reused.clear()
+        rows = stream_records(
+            db,
+            settings,
+            pub.snap,
+            shards=parent.shards,
+            only=None,
+            total=pub.counts["eligible_items"],
+            scrubbed=pub.scrubbed,
         )
-    new_rows = sum(f["rows"] for f in files if f["shard"] in affected)
+        written = engine.write_shards(
+            rows, shards=parent.shards, out_dir=staging / "data", scratch=scratch
+        )
+        fresh = _fresh_digests(written.lineage)
+        files: list[ShardFile] = []
+        for f in written.files:
+            sha = keep_parent_file(f.shard, fresh)
+            if sha is None:
+                files.append(f)
+                continue
+            link_file(parent_folder / parent_files[f.shard][0], f.path)
+            files.append(ShardFile(f.shard, f.path, f.rows, sha))
+            pub.reused[f.shard] = parent_id
+        pub.notes["successor"] = {
+            "reason": reason,
+            "rebuilt_shards": sorted(f.shard for f in files if f.shard not in pub.reused),
+            "reused_shards": sorted(pub.reused),
+        }
+        return ShardWrite(
+            files=files, lineage=written.lineage, duplicates_dropped=written.duplicates_dropped
+        )
+
+    def refresh() -> None:
+        with session_scope(db) as session:
+            pub.snap = snapshots.take(session, purpose=parent.purpose)
+            pub.counts, pub.excluded = count_selection(
+                session, pub.snap, selection(pub.snap, shards=parent.shards)
+            )
+        pub.scrubbed = Counter()
+
+    def retire(session: Session) -> None:
+        row = get_row(session, DatasetVersionRow, parent_id)
+        if row.status != DatasetStatus.ACTIVE:  # a concurrent propagation got there first
+            raise Conflict(f"dataset {parent_id} was retired meanwhile")
+        row.status, row.retired_at = DatasetStatus.RETIRED, utcnow()
+
+    with emit_run_event(settings, pub):
+        publish(
+            db,
+            settings,
+            pub,
+            write=write,
+            documents=write_documents,
+            refresh=refresh,
+            in_transaction=retire,
+        )
     if delete_parent_files:
-        delete_files(parent.path)
+        delete_files(parent_folder)
+    with session_scope(db) as session:
+        if delete_parent_files:
+            mark_files_deleted(session, [parent_id])
+        removed = _records_removed(session, parent_id, pub.dataset_id)
+    rebuilt = tuple(s for s in range(parent.shards) if s not in pub.reused)
     return Succession(
         parent_id,
         pub.dataset_id,
         parent.purpose,
-        tuple(affected),
-        tuple(r.shard for r in reused),
+        rebuilt,
+        tuple(sorted(pub.reused)),
         delete_parent_files,
-        old_rows - new_rows,
+        removed,
     )
 
 
-def delete_files(folder: Path) -> None:
-    """Delete a retired version's data files (shards reused by a successor survive through
-    their other hard link); the documents stay as the record of what existed."""
-    for path in sorted((folder / "data").glob("*.parquet")):
-        path.unlink(missing_ok=True)
+def _records_removed(session: Session, parent_id: str, successor_id: str) -> int:
+    """Records of the parent that the successor does not hold as they were."""
+    old, new = DatasetLineageRow, aliased(DatasetLineageRow)
+    kept = exists().where(
+        and_(
+            new.dataset_id == successor_id,
+            new.record_id == old.record_id,
+            new.record_hash == old.record_hash,
+        )
+    )
+    return (
+        session.scalar(
+            select(func.count()).select_from(old).where(old.dataset_id == parent_id, ~kept)
+        )
+        or 0
+    )

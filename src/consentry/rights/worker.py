@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 
 from consentry.config import Settings
+from consentry.datasets.lifecycle import reconcile
 from consentry.errors import NotFound
 from consentry.rights import queue
 from consentry.rights.propagation import Hook, Outcome, run_job
@@ -54,6 +55,9 @@ def run_worker(
     """
     worker = queue.worker_id()
     outcomes: list[Outcome] = []
+    # Start-up: what a crashed build left is removed (or retired) before any job plans its
+    # datasets, so propagation works on exactly the registry's active versions.
+    reconcile(db, settings)
     while limit is None or len(outcomes) < limit:
         if should_stop is not None and should_stop():
             break

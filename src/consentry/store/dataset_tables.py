@@ -16,11 +16,22 @@ from consentry.store.tables import Base
 
 
 class DatasetStatus(StrEnum):
-    """A dataset version is `active` (usable for training) until a withdrawal or erasure
-    replaces it with a successor; it is then `retired`, and never active again."""
+    """Where a dataset version is in its life (docs/architecture.md, "Dataset lifecycle").
 
+    `publishing`: registered while its files are renamed into place and its members are
+    checked against the ledger head; never read, and removed by the next sweep if its
+    publisher died. `active`: usable for training, until a newer build of the purpose
+    supersedes it (unless an active model is pinned to it) or a withdrawal or erasure
+    replaces it with a successor; it is then `retired`, never active again.
+    `reproduction`: a build as of an earlier ledger position, the past exactly as it was;
+    never usable for training. Retired versions and reproductions keep their files for
+    the retention period (`CONSENTRY_DATASET_RETENTION_DAYS`), their rows for ever.
+    """
+
+    PUBLISHING = "publishing"
     ACTIVE = "active"
     RETIRED = "retired"
+    REPRODUCTION = "reproduction"
 
 
 class DatasetVersionRow(Base):
@@ -44,6 +55,10 @@ class DatasetVersionRow(Base):
     parent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     retired_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: `host:pid` of the process publishing the version, while it is `publishing`.
+    publisher: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: When the version's data files were deleted (retention or erasure).
+    files_deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class DatasetShardRow(Base):

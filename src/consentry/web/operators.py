@@ -20,6 +20,7 @@ from markupsafe import Markup
 from consentry.consent import ledger
 from consentry.consent.rates import ConsentRates, consent_rates
 from consentry.datasets.catalog import get_dataset, list_datasets
+from consentry.datasets.lifecycle import standings
 from consentry.datasets.review import audit_published, manifest_of
 from consentry.rights import status as queue_status
 from consentry.store.rights_tables import JOB_STATUSES
@@ -64,7 +65,13 @@ def datasets(
     return render(
         request,
         "admin/datasets.html",
-        {"datasets": found, "purpose": purpose, "section": "datasets"},
+        {
+            "datasets": found,
+            "standing": standings(db, request.app.state.settings, found),
+            "retention_days": request.app.state.settings.dataset_retention_days,
+            "purpose": purpose,
+            "section": "datasets",
+        },
     )
 
 
@@ -75,7 +82,8 @@ def _dataset_page(request: Request, db, dataset_id: str, audit=None) -> Response
         "admin/dataset.html",
         {
             "d": found,
-            "manifest": manifest_of(found),
+            "standing": standings(db, request.app.state.settings, [found])[found.id],
+            "manifest": manifest_of(found, request.app.state.settings.data_dir),
             "models": [m for m in list_models(db) if m.dataset_id == found.id],
             "audit": audit,
             "excluded_labels": EXCLUDED_LABELS,
