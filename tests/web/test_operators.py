@@ -178,6 +178,9 @@ def test_audit_reports_no_violations_then_catches_a_tampered_shard(own_ops, own_
         f"/api/v1/admin/datasets/{ds}/audit", headers={"X-CSRF-Token": csrf_from(page)}
     ).json()
     assert api["ok"] is False and api["violations"]
+    assert {f["check"] for f in api["findings"]} == {"files"}
+    sweep = own_ops.post("/api/v1/admin/audit", headers={"X-CSRF-Token": csrf_from(page)}).json()
+    assert sweep["ok"] is False and ds in {d["dataset_id"] for d in sweep["datasets"]}
 
 
 def test_audit_without_csrf_is_refused(ops, world):

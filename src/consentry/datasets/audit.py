@@ -6,9 +6,10 @@ over the ledger, the members, the stored policy documents, the content tables an
 revisions (`audit_rules`, `audit_items`) — and never call the build's code path (the
 consented query, the decision code, the snapshot or the build itself):
 
-- files: every shard file has its recorded sha256 and reads as Parquet; every record's
-  hash is right and the lineage names exactly the records the files hold, in the right
-  shard, with the author the item really has; the manifest agrees with the registry;
+- files (`audit_files`): every shard file has its recorded sha256 and reads as Parquet;
+  every record's hash is right and the lineage names exactly the records the files hold,
+  in the right shard, with the author the item really has; the manifest agrees with the
+  registry;
 - ledger: the ledger verifies and still holds the recorded head; the recorded policy
   version is published with the recorded content hash;
 - selection: every record of every shard, at the position that shard records AND at the
@@ -28,19 +29,17 @@ as `texts_unverifiable`, and is a currency finding wherever it is still in use.
 
 from __future__ import annotations
 
-import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.consent import ledger
+from consentry.datasets.audit_files import read_published
 from consentry.datasets.audit_items import History, Item, aligned, find_items, live
 from consentry.datasets.audit_pii import ResidualScanner, where
 from consentry.datasets.audit_report import (
@@ -53,19 +52,15 @@ from consentry.datasets.audit_report import (
     SweepReport,
 )
 from consentry.datasets.audit_rules import Author, Choices, authors, choices_at, denial, policy_at
-from consentry.datasets.engines import file_sha256
-from consentry.datasets.records import record_hash
 from consentry.errors import NotFound
 from consentry.keys import KeyPurpose, Keyring
 from consentry.store.consent_tables import ConsentEvent, PolicyVersion
 from consentry.store.dataset_tables import (
-    DatasetLineageRow,
     DatasetShardRow,
     DatasetStatus,
     DatasetVersionRow,
 )
 from consentry.store.engine import session_scope, utcnow
-from consentry.store.locations import OutsideDataFolder, resolve_location
 from consentry.store.training_tables import ModelShardRow, ModelStatus, ModelVersionRow
 
 __all__ = [
@@ -206,50 +201,10 @@ class _Audit:
         if row.id in self._loaded:
             return self._loaded[row.id]
         self._loaded[row.id] = None
-        deleted = getattr(row, "files_deleted_at", None)
-        if deleted is not None:
-            report.notes.append(
-                f"its files were deleted on {deleted:%Y-%m-%d %H:%M} UTC: nothing left to read"
-            )
+        published = read_published(self.session, self.settings, row, report)
+        if published is None:
             return None
-        try:
-            folder = resolve_location(self.settings.data_dir, row.path, owner=f"dataset {row.id}")
-        except OutsideDataFolder as exc:
-            report.add(FILES, "file", str(exc), dataset_id=row.id)
-            return None
-        shards = {
-            s.shard: s
-            for s in self.session.scalars(
-                select(DatasetShardRow).where(DatasetShardRow.dataset_id == row.id)
-            )
-        }
-        self._manifest(folder / "manifest.json", row, shards, report)
-        lineage = {
-            r.record_id: r
-            for r in self.session.scalars(
-                select(DatasetLineageRow).where(DatasetLineageRow.dataset_id == row.id)
-            )
-        }
-        records: dict[str, tuple[int, dict[str, Any]]] = {}
-        seen: Counter[str] = Counter()
-        for number, shard in sorted(shards.items()):
-            for rec in self._read_shard(folder / shard.file, shard, report):
-                rid = rec["record_id"]
-                seen[rid] += 1
-                records[rid] = (number, rec)
-                self._check_record_file(rec, number, shard.file, lineage.get(rid), report)
-        for rid in sorted(set(lineage) - set(seen)):
-            report.add(
-                FILES,
-                "lineage",
-                f"record {rid} is in the lineage but in no shard file",
-                record_id=rid,
-            )
-        for rid, n in sorted(seen.items()):
-            if n > 1:
-                report.add(
-                    FILES, "file", f"record {rid} appears {n} times in the files", record_id=rid
-                )
+        shards, records, lineage = published.shards, published.records, published.lineage
         items = find_items(self.session, self.key, _TRAINABLE, records)
         for rid in sorted(set(records) - set(items)):
             report.add(
@@ -288,79 +243,6 @@ class _Audit:
         )
         self._loaded[row.id] = loaded
         return loaded
-
-    def _manifest(self, path, row, shards, report: AuditReport) -> None:
-        try:
-            manifest = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            report.add(FILES, "file", f"manifest.json cannot be read: {exc}")
-            return
-        if manifest.get("policy", {}).get("hash") != row.policy_hash:
-            report.add(FILES, "file", "the manifest's policy hash is not the registry's")
-        if manifest.get("as_of", {}).get("seq") != row.as_of_seq:
-            report.add(
-                FILES, "file", "the manifest states another ledger position than the registry"
-            )
-        for entry in manifest.get("files", []):
-            shard = shards.get(entry.get("shard"))
-            if shard is None or shard.sha256 != entry.get("sha256"):
-                report.add(
-                    FILES,
-                    "file",
-                    f"the manifest's shard {entry.get('shard')} is not the registry's",
-                )
-            elif shard.as_of_seq != entry.get("as_of_seq"):
-                report.add(
-                    FILES,
-                    "file",
-                    f"the manifest and the registry disagree on the position shard {shard.shard} "
-                    "was selected at",
-                )
-
-    def _read_shard(self, path, shard: DatasetShardRow, report: AuditReport):
-        report.files_checked += 1
-        if not path.exists():
-            report.add(FILES, "file", f"shard file {shard.file} is missing", shard=shard.shard)
-            return
-        if file_sha256(path) != shard.sha256:
-            report.add(
-                FILES,
-                "file",
-                f"shard file {shard.file} no longer matches its sha256",
-                shard=shard.shard,
-            )
-        try:
-            reader = pq.ParquetFile(path)
-            for batch in reader.iter_batches(batch_size=20_000):
-                yield from batch.to_pylist()
-        except (pa.ArrowException, OSError) as exc:
-            report.add(
-                FILES,
-                "file",
-                f"shard file {shard.file} cannot be read as Parquet: {exc}",
-                shard=shard.shard,
-            )
-
-    def _check_record_file(self, rec, shard: int, file: str, held, report: AuditReport) -> None:
-        rid = rec["record_id"]
-        if held is None:
-            report.add(
-                FILES, "lineage", f"record {rid} in {file} is not in the lineage", record_id=rid
-            )
-        elif held.shard != shard:
-            report.add(
-                FILES,
-                "lineage",
-                f"record {rid} is in {file} but the lineage puts it in shard {held.shard}",
-                record_id=rid,
-            )
-        elif record_hash(rec) != rec["record_hash"] or rec["record_hash"] != held.record_hash:
-            report.add(
-                FILES,
-                "file",
-                f"record {rid} in {file} does not match its recorded hash",
-                record_id=rid,
-            )
 
     # -- selection at each recorded position ----------------------------------------------
     def _selection(self, data: _Loaded, report: AuditReport) -> None:

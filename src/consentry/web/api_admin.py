@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 
 from consentry.consent import ledger
 from consentry.consent.rates import consent_rates
-from consentry.datasets.audit import AuditDocument
+from consentry.datasets.audit import AuditDocument, SweepDocument
 from consentry.datasets.catalog import DatasetVersion, get_dataset, list_datasets
-from consentry.datasets.review import audit_published, manifest_of
+from consentry.datasets.review import audit_everything, audit_published, manifest_of
 from consentry.rights import status as queue_status
 from consentry.store.rights_tables import JOB_STATUSES
 from consentry.training.registry import ModelVersion, get_model, list_models
@@ -175,6 +175,13 @@ def audit(
     get_dataset(db, dataset_id)
     report = audit_published(request.app.state.engine, request.app.state.settings, dataset_id)
     return report.document()  # the published audit-report document (consentry.schemas)
+
+
+@router.post("/audit", response_model=SweepDocument)
+def audit_all(request: Request, operator: CurrentOperator) -> SweepDocument:
+    """Audit every dataset in use and the training shards of every active model."""
+    report = audit_everything(request.app.state.engine, request.app.state.settings)
+    return report.document()  # the published audit-sweep document (consentry.schemas)
 
 
 @router.get("/models", response_model=list[ModelOut])
