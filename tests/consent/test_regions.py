@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from builders import EPOCH, add_members, linkedin_archive, publish_preset
 from consentry.cli import main
+from consentry.commands.context import store_engine
 from consentry.consent.decide import decide, decide_all
 from consentry.consent.ledger import ledger_session
 from consentry.consent.record import record_choice
 from consentry.consent.signals import apply_gpc
-from consentry.store import open_engine
 from consentry.store.engine import session_scope, utcnow
 from consentry.store.tables import Member
 
@@ -27,7 +27,7 @@ PURPOSES = ("train-genai", "train-ai", "recruiter-ai", "share-affiliates")
 def cli_engine(settings):
     """The test's database, set up as `consentry init` leaves it (consent-first)."""
     assert main(["init"]) == 0
-    engine = open_engine(settings.database_url)
+    engine = store_engine(settings)  # the commands' own engine
     yield engine
     engine.dispose()
 
@@ -44,9 +44,7 @@ def _create(tmp_path, capsys, email: str, region: str, born: str) -> Member:
     code = main([*command, "--region", region, "--birth-date", born])
     printed = capsys.readouterr()
     assert code == 0, printed.err
-    from consentry.config import load_settings
-
-    engine = open_engine(load_settings().database_url)
+    engine = store_engine()
     try:
         with session_scope(engine) as session:
             return session.scalars(select(Member).where(Member.email == email)).one()
@@ -118,7 +116,7 @@ def test_linkedin_2024_does_not_train_on_members_its_public_record_excludes(
     from consentry.commands import consent as consent_commands
 
     monkeypatch.setattr(consent_commands.out, "width", 200)  # one table row per line
-    engine = open_engine(settings.database_url)
+    engine = store_engine(settings)
     try:
         publish_preset(engine, "linkedin-2024", at=EPOCH)
         assert main(["init"]) == 0
