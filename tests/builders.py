@@ -18,7 +18,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, insert, select, update
 
 from consentry.config import Settings
-from consentry.consent.ledger import ConsentChange, append, ledger_session
+from consentry.consent.ledger import ConsentChange, append, ledger_session, sealed
+from consentry.consent.ledger_seal import ledger_key
 from consentry.consent.policy import load_policy
 from consentry.consent.record import record_choice
 from consentry.consent.versions import ensure_default_policy, publish
@@ -531,13 +532,19 @@ def member_in_both(net: Trained, *, skip: int = 0) -> int:
     return sorted(members_of(net.engine, net.genai) & members_of(net.engine, net.ai))[skip]
 
 
+def sealed_store(settings: Settings) -> Engine:
+    """An engine on the settings' database that carries their ledger key (so that what a
+    test appends through it is sealed, as the commands' engines do)."""
+    return sealed(open_engine(settings.database_url), ledger_key(settings))
+
+
 def copy_trained(template: Path, dest: Path) -> Trained:
     """A private copy of the trained network at `dest`: a plain copy of the data folder
     (stored paths are relative to it, so the copy finds its own files)."""
     shutil.copytree(template / "data", dest / "data")
     data = dest / "data"
     settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'consentry.db'}")
-    engine = open_engine(settings.database_url)
+    engine = sealed_store(settings)
     with session_scope(engine) as s:
         genai, ai = (
             s.scalars(

@@ -3,6 +3,8 @@
 `engine` is parametrised over both backends. Each test gets its own fresh database,
 copied from a template migrated once per test session (a file copy on SQLite,
 `CREATE DATABASE ... TEMPLATE` on PostgreSQL), so tests never see each other's rows.
+Each engine carries the ledger key of the test's own data folder (`tmp_path/data`, the
+folder `settings_env` points at), so what a test appends verifies under its settings.
 
 PostgreSQL comes from `CONSENTRY_TEST_POSTGRES_URL` (default: the local server, database
 `test`). Where it cannot be reached the PostgreSQL cases are skipped, except under
@@ -99,10 +101,19 @@ def db_url(request, tmp_path) -> Iterator[str]:
         _drop_pg(name)
 
 
+def sealed_engine(url: str, data_dir: Path) -> Engine:
+    """An engine on `url` carrying the ledger key of the installation in `data_dir`."""
+    from consentry.config import Settings
+    from consentry.consent.ledger import sealed
+    from consentry.consent.ledger_seal import ledger_key
+
+    return sealed(open_engine(url), ledger_key(Settings(data_dir=data_dir, database_url=url)))
+
+
 @pytest.fixture
-def engine(db_url) -> Iterator[Engine]:
+def engine(db_url, tmp_path) -> Iterator[Engine]:
     """An engine on a fresh database at the newest schema (SQLite and PostgreSQL)."""
-    eng = open_engine(db_url)
+    eng = sealed_engine(db_url, tmp_path / "data")
     yield eng
     eng.dispose()
 
@@ -112,7 +123,7 @@ def sqlite_engine(tmp_path, sqlite_template) -> Iterator[Engine]:
     """A fresh SQLite database only, for tests that are about something other than storage."""
     path = tmp_path / "consentry.db"
     shutil.copyfile(sqlite_template, path)
-    eng = open_engine(f"sqlite:///{path}")
+    eng = sealed_engine(f"sqlite:///{path}", tmp_path / "data")
     yield eng
     eng.dispose()
 

@@ -29,6 +29,11 @@ later build scrubs, so a new key would silently stop every old hash from matchin
 erased name would become readable again. `erased-names` is derived like any other use,
 but always at generation 0, and cannot be rotated.
 
+The ledger key is fixed for the same reason: each consent-ledger entry carries an HMAC
+seal under `ledger` (generation 0), computed when the entry is appended, and `ledger
+verify` recomputes every seal. A rotated key would turn every past seal into a failure,
+so `ledger` cannot be rotated; the master secret is what protects it.
+
 Receipts are signed with Ed25519: the 32-byte HKDF output of `receipts/<generation>` is
 the private key's seed, so the signing keys, like every other key here, live nowhere but
 in the master secret. Their public halves are published as a JWKS (see
@@ -70,6 +75,9 @@ class KeyPurpose(StrEnum):
     ERASED_NAMES = "erased-names"
     """Keyed hashes of erased members' names, matched by the scrubber. Fixed: never
     rotated (the stored hashes would stop matching)."""
+    LEDGER = "ledger"
+    """HMAC seals of consent-ledger entries. Fixed: never rotated (every entry's seal is
+    computed under it, and a new key would make the whole ledger fail verification)."""
 
 
 ROTATABLE = frozenset({KeyPurpose.SESSIONS, KeyPurpose.API_TOKENS, KeyPurpose.RECEIPTS})
@@ -161,11 +169,14 @@ def rotate(settings: Settings, purpose: KeyPurpose, *, now: datetime | None = No
     never a torn file. Record ids cannot be rotated (their key is fixed, see above).
     """
     if purpose not in ROTATABLE:
-        stored = (
-            "record ids are stored in every dataset's lineage and files, and would all change"
-            if purpose is KeyPurpose.RECORD_IDS
-            else "erased members' name hashes are stored, and would stop matching"
-        )
+        stored = {
+            KeyPurpose.RECORD_IDS: "record ids are stored in every dataset's lineage and "
+            "files, and would all change",
+            KeyPurpose.ERASED_NAMES: "erased members' name hashes are stored, and would "
+            "stop matching",
+            KeyPurpose.LEDGER: "every consent-ledger entry is sealed under it, and the "
+            "whole ledger would stop verifying",
+        }[purpose]
         raise ConfigError(f"the {purpose} key cannot be rotated: {stored}")
     ring = Keyring.load(settings)
     generations = dict(ring.generations)

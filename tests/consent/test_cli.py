@@ -7,12 +7,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from builders import add_members
+from builders import add_members, sealed_store
 from consentry.cli import main
 from consentry.config import load_settings
 from consentry.consent.ledger import ledger_session, verify
 from consentry.consent.state import rebuild, snapshot
-from consentry.store import open_engine
 from consentry.store.consent_tables import ConsentEvent, PolicyVersion
 from consentry.store.engine import session_scope
 from consentry.store.tables import Post
@@ -22,7 +21,7 @@ from consentry.synthetic.choices import seed_choices
 @pytest.fixture
 def cli_db(settings_env):
     assert main(["init"]) == 0
-    engine = open_engine(load_settings().database_url)
+    engine = sealed_store(load_settings())
     add_members(
         engine, [("DE", date(1980, 1, 1)), ("US-CA", date(1990, 1, 1)), ("FR", date(2015, 1, 1))]
     )

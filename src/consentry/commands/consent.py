@@ -268,8 +268,9 @@ def ledger_verify(
         None, "--anchor", help="SEQ:HASH recorded elsewhere (repeatable)."
     ),
 ) -> None:
-    """Recompute the hash chain; name the first bad entry if it was tampered with."""
-    from consentry.consent.ledger import verify
+    """Check the ledger: its chain and seals, every head recorded of it (checkpoints,
+    dataset manifests, receipts), the current-state table and the append-only triggers."""
+    from consentry.rights.ledger_audit import audit
 
     anchors = []
     for a in anchor or []:
@@ -277,17 +278,61 @@ def ledger_verify(
         if not seq.isdigit() or len(digest) != 64:
             raise InvalidInput(f"an anchor is SEQ:HASH (64 hex digits), not {a!r}")
         anchors.append((int(seq), digest))
-    engine = store_engine()
+    cfg = settings()
+    engine = store_engine(cfg)
     try:
         with session_scope(engine) as session:
-            result = verify(session, anchors=anchors)
+            result = audit(session, cfg, anchors=anchors)
     finally:
         engine.dispose()
     if not result.ok:
-        raise Conflict(f"the ledger does not verify: {result.problem}")
+        more = "".join(f"\n  {p}" for p in result.problems[1:])
+        raise Conflict(f"the ledger does not verify: {result.problems[0]}{more}")
+    chain = result.chain
     out.print(
-        f"ledger verified: {result.entries} entries, head {result.head_seq} {result.head_hash}"
+        f"ledger verified: {chain.entries} entries, head {chain.head_seq} {chain.head_hash}; "
+        f"{result.heads_checked} recorded heads agree ({result.checkpoints} checkpoints)"
     )
+    if result.sealed:
+        out.print(result.sealed)
+
+
+@ledger_app.command("checkpoint")
+def ledger_checkpoint() -> None:
+    """Sign the ledger's head and append it to the checkpoint file (run it on a timer)."""
+    from consentry.consent import checkpoints
+
+    cfg = settings()
+    engine = store_engine(cfg)
+    try:
+        with session_scope(engine) as session:
+            written = checkpoints.write(session, cfg, checkpoints.Reason.INTERVAL)
+    finally:
+        engine.dispose()
+    out.print(
+        f"checkpoint of entry {written['seq']} {written['hash']} written to {checkpoints.path(cfg)}"
+    )
+
+
+@ledger_app.command("seal")
+def ledger_seal_command() -> None:
+    """Seal the entries written before entries were sealed (once; `consentry init` does it)."""
+    from consentry.consent.ledger import ledger_session
+    from consentry.consent.ledger_seal import seal_existing
+
+    cfg = settings()
+    engine = store_engine(cfg)
+    try:
+        with ledger_session(engine) as session:
+            done = seal_existing(session, cfg)
+    finally:
+        engine.dispose()
+    if done is None:
+        out.print("the ledger was already sealed; nothing to do")
+    elif done.sealed:
+        out.print(f"sealed ledger entries 1-{done.upto} ({done.sealed} entries)")
+    else:
+        out.print("no entry needed sealing; sealing recorded")
 
 
 @ledger_app.command("rebuild-state")

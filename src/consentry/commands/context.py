@@ -6,6 +6,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings, load_settings
+from consentry.consent.ledger import sealed
+from consentry.consent.ledger_seal import ledger_key
 from consentry.errors import NotFound
 from consentry.store import open_engine
 from consentry.store.engine import pool_options
@@ -19,6 +21,7 @@ def settings() -> Settings:
 
 def store_engine(cfg: Settings | None = None, *, threads: int | None = None) -> Engine:
     """An engine on the configured database, refusing one that is empty or at another schema.
+    It carries the ledger key, so that consent choices made through it are sealed.
 
     `threads`: how many requests a server runs at once; the pool is sized to match."""
     cfg = cfg or load_settings()
@@ -28,7 +31,7 @@ def store_engine(cfg: Settings | None = None, *, threads: int | None = None) -> 
     except Exception:
         engine.dispose()
         raise
-    return engine
+    return sealed(engine, ledger_key(cfg))
 
 
 def find_member(session: Session, ref: str, *, live: bool = True) -> Member:

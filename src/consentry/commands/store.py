@@ -6,18 +6,24 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from consentry.commands.context import settings
-from consentry.consent.ledger import ledger_session
+from consentry.consent.ledger import ledger_session, sealed
+from consentry.consent.ledger_seal import ledger_key, seal_existing
 from consentry.consent.versions import ensure_default_policy
 from consentry.errors import Transient
 from consentry.store import migrate, open_engine
 
 
 def init() -> None:
-    """Create the database, or migrate it to this version's schema. Safe to run twice."""
+    """Create the database, or migrate it to this version's schema. Safe to run twice.
+
+    Seals the ledger entries written before entries were sealed (once; see
+    `consentry.consent.ledger_seal`)."""
     cfg = settings()
-    engine = open_engine(cfg.database_url)
+    engine = sealed(open_engine(cfg.database_url), ledger_key(cfg))
     try:
         before, after = migrate(engine, cfg.data_dir)
+        with ledger_session(engine) as session:
+            sealing = seal_existing(session, cfg)
         with ledger_session(engine) as session:
             first = ensure_default_policy(session, cfg)
     except OperationalError as exc:
@@ -29,6 +35,8 @@ def init() -> None:
         typer.echo(f"database at {where} is already at schema {after}")
     else:
         typer.echo(f"database at {where} migrated from {before or 'empty'} to schema {after}")
+    if sealing is not None and sealing.sealed:
+        typer.echo(f"sealed ledger entries 1-{sealing.upto}, written before entries were sealed")
     if first is not None:
         typer.echo(f"policy {first.policy.name} published as version 1, in force now")
 

@@ -4,6 +4,16 @@ Each entry's hash is sha256 over a canonical JSON of its content (including its 
 `seq`) and the previous entry's hash, so editing, deleting, inserting or reordering an
 entry breaks the chain at that point, and `verify` names the first entry that is wrong.
 
+A chain alone can be rewritten by anyone who can write the table: recompute every hash
+after an edit, or add an entry with a correct hash at the tail. So each entry also carries
+a seal, `mac` = HMAC-SHA256 of its hash under the ledger key (`consentry.keys`, purpose
+`ledger`), which lives outside the database. `append` is the only code that computes
+seals, and it needs the key: an engine carries it (`sealed(engine, key)`; the commands'
+and the web app's engines do), and an append through an engine without it is refused.
+Entries written before seals existed are sealed once by `ledger_seal.seal_existing`.
+What the chain and the seals cannot show (a deleted tail) the heads recorded outside the
+database show: see `consentry.consent.checkpoints` and `consentry.rights.ledger_audit`.
+
 Appends are serialised: on SQLite the transaction must have begun with BEGIN IMMEDIATE
 (use `ledger_session(engine)`), on PostgreSQL `append` takes a transaction-scoped advisory
 lock before it reads the head. UNIQUE constraints on `seq` and `prev_hash` make a fork
@@ -13,6 +23,7 @@ impossible even if a writer skipped the lock; `with_retry` retries such a writer
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import time as _time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +42,8 @@ from consentry.store.consent_tables import ACTIONS, SOURCES, ConsentEvent
 from consentry.store.engine import immediate, session_scope, utcnow
 
 GENESIS = "0" * 64
+#: The execution option under which an engine carries the ledger key to `append`.
+_KEY_OPTION = "consentry_ledger_key"
 #: Key of the PostgreSQL advisory lock that serialises ledger appends ("consent" in hex).
 _PG_LOCK = 0x636F6E73656E74
 T = TypeVar("T")
@@ -69,6 +82,7 @@ class LedgerEntry:
     actor: str
     prev_hash: str
     hash: str
+    mac: str | None = None
 
     @classmethod
     def from_row(cls, row: ConsentEvent) -> LedgerEntry:
@@ -112,6 +126,29 @@ def entry_hash(
     }
     blob = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def seal(key: bytes, digest: str) -> str:
+    """An entry's seal: HMAC-SHA256 hex of its hash under the ledger key. The hash covers
+    the entry's content, position and predecessor, so the seal covers them too."""
+    return hmac.new(key, digest.encode(), hashlib.sha256).hexdigest()
+
+
+def sealed(engine: Engine, key: bytes) -> Engine:
+    """`engine`, carrying the ledger key to every `append` made through it."""
+    if len(key) < 32:
+        raise ValueError("the ledger key must be at least 32 bytes")
+    return engine.execution_options(**{_KEY_OPTION: key})
+
+
+def _append_key(session: Session) -> bytes:
+    key = session.connection().get_execution_options().get(_KEY_OPTION)
+    if not isinstance(key, bytes):
+        raise LedgerError(
+            "this database connection cannot append to the ledger: it was opened without "
+            "the ledger key (open it with `ledger.sealed(engine, key)`)"
+        )
+    return key
 
 
 @contextmanager
@@ -192,6 +229,7 @@ def append(session: Session, changes: Sequence[ConsentChange]) -> list[LedgerEnt
             raise LedgerError("every consent event needs an actor (1-100 characters)")
     if not changes:
         return []
+    key = _append_key(session)
     _lock(session)
     top = head(session)
     floor = top.occurred_at
@@ -222,7 +260,7 @@ def append(session: Session, changes: Sequence[ConsentChange]) -> list[LedgerEnt
             "prev_hash": prev,
         }
         prev = entry_hash(**fields)
-        entries.append(LedgerEntry(**fields, hash=prev))
+        entries.append(LedgerEntry(**fields, hash=prev, mac=seal(key, prev)))
     session.execute(insert(ConsentEvent), [asdict(e) for e in entries])
     state.apply(session, entries)
     return entries
@@ -253,14 +291,21 @@ class Verification:
 
 
 def verify(
-    session: Session, *, anchors: Sequence[tuple[int, str]] = (), batch: int = 20_000
+    session: Session,
+    *,
+    key: bytes | None = None,
+    anchors: Sequence[tuple[int, str]] = (),
+    batch: int = 20_000,
 ) -> Verification:
-    """Recompute the whole chain and check it.
+    """Recompute the whole chain and check it; with `key`, check every entry's seal too.
 
     Finds an entry that was edited (its hash no longer matches its content), deleted
-    (a gap in positions), inserted or reordered (a broken link or a moved position).
+    (a gap in positions), inserted or reordered (a broken link or a moved position), and
+    with the key one that was not written through `append` (no seal, or a seal that does
+    not match: a forged entry, or an edited one whose hash was recomputed).
     `anchors` are (seq, hash) pairs recorded elsewhere (a dataset's manifest): they catch
-    a rewrite that recomputed every later hash, or a truncated tail.
+    a truncated tail. Without `key` only the chain is checked, which a writer of the table
+    can recompute: `ledger verify` always passes the key.
     """
     wanted = dict(anchors)
     expected_seq, prev, count = 1, GENESIS, 0
@@ -278,7 +323,7 @@ def verify(
                 f"entry {expected_seq} is missing: the ledger jumps from entry "
                 f"{expected_seq - 1} to entry {e.seq} (an entry was deleted)",
             )
-        content = {k: v for k, v in asdict(e).items() if k != "hash"}
+        content = {k: v for k, v in asdict(e).items() if k not in ("hash", "mac")}
         if e.prev_hash != prev:
             return bad(
                 e.seq,
@@ -290,6 +335,18 @@ def verify(
                 e.seq,
                 f"entry {e.seq} does not match its hash: it was edited, or moved from "
                 "another position",
+            )
+        if key is not None and e.mac is None:
+            return bad(
+                e.seq,
+                f"entry {e.seq} carries no seal: it was not written through the ledger's "
+                "append path (or predates seals and `consentry ledger seal` was never run)",
+            )
+        if key is not None and not hmac.compare_digest(seal(key, e.hash), e.mac or ""):
+            return bad(
+                e.seq,
+                f"entry {e.seq}'s seal does not match it: it was written or rewritten "
+                "outside the ledger's append path",
             )
         if e.seq in wanted and wanted.pop(e.seq) != e.hash:
             return bad(e.seq, f"entry {e.seq} differs from the anchor recorded for it")

@@ -40,6 +40,7 @@ from sqlalchemy import Engine, false, insert, or_, select
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings
+from consentry.consent import checkpoints
 from consentry.consent.ledger import hold_appends, ledger_session
 from consentry.datasets import snapshot as snapshots
 from consentry.datasets.engines import DatasetEngine, ShardWrite, file_sha256
@@ -118,6 +119,9 @@ def publish(
     for _ in range(MAX_ATTEMPTS):
         final, files, denied = _attempt(db, settings, pub, write, documents, in_transaction)
         if not denied:
+            # A signed head outside the database at every publication (consent/checkpoints).
+            with session_scope(db) as session:
+                checkpoints.write(session, settings, checkpoints.Reason.BUILD)
             return final, files
         if refresh is None:
             break

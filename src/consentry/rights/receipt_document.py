@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings
+from consentry.consent import checkpoints
 from consentry.keys import Keyring
 from consentry.rights import queue, receipt_signing, receipts
 from consentry.rights.receipt_model import FORMAT
@@ -149,4 +150,7 @@ def issue(db: Engine, settings: Settings, job: queue.ClaimedJob, progress: dict)
             receipts.store(session, document, job_id=job.id)
             existing = document
         queue.finish(session, job, receipt_id=existing["id"], progress=progress)
-        return existing["id"]
+    # A signed head outside the database at every receipt (consent/checkpoints).
+    with session_scope(db) as session:
+        checkpoints.write(session, settings, checkpoints.Reason.RECEIPT)
+    return str(existing["id"])

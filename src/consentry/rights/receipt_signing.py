@@ -20,7 +20,8 @@ master secret: they remain verifiable, but only by that server (legacy, server-v
 only). Nothing new is signed that way.
 
 Verification here needs no settings, no database and no secret: `verify` takes the
-receipt and a JWKS; the legacy HMAC key is optional and only a server has it.
+receipt and a JWKS; the legacy HMAC key is optional and only a server has it. The JWS
+primitive and the JWKS are `consentry.signing`'s, shared with the ledger's checkpoints.
 """
 
 from __future__ import annotations
@@ -30,24 +31,30 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-import rfc8785
-from joserfc import jws
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, KeySetSerialization, OKPKey
+from joserfc.jwk import KeySet, KeySetSerialization
 from pydantic import ValidationError
 
 from consentry.errors import ConsentryError
-from consentry.keys import KeyPurpose, Keyring
+from consentry.keys import Keyring
 from consentry.rights.receipt_model import FORMAT, LEGACY_FORMAT, PREVIOUS_FORMAT, Receipt
+from consentry.signing import (
+    ALGORITHM,
+    RETIRED_AT,
+    canonical,
+    check_detached,
+    key_id,
+    public_keys,
+    sign_detached,
+)
 
-ALGORITHM = "Ed25519"
+__all__ = ["ALGORITHM", "RETIRED_AT", "key_id", "public_keys", "sign", "verify"]
+
 LEGACY_ALGORITHM = "HMAC-SHA256"
 JWS_TYPE = "consentry-receipt+jws"
-RETIRED_AT = "consentry_retired_at"
 _ALTERED = "the signature does not match the receipt's content: it was altered after it was issued"
 
 
@@ -66,33 +73,7 @@ class ReceiptCheck:
 
 def payload(document: Mapping[str, Any]) -> bytes:
     """The bytes a receipt's signature covers: RFC 8785 JSON of all but `signature`."""
-    return rfc8785.dumps({k: v for k, v in document.items() if k != "signature"})
-
-
-def _public_jwk(ring: Keyring, generation: int) -> OKPKey:
-    private = OKPKey.import_key(ring.receipt_signing_key(generation))
-    public = OKPKey.import_key(private.as_dict(private=False))
-    return public
-
-
-def key_id(ring: Keyring, generation: int | None = None) -> str:
-    """The RFC 7638 thumbprint of the receipt key at `generation` (default: current)."""
-    gen = ring.generations[KeyPurpose.RECEIPTS] if generation is None else generation
-    return _public_jwk(ring, gen).thumbprint()
-
-
-def public_keys(ring: Keyring) -> dict[str, Any]:
-    """The JWKS of every receipt key, current and retired, newest first."""
-    retired_at = {r.retired: r.at for r in ring.rotations if r.purpose is KeyPurpose.RECEIPTS}
-    keys = []
-    for gen in range(ring.generations[KeyPurpose.RECEIPTS], -1, -1):
-        jwk = _public_jwk(ring, gen)
-        entry = {**jwk.as_dict(private=False), "kid": jwk.thumbprint()}
-        entry.update({"use": "sig", "alg": ALGORITHM})
-        if gen in retired_at:
-            entry[RETIRED_AT] = retired_at[gen]
-        keys.append(entry)
-    return {"keys": keys}
+    return canonical(document)
 
 
 def sign(body: Mapping[str, Any], ring: Keyring) -> dict[str, Any]:
@@ -102,12 +83,7 @@ def sign(body: Mapping[str, Any], ring: Keyring) -> dict[str, Any]:
         document = Receipt.model_validate({**unsigned, "format": FORMAT}).document()
     except ValidationError as exc:  # a bug in whoever built the body, not a user mistake
         raise ValueError(f"not a receipt: {exc}") from exc
-    private = OKPKey.import_key(ring.receipt_signing_key())
-    kid = private.thumbprint()
-    header = {"alg": ALGORITHM, "kid": kid, "typ": JWS_TYPE}
-    compact = jws.serialize_compact(header, payload(document), private, algorithms=[ALGORITHM])
-    signature = {"algorithm": ALGORITHM, "key_id": kid, "value": jws.detach_content(compact)}
-    return {**document, "signature": signature}
+    return {**document, "signature": sign_detached(document, ring, JWS_TYPE)}
 
 
 def verify(
@@ -125,50 +101,19 @@ def verify(
         return _verify_legacy(document, sig, legacy_key)
     if document.get("format") not in (FORMAT, PREVIOUS_FORMAT):
         return ReceiptCheck(False, f"not a Consentry receipt (format {document.get('format')!r})")
-    if sig.get("algorithm") != ALGORITHM:
-        return ReceiptCheck(False, f"unknown signature algorithm {sig.get('algorithm')!r}")
-    key = _find_key(jwks, sig.get("key_id"))
-    if key is None:
-        return ReceiptCheck(
-            False, f"the receipt was signed with key {sig.get('key_id')!r}, not one of these keys"
-        )
-    try:
-        token = jws.deserialize_compact(
-            sig["value"], OKPKey.import_key(key), algorithms=[ALGORITHM], payload=payload(document)
-        )
-    except (JoseError, ValueError, TypeError):
-        return ReceiptCheck(False, _ALTERED)
-    headers = token.headers()
-    if headers.get("kid") != sig["key_id"] or headers.get("typ") != JWS_TYPE:
-        return ReceiptCheck(False, "the signature's header does not match the receipt")
-    if _issued_after_retirement(document, key):
-        return ReceiptCheck(
-            False, f"the key was retired at {key[RETIRED_AT]}, before this receipt's issue time"
-        )
-    return ReceiptCheck(True, key_id=sig["key_id"])
-
-
-def _issued_after_retirement(document: Mapping[str, Any], key: Mapping[str, Any]) -> bool:
-    if RETIRED_AT not in key:
-        return False
-    try:
-        retired = datetime.fromisoformat(str(key[RETIRED_AT])).replace(tzinfo=None)
-        issued = datetime.fromisoformat(str(document.get("issued_at"))).replace(tzinfo=None)
-    except ValueError:
-        return True  # a date that cannot be read cannot show the key was still current
-    return issued > retired
-
-
-def _find_key(jwks: Mapping[str, Any], kid: object) -> dict[str, Any] | None:
-    for key in jwks.get("keys", []):
-        if isinstance(key, dict) and key.get("kid") == kid and key.get("kty") == "OKP":
-            # The kid is a claim; only a key whose thumbprint it is can be meant.
-            try:
-                if OKPKey.import_key(key).thumbprint() == kid:
-                    return key
-            except (JoseError, ValueError, TypeError):
-                return None
-    return None
+    problem = check_detached(document, jwks, JWS_TYPE, issued_at=str(document.get("issued_at")))
+    if problem is None:
+        return ReceiptCheck(True, key_id=sig["key_id"])
+    # The receipt's own words for the common failures (what receipt checks have said).
+    if problem.startswith("the signature does not match"):
+        problem = _ALTERED
+    elif problem.startswith("it was signed with key"):
+        problem = "the receipt" + problem.removeprefix("it")
+    elif problem.startswith("the key was retired"):
+        problem = problem.replace("before it was signed", "before this receipt's issue time")
+    elif problem.startswith("the signature's header"):
+        problem = "the signature's header does not match the receipt"
+    return ReceiptCheck(False, problem)
 
 
 def legacy_mac(document: Mapping[str, Any], key: bytes) -> str:

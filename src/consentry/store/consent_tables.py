@@ -2,9 +2,14 @@
 consent events, and the current-state table derived from it.
 
 `consent_events` is append-only: no code path updates or deletes a row, and database
-triggers (created by migration 0002) refuse UPDATE and DELETE. `seq` is the ledger
-position (1-based, head + 1); UNIQUE on `prev_hash` makes a fork of the chain impossible
-at the database level, even if a writer skipped the lock.
+triggers (created by migration 0002, tightened by 0010) refuse UPDATE and DELETE, and an
+INSERT without a seal. `seq` is the ledger position (1-based, head + 1); UNIQUE on
+`prev_hash` makes a fork of the chain impossible at the database level, even if a writer
+skipped the lock. `mac` is the entry's seal: an HMAC under the ledger key, which lives
+outside the database, so an entry written by anything but the append path (or edited
+since) fails `ledger verify` even where the triggers were dropped. It is NULL only on
+entries written before migration 0010 and not yet sealed by `consentry ledger seal`;
+the one change the triggers let through is filling that NULL once.
 """
 
 from __future__ import annotations
@@ -91,6 +96,7 @@ class ConsentEvent(Base):
     actor: Mapped[str] = mapped_column(String(100), nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ConsentState(Base):

@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from consentry import __version__
 from consentry.config import Settings
+from consentry.consent.ledger import sealed
 from consentry.keys import KeyPurpose, Keyring
 from consentry.store.engine import sessions
 from consentry.web import (
@@ -166,6 +167,8 @@ def create_app(
     )
     state = app.state
     state.settings = settings
+    # Consent choices made through the app are sealed with the ledger key (consent/ledger).
+    engine = sealed(engine, keyring.key(KeyPurpose.LEDGER).secret)
     state.engine = engine
     state.sessions = sessions(engine)
     state.options = options
