@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from builders import hand_network
 from consentry.cli import main
-from consentry.network import linkedin_import
+from consentry.network import linkedin_archive
 from consentry.network.linkedin_import import (
     ArchiveRejected,
     import_into,
@@ -170,7 +170,7 @@ def test_bad_uploads_are_refused_and_nothing_is_written(engine, data, status, wo
 
 
 def test_too_big_is_a_413(monkeypatch):
-    monkeypatch.setattr(linkedin_import, "MAX_ARCHIVE_BYTES", 1000)
+    monkeypatch.setattr(linkedin_archive, "MAX_ARCHIVE_BYTES", 1000)
     with pytest.raises(ArchiveRejected) as refused:
         read_archive(zip_of({"Profile.csv": "x" * 5000}) + b"\0" * 1000)
     assert refused.value.status == 413

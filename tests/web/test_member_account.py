@@ -10,11 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from builders import PASSWORD, build, publish_default_policy
+from consentry.network.linkedin_archive import MAX_ROWS_PER_FILE
 from consentry.rights.worker import background_worker, run_worker
 from consentry.store.engine import session_scope
 from consentry.store.rights_tables import PropagationJob
-from consentry.store.tables import Member, Position
+from consentry.store.tables import Member, Position, Post, Skill
 from web.helpers import csrf_from, log_in
+
+ALL_SCOPES = ["read", "write", "erase"]
 
 
 @pytest.fixture
@@ -123,15 +126,17 @@ def test_erase_my_account_needs_confirmation_then_ends_everything(
     )
     build(sqlite_engine, app.state.settings)
     page = alice.get("/account/erase").text
-    wrong = alice.post("/account/erase", data={"csrf_token": csrf_from(page), "confirm": "bob"})
-    assert wrong.status_code == 400 and "type your handle" in wrong.text
+    # Her handle is public: it no longer confirms anything, only her password does.
+    for typed in ("@alice", "alice", "wrong password"):
+        wrong = alice.post("/account/erase", data={"csrf_token": csrf_from(page), "password": typed})
+        assert wrong.status_code == 400 and "type your password" in wrong.text
     with session_scope(sqlite_engine) as s:
         assert s.get(Member, me).deleted_at is None
     # As under `consentry serve`: a worker beside the server, the erasure waiting for it.
     app.state.options = replace(app.state.options, receipt_wait_s=60.0)
     with background_worker(sqlite_engine, app.state.settings):
         done = alice.post(
-            "/account/erase", data={"csrf_token": csrf_from(page), "confirm": "@Alice"}
+            "/account/erase", data={"csrf_token": csrf_from(page), "password": PASSWORD}
         )
     assert done.status_code == 200
     assert "Your account was erased" in done.text and "signature" in done.text
@@ -151,13 +156,16 @@ def test_erase_my_account_needs_confirmation_then_ends_everything(
 
 def test_api_erase_with_password_revokes_the_token(client, policy, network, app, sqlite_engine):
     token = client.post(
-        "/api/v1/tokens", json={"email": network.email("bob"), "password": PASSWORD}
+        "/api/v1/tokens",
+        json={"email": network.email("bob"), "password": PASSWORD, "scopes": ALL_SCOPES},
     ).json()["access_token"]
     h = {"Authorization": f"Bearer {token}"}
-    assert client.post("/api/v1/me/erase", json={"confirm": "nope"}, headers=h).status_code == 400
+    for typed in ("nope", "bob", "@bob"):
+        refused = client.post("/api/v1/me/erase", json={"password": typed}, headers=h)
+        assert refused.status_code == 400
     app.state.options = replace(app.state.options, receipt_wait_s=60.0)
     with background_worker(sqlite_engine, app.state.settings):
-        done = client.post("/api/v1/me/erase", json={"confirm": PASSWORD}, headers=h)
+        done = client.post("/api/v1/me/erase", json={"password": PASSWORD}, headers=h)
     assert done.status_code == 200 and done.json()["erased"] is True
     assert done.json()["receipt"]["kind"] == "erase"
     assert client.get("/api/v1/me", headers=h).status_code == 401
@@ -167,13 +175,41 @@ def test_without_a_worker_an_erasure_answers_at_once_and_the_receipt_follows(
     client, policy, network, app, sqlite_engine
 ):
     token = client.post(
-        "/api/v1/tokens", json={"email": network.email("bob"), "password": PASSWORD}
+        "/api/v1/tokens",
+        json={"email": network.email("bob"), "password": PASSWORD, "scopes": ALL_SCOPES},
     ).json()["access_token"]
     done = client.post(
-        "/api/v1/me/erase", json={"confirm": PASSWORD}, headers={"Authorization": f"Bearer {token}"}
+        "/api/v1/me/erase", json={"password": PASSWORD}, headers={"Authorization": f"Bearer {token}"}
     ).json()
     assert done["erased"] is True and done["status"] == "queued" and done["receipt"] is None
     (outcome,) = run_worker(sqlite_engine, app.state.settings, once=True)
     assert outcome.status == "done" and outcome.receipt_id
     with session_scope(sqlite_engine) as s:
         assert s.get(PropagationJob, done["propagation_job_id"]).receipt_id == outcome.receipt_id
+
+
+def test_an_upload_past_the_row_limit_is_a_413_with_nothing_written(alice, sqlite_engine):
+    shares = "Date,ShareLink,ShareCommentary,SharedUrl,MediaUrl,Visibility\n" + "".join(
+        f"2024-03-12 09:30:00,https://www.linkedin.com/feed/update/urn:li:share:{i},Note {i},,,"
+        "PUBLIC\n"
+        for i in range(MAX_ROWS_PER_FILE + 1)
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("Skills.csv", "Name\nFortran 77\n")
+        z.writestr("Shares.csv", shares)
+    with session_scope(sqlite_engine) as s:
+        before = s.scalar(select(func.count()).select_from(Post))
+    csrf = alice.get("/api/v1/me").json()["csrf_token"]
+    refused = alice.post(
+        "/api/v1/me/import",
+        headers={"X-CSRF-Token": csrf},
+        files={"archive": ("a.zip", buffer.getvalue(), "application/zip")},
+    )
+    assert refused.status_code == 413
+    assert refused.json()["error"] == (
+        "Shares.csv has more than 20,000 rows; at most 20,000 rows of one file are imported"
+    )
+    with session_scope(sqlite_engine) as s:
+        assert s.scalar(select(func.count()).select_from(Post)) == before
+        assert "Fortran 77" not in s.scalars(select(Skill.name)).all()

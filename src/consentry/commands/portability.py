@@ -12,11 +12,21 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session
 
 from consentry.commands.context import find_member, settings, store_engine
 from consentry.errors import InvalidInput
 from consentry.network.accounts import hash_password
-from consentry.network.linkedin_import import create_member, import_into, read_archive
+from consentry.network.linkedin_import import (
+    ImportReport,
+    ParsedArchive,
+    create_member,
+    import_into,
+    read_archive,
+)
+from consentry.network.linkedin_import import Progress as ImportProgress
 from consentry.regions import normalise_region
 from consentry.rights.export import export_archive
 from consentry.store.engine import session_scope
@@ -59,34 +69,30 @@ def import_linkedin(
         raise InvalidInput("--create needs --email for the new account")
     if region is not None:
         region = normalise_region(region)  # refused before anything is read or written
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
-    parsed = read_archive(data)
     born = None
     if birth_date:
         try:
             born = date.fromisoformat(birth_date)
         except ValueError:
             raise InvalidInput(f"--birth-date {birth_date!r} is not YYYY-MM-DD") from None
-    engine = store_engine(settings())
-    password = None
-    with session_scope(engine) as session:  # one transaction: all of it, or nothing
-        if create:
-            password = secrets.token_urlsafe(12)
-            row = create_member(
+    with _progress() as bar:
+        # Read (streamed from the file, refused past a limit) before anything is written.
+        reading = bar.add_task("reading", total=None)
+        parsed = read_archive(
+            file, progress=lambda done, total: bar.update(reading, completed=done, total=total)
+        )
+        engine = store_engine(settings())
+        writing = bar.add_task("importing", total=None)
+        with session_scope(engine) as session:  # one transaction: all of it, or nothing
+            report, handle, password = _import(
                 session,
                 parsed,
-                email=email or "",
-                password_hash=hash_password(password),
+                member=member,
+                email=email if create else None,
                 region=region,
                 birth_date=born,
+                progress=lambda done, total: bar.update(writing, completed=done, total=total),
             )
-        else:
-            row = find_member(session, member or "")
-        report = import_into(session, parsed, member_id=row.id)
-        handle = row.handle
     for f in report.files:
         typer.echo(f"{f.name}: {f.imported} imported, {len(f.skipped)} skipped")
         for number, why in f.skipped:
@@ -100,6 +106,47 @@ def import_linkedin(
     typer.echo(f"imported {report.imported} item(s) into {handle}")
     if password:
         typer.echo(f"created {handle} <{email}>; first password (change it): {password}")
+
+
+def _progress() -> Progress:
+    """Bars for reading and importing, on stderr, shown only on a terminal."""
+    err = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description:>9}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def _import(
+    session: Session,
+    parsed: ParsedArchive,
+    *,
+    member: str | None,
+    email: str | None,
+    region: str | None,
+    birth_date: date | None,
+    progress: ImportProgress,
+) -> tuple[ImportReport, str, str | None]:
+    """Into `member`, or a new account for `email`: (report, handle, first password)."""
+    password = None
+    if email is not None:
+        password = secrets.token_urlsafe(12)
+        row = create_member(
+            session,
+            parsed,
+            email=email,
+            password_hash=hash_password(password),
+            region=region,
+            birth_date=birth_date,
+        )
+    else:
+        row = find_member(session, member or "")
+    return import_into(session, parsed, member_id=row.id, progress=progress), row.handle, password
 
 
 def register(app: typer.Typer) -> None:

@@ -1,17 +1,14 @@
 """Importing a LinkedIn data export archive ("Get a copy of your data") into a profile.
 
-Two steps, so nothing is written unless the archive can be read at all:
-`read_archive(data)` checks the zip (size, entry count, expansion ratio, encryption) and
-parses every file it knows into rows, noting each row it cannot use and why; then
-`import_into(session, archive, member_id=...)` fills the member's profile, positions,
-education, skills, posts and articles in the caller's transaction, and returns a report
-per file: rows imported, rows skipped with their reasons, and files not imported at all.
+Two steps, so nothing is written unless the archive can be read at all and is within
+the limits: `read_archive(source)` (`network.linkedin_archive`: streamed, row limits per
+file and in all, refused in one line past one) parses every file it knows into rows;
+then `import_into(session, archive, member_id=...)` fills the member's profile,
+positions, education, skills, posts and articles in the caller's transaction (one
+transaction: all of it, or nothing), and returns a report per file: rows imported, rows
+skipped with their reasons, and files not imported at all.
 
-Tolerated quirks of real archives: a UTF-8 byte-order mark; a `Notes:` preamble of
-several lines before the header (Connections.csv, sometimes Positions.csv); quoted
-multi-line fields with doubled quotes, and Comments' backslash-escaped quotes; files in a
-top folder or with a member-id suffix (`Shares_17529409.csv`); missing and extra files;
-blank rows; dates as `Mar 2019`, `March 2019`, `2019`, `12 Mar 2024`, `2024-03-12 09:30:00`.
+Dates are read as `Mar 2019`, `March 2019`, `2019`, `12 Mar 2024`, `2024-03-12 09:30:00`.
 
 "Fill" means fill gaps: a profile field that already has text keeps it, and a position,
 school, skill or post already on the profile is not added twice.
@@ -19,43 +16,48 @@ school, skill or post already on the profile is not added twice.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
-import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from html.parser import HTMLParser
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consentry.errors import Conflict, InvalidInput, NotFound
+from consentry.network.linkedin_archive import (
+    KNOWN,
+    MAX_ARCHIVE_BYTES,
+    MAX_ROWS_PER_FILE,
+    MAX_TOTAL_ROWS,
+    ArchiveRejected,
+    FileReport,
+    ParsedArchive,
+    canonical_name,
+    read_archive,
+)
 from consentry.network.publishing import MAX_TEXT, MAX_TITLE, PostRejected, publish_post
 from consentry.regions import normalise_region
 from consentry.store.engine import utcnow
 from consentry.store.tables import Education, Member, Position, Post, Profile, Revision, Skill
 
-MAX_ARCHIVE_BYTES = 50 * 2**20
-MAX_EXPANDED_BYTES = 200 * 2**20
-MAX_ENTRIES = 5_000
-MAX_RATIO = 100  # a real CSV deflates ~5-10x; a zip bomb expands thousands of times
+__all__ = [  # what callers read from here, though it lives in `linkedin_archive`
+    "KNOWN",
+    "MAX_ARCHIVE_BYTES",
+    "MAX_ROWS_PER_FILE",
+    "MAX_TOTAL_ROWS",
+    "ArchiveRejected",
+    "FileReport",
+    "ParsedArchive",
+    "canonical_name",
+    "read_archive",
+]
 
-# Canonical file -> (columns that identify its header row, how to read quotes).
-KNOWN = {
-    "profile": ("First Name", "Last Name"),
-    "positions": ("Company Name", "Title"),
-    "education": ("School Name",),
-    "skills": ("Name",),
-    "shares": ("Date", "ShareCommentary"),
-    "comments": ("Date", "Message"),
-    "connections": ("First Name", "Last Name", "Connected On"),
-    "messages": ("CONVERSATION ID",),
-    "email addresses": ("Email Address",),
-    "registration": ("Registered At",),
-}
+T = TypeVar("T")
+#: `progress(rows done, rows in all)` while an import writes.
+Progress = Callable[[int, int], None]
+
 NOT_IMPORTED = {
     "comments": "comments belong to other people's posts, which are not on Consentry",
     "connections": "a connection needs the other person's agreement; invite them instead",
@@ -68,51 +70,6 @@ MONTHS = {
         ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
     )
 }
-
-
-class ArchiveRejected(InvalidInput):
-    """An upload that is not a readable LinkedIn archive; `status` is the HTTP answer."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class FileReport:
-    """What happened to one file of the archive."""
-
-    name: str
-    imported: int = 0
-    skipped: list[tuple[int, str]] = field(default_factory=list)
-    note: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.name,
-            "rows_imported": self.imported,
-            "rows_skipped": [{"row": r, "reason": why} for r, why in self.skipped],
-            "note": self.note,
-        }
-
-
-@dataclass
-class ParsedArchive:
-    """Rows read from an archive (header-keyed dicts, with their row numbers)."""
-
-    tables: dict[str, tuple[str, list[tuple[int, dict[str, str]]]]] = field(default_factory=dict)
-    # (file name, title, text, "Created on" time as written)
-    articles: list[tuple[str, str, str, str]] = field(default_factory=list)
-    account: dict[str, Any] = field(default_factory=dict)
-    reports: dict[str, FileReport] = field(default_factory=dict)
-    ignored: list[str] = field(default_factory=list)
-
-    def rows(self, kind: str) -> list[tuple[int, dict[str, str]]]:
-        return self.tables.get(kind, ("", []))[1]
-
-    def report(self, kind: str) -> FileReport:
-        name = self.tables[kind][0]
-        return self.reports.setdefault(name, FileReport(name))
 
 
 @dataclass
@@ -138,154 +95,6 @@ class ImportReport:
             "files_ignored": self.ignored,
             "files_missing": self.missing,
         }
-
-
-# -- reading ------------------------------------------------------------------------------
-def canonical_name(path: str) -> str | None:
-    """`Basic_LinkedInDataExport/Shares_17529409.csv` -> `shares`; None if not a CSV."""
-    base = path.rsplit("/", 1)[-1]
-    if not base.lower().endswith(".csv"):
-        return None
-    stem = re.sub(r"_\d+$", "", base[:-4]).replace("_", " ").strip().lower()
-    return stem
-
-
-def _checked_entries(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    entries = [i for i in archive.infolist() if not i.is_dir()]
-    if len(entries) > MAX_ENTRIES:
-        raise ArchiveRejected(f"the archive holds {len(entries):,} files; at most {MAX_ENTRIES:,}")
-    total = 0
-    for info in entries:
-        if info.flag_bits & 0x1:
-            raise ArchiveRejected(f"{info.filename} is encrypted; upload the archive as exported")
-        total += info.file_size
-        if info.file_size > 2**20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise ArchiveRejected(
-                f"{info.filename} would expand {info.file_size // max(info.compress_size, 1):,} "
-                "times its size: this looks like a zip bomb, not a LinkedIn export"
-            )
-    if total > MAX_EXPANDED_BYTES:
-        raise ArchiveRejected(
-            f"the archive would expand to {total / 2**20:,.0f} MiB; "
-            f"at most {MAX_EXPANDED_BYTES // 2**20} MiB",
-            413,
-        )
-    return entries
-
-
-def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    # Declared sizes can lie: never read more than was declared.
-    with archive.open(info) as handle:
-        data = handle.read(info.file_size + 1)
-    if len(data) > info.file_size:
-        raise ArchiveRejected(f"{info.filename} is larger than the archive says: refused")
-    return data
-
-
-def _csv_rows(text: str, header_keys: tuple[str, ...], *, backslash: bool) -> tuple:
-    """(header, rows with 1-based data row numbers) after any preamble; header None if
-    the expected header is not there."""
-    stream = io.StringIO(text, newline="")
-    reader = (
-        csv.reader(stream, escapechar="\\", doublequote=True) if backslash else csv.reader(stream)
-    )
-    wanted = {k.lower() for k in header_keys}
-    header = None
-    rows: list[tuple[int, dict[str, str]]] = []
-    for record in reader:
-        cells = [c.strip() for c in record]
-        if header is None:
-            if wanted <= {c.lower() for c in cells}:
-                header = cells
-            continue
-        if not any(cells):
-            continue  # LinkedIn's blank rows of bare commas
-        keyed = {h.lower(): (cells[i] if i < len(cells) else "") for i, h in enumerate(header)}
-        rows.append((len(rows) + 1, keyed))
-    return header, rows
-
-
-class _ArticleText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.title, self.created, self._tag = "", "", ""
-        self.blocks: list[str] = []
-        self._buf: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("h1", "p"):
-            self._tag, self._buf = tag, []
-        elif tag == "br" and self._tag:
-            self._buf.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag == self._tag:
-            text = "".join(self._buf).strip()
-            if tag == "h1" and not self.title:
-                self.title = text
-            elif tag == "p" and text.startswith(("Created on ", "Published on ")):
-                self.created = self.created or text.split(" on ", 1)[1]
-            elif tag == "p" and text:
-                self.blocks.append(text)
-            self._tag = ""
-
-    def handle_data(self, data):
-        if self._tag:
-            self._buf.append(data)
-
-
-def read_archive(data: bytes) -> ParsedArchive:
-    """Check and parse an archive; raises ArchiveRejected for anything that is not a
-    usable zip. Unknown files are listed as ignored; nothing is written anywhere."""
-    if len(data) > MAX_ARCHIVE_BYTES:
-        raise ArchiveRejected(
-            f"the file is {len(data) / 2**20:,.1f} MiB; at most {MAX_ARCHIVE_BYTES // 2**20} MiB",
-            413,
-        )
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise ArchiveRejected(
-            "this is not a zip archive; upload the .zip LinkedIn sent you"
-        ) from None
-    parsed = ParsedArchive()
-    with archive:
-        for info in _checked_entries(archive):
-            name = info.filename
-            kind = canonical_name(name)
-            try:
-                if kind in KNOWN:
-                    _read_table(parsed, archive, info, kind)
-                elif name.lower().endswith(".html") and "articles/" in name.lower():
-                    parser = _ArticleText()
-                    parser.feed(_read(archive, info).decode("utf-8-sig", errors="replace"))
-                    parsed.articles.append(
-                        (name, parser.title, "\n\n".join(parser.blocks), parser.created)
-                    )
-                elif name.rsplit("/", 1)[-1] == "account.json":
-                    parsed.account = json.loads(_read(archive, info).decode("utf-8"))
-                else:
-                    parsed.ignored.append(name)
-            except zipfile.BadZipFile:
-                raise ArchiveRejected(f"{name} is damaged inside the archive") from None
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                parsed.reports[name] = FileReport(name, note="not readable as UTF-8 text")
-    return parsed
-
-
-def _read_table(parsed: ParsedArchive, archive, info, kind: str) -> None:
-    name = info.filename
-    if kind in parsed.tables:
-        parsed.reports[name] = FileReport(name, note=f"a second {kind} file; the first was used")
-        return
-    text = _read(archive, info).decode("utf-8-sig")
-    header, rows = _csv_rows(text, KNOWN[kind], backslash=kind == "comments")
-    if header is None:
-        parsed.reports[name] = FileReport(
-            name, note=f"no header row with {', '.join(KNOWN[kind])}: not imported"
-        )
-        return
-    parsed.tables[kind] = (name, rows)
 
 
 # -- values -------------------------------------------------------------------------------
@@ -359,11 +168,32 @@ def _set_profile(session: Session, member_id: int, values: dict[str, str], now) 
     return list(filled)
 
 
-def import_into(session: Session, parsed: ParsedArchive, *, member_id: int) -> ImportReport:
-    """Fill `member_id`'s profile from `parsed`, in the caller's transaction."""
+class _Ticker:
+    """Counts rows as an import goes through them, telling `progress` now and then."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total, self.done, self.progress = total, 0, progress
+
+    def __call__(self, rows: Iterable[T]) -> Iterator[T]:
+        for row in rows:
+            yield row
+            self.done += 1
+            if self.progress is not None and (self.done % 500 == 0 or self.done == self.total):
+                self.progress(self.done, self.total)
+
+
+def import_into(
+    session: Session, parsed: ParsedArchive, *, member_id: int, progress: Progress | None = None
+) -> ImportReport:
+    """Fill `member_id`'s profile from `parsed`, in the caller's transaction;
+    `progress(done, total)` is told the rows gone through as it goes."""
     if session.get(Member, member_id) is None:
         raise NotFound(f"no member with id {member_id}")
     now = utcnow()
+    tick = _Ticker(
+        sum(len(parsed.rows(k)) for k in ("positions", "education", "skills", "shares")),
+        progress,
+    )
     if "profile" in parsed.tables:
         report = parsed.report("profile")
         for _, row in parsed.rows("profile")[:1]:
@@ -380,10 +210,10 @@ def import_into(session: Session, parsed: ParsedArchive, *, member_id: int) -> I
                 report.note = f"kept your existing {', '.join(kept)}"
         for number, _ in parsed.rows("profile")[1:]:
             report.skipped.append((number, "a profile has one row; extra rows ignored"))
-    _positions(session, parsed, member_id, now)
-    _education(session, parsed, member_id, now)
-    _skills(session, parsed, member_id, now)
-    _shares(session, parsed, member_id)
+    _positions(session, parsed, member_id, now, tick)
+    _education(session, parsed, member_id, now, tick)
+    _skills(session, parsed, member_id, now, tick)
+    _shares(session, parsed, member_id, tick)
     _articles(session, parsed, member_id)
     for kind, why in NOT_IMPORTED.items():
         if kind in parsed.tables:
@@ -406,7 +236,7 @@ def import_into(session: Session, parsed: ParsedArchive, *, member_id: int) -> I
     )
 
 
-def _positions(session: Session, parsed: ParsedArchive, member_id: int, now) -> None:
+def _positions(session: Session, parsed: ParsedArchive, member_id: int, now, tick) -> None:
     if "positions" not in parsed.tables:
         return
     report = parsed.report("positions")
@@ -416,7 +246,7 @@ def _positions(session: Session, parsed: ParsedArchive, member_id: int, now) -> 
             select(Position).where(Position.member_id == member_id, Position.deleted_at.is_(None))
         )
     }
-    for number, row in parsed.rows("positions"):
+    for number, row in tick(parsed.rows("positions")):
         company, title = _clip(row.get("company name", "")), _clip(row.get("title", ""))
         if not company or not title:
             report.skipped.append((number, "Company Name and Title are both needed"))
@@ -451,7 +281,7 @@ def _positions(session: Session, parsed: ParsedArchive, member_id: int, now) -> 
         report.imported += 1
 
 
-def _education(session: Session, parsed: ParsedArchive, member_id: int, now) -> None:
+def _education(session: Session, parsed: ParsedArchive, member_id: int, now, tick) -> None:
     if "education" not in parsed.tables:
         return
     report = parsed.report("education")
@@ -463,7 +293,7 @@ def _education(session: Session, parsed: ParsedArchive, member_id: int, now) -> 
             )
         )
     }
-    for number, row in parsed.rows("education"):
+    for number, row in tick(parsed.rows("education")):
         school = _clip(row.get("school name", ""))
         if not school:
             report.skipped.append((number, "School Name is missing"))
@@ -495,14 +325,14 @@ def _education(session: Session, parsed: ParsedArchive, member_id: int, now) -> 
         report.imported += 1
 
 
-def _skills(session: Session, parsed: ParsedArchive, member_id: int, now) -> None:
+def _skills(session: Session, parsed: ParsedArchive, member_id: int, now, tick) -> None:
     if "skills" not in parsed.tables:
         return
     report = parsed.report("skills")
     have = {
         n.lower() for n in session.scalars(select(Skill.name).where(Skill.member_id == member_id))
     }
-    for number, row in parsed.rows("skills"):
+    for number, row in tick(parsed.rows("skills")):
         name = row.get("name", "").strip()
         if not name or len(name) > 100:
             report.skipped.append((number, "a skill name is 1 to 100 characters"))
@@ -522,12 +352,12 @@ def _existing_posts(session: Session, member_id: int) -> set[tuple[str, str]]:
     return {(k, t.strip()) for k, t in rows}
 
 
-def _shares(session: Session, parsed: ParsedArchive, member_id: int) -> None:
+def _shares(session: Session, parsed: ParsedArchive, member_id: int, tick) -> None:
     if "shares" not in parsed.tables:
         return
     report = parsed.report("shares")
     have = _existing_posts(session, member_id)
-    for number, row in parsed.rows("shares"):
+    for number, row in tick(parsed.rows("shares")):
         text = row.get("sharecommentary", "").strip()
         if not text:
             report.skipped.append((number, "a reshare without your own words"))
