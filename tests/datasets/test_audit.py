@@ -241,6 +241,20 @@ def test_a_member_in_an_unknown_region_fails(engine, settings):
     )
 
 
+def test_a_build_leaves_out_a_granted_member_whose_region_cannot_be_read(engine, settings):
+    # decide() gives an unreadable region the strictest rule (consent, the highest age), so
+    # a granted adult there is "allowed"; a dataset still needs a region a rule is known for.
+    _world(engine, settings)
+    member = _consenting(engine, "DE")
+    _post(engine, member, "Hello from a place nobody can name.")
+    with session_scope(engine) as s:  # as an import that never checked the code stores it
+        s.execute(update(Member).where(Member.id == member).values(region="zz-zz"))
+    result = build_dataset(engine, settings, purpose="train-ai", shards=2)
+    assert member not in members_of(engine, result.dataset_id)
+    assert result.excluded["jurisdiction"] >= 2  # the profile and the post
+    assert audit_dataset(engine, settings, result.dataset_id).ok
+
+
 def test_a_minor_fails(engine, settings):
     _world(engine, settings)
     today = utcnow().date()

@@ -100,6 +100,7 @@ def selection(snap: snapshots.Snapshot, *, shards: int, only: Collection[int] | 
         aipref_category=snap.purpose_def.aipref,
         at=snap.at,
         deleted_by=snap.started_at,
+        regions=snap.regions,
     ).subquery("consented")
     if only is None:
         return items

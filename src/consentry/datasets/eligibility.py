@@ -8,7 +8,7 @@ caller can read an item's text for AI without its author's decision beside it.
 
 Exclusion reasons, in order of precedence:
 ``deleted`` (item or author deleted by then), ``jurisdiction`` (the policy excludes the
-author's region), ``under_age``, ``no_consent`` (not allowed: never granted, withdrawn,
+author's region, or the stored region is not a valid code), ``under_age``, ``no_consent`` (not allowed: never granted, withdrawn,
 objected, erased, or consent needing renewal), ``item_preference`` (the item's own usage
 preference denies the purpose's aipref category). Private messages are never selected;
 `private_count` counts them for the manifest.
@@ -16,6 +16,7 @@ preference denies the purpose's aipref category). Private messages are never sel
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -98,9 +99,12 @@ def text_as_of(table, data_class: str, field: str, at: datetime) -> ColumnElemen
     return case((table.updated_at <= at, getattr(table, field)), else_=earlier)
 
 
-def _exclusion(item_deleted, decisions: FromClause, pref_denied) -> ColumnElement[str | None]:
+def _exclusion(
+    item_deleted, unplaced, decisions: FromClause, pref_denied
+) -> ColumnElement[str | None]:
     return case(
         (item_deleted, _reason(ExclusionReason.DELETED)),
+        (unplaced, _reason(ExclusionReason.JURISDICTION)),
         *(
             (decisions.c.reason_code == code.value, _reason(reason))
             for code, reason in _DECISION_TO_EXCLUSION.items()
@@ -210,6 +214,7 @@ def consented_items(
     aipref_category: str | None,
     at: datetime,
     deleted_by: datetime | None = None,
+    regions: Collection[str] | None = None,
 ) -> Select:
     """Every item of `data_classes` that existed at `at`, with its text then and why (if
     at all) it is excluded.
@@ -221,6 +226,8 @@ def consented_items(
 
     `decisions` is the batch-decision relation for the purpose as of the build's ledger
     position, with columns ``member_id``, ``allowed`` (boolean) and ``reason_code``.
+    `regions`, when given, are the region codes known to be valid: an author whose stored
+    region is none of them is excluded as ``jurisdiction`` (no rule can be known to apply).
     Columns: data_class, item_id, member_id, title, text, industry, country, seniority,
     company, created_at, excluded.
     """
@@ -235,7 +242,8 @@ def consented_items(
             says_no = denied.c.item_id.is_not(None)
         cutoff = deleted_by or at
         gone = or_(_gone(src.table, cutoff), _member_gone(cutoff))
-        excluded = _exclusion(gone, decisions, says_no)
+        unplaced = false() if regions is None else Member.region.not_in(sorted(regions))
+        excluded = _exclusion(gone, unplaced, decisions, says_no)
         stmt: Select = (
             select(
                 literal(src.data_class).label("data_class"),

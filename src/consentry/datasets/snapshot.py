@@ -14,6 +14,7 @@ from consentry.consent.decide import decide_all
 from consentry.consent.policy import Purpose
 from consentry.consent.versions import resolve_policy
 from consentry.errors import InvalidInput
+from consentry.regions import is_region
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.engine import get_row, utcnow
 from consentry.store.tables import Member
@@ -32,6 +33,10 @@ class Snapshot:
     policy_version: int
     policy_hash: str
     decisions: FromClause
+    #: The members' region codes that are valid ISO codes: an author in any other region
+    #: (a stored row no migration could read) is left out as `jurisdiction`, since no
+    #: rule of the policy can be known to apply to them.
+    regions: tuple[str, ...] = ()
     #: When the build started: deletions up to then count, whatever the as-of position.
     started_at: datetime | None = None
 
@@ -81,8 +86,12 @@ def at_position(
     decisions = decide_all(session, purpose, as_of_seq=seq, at=at, policy=active).subquery(
         "decisions"
     )
+    regions = tuple(
+        sorted(r for r in session.scalars(select(Member.region).distinct()) if is_region(r))
+    )
     return Snapshot(
         purpose=purpose,
+        regions=regions,
         purpose_def=Purpose(
             purpose_def.key, purpose_def.title, purpose_def.text, trainable, purpose_def.aipref
         ),
