@@ -538,6 +538,11 @@ def sealed_store(settings: Settings) -> Engine:
     return sealed(open_engine(settings.database_url), ledger_key(settings))
 
 
+def sealed_engine(url: str, data_dir: Path) -> Engine:
+    """An engine on `url` carrying the ledger key of the installation in `data_dir`."""
+    return sealed_store(Settings(data_dir=data_dir, database_url=url))
+
+
 def copy_trained(template: Path, dest: Path) -> Trained:
     """A private copy of the trained network at `dest`: a plain copy of the data folder
     (stored paths are relative to it, so the copy finds its own files)."""

@@ -101,18 +101,11 @@ def db_url(request, tmp_path) -> Iterator[str]:
         _drop_pg(name)
 
 
-def sealed_engine(url: str, data_dir: Path) -> Engine:
-    """An engine on `url` carrying the ledger key of the installation in `data_dir`."""
-    from consentry.config import Settings
-    from consentry.consent.ledger import sealed
-    from consentry.consent.ledger_seal import ledger_key
-
-    return sealed(open_engine(url), ledger_key(Settings(data_dir=data_dir, database_url=url)))
-
-
 @pytest.fixture
 def engine(db_url, tmp_path) -> Iterator[Engine]:
     """An engine on a fresh database at the newest schema (SQLite and PostgreSQL)."""
+    from builders import sealed_engine
+
     eng = sealed_engine(db_url, tmp_path / "data")
     yield eng
     eng.dispose()
@@ -123,6 +116,8 @@ def sqlite_engine(tmp_path, sqlite_template) -> Iterator[Engine]:
     """A fresh SQLite database only, for tests that are about something other than storage."""
     path = tmp_path / "consentry.db"
     shutil.copyfile(sqlite_template, path)
+    from builders import sealed_engine
+
     eng = sealed_engine(f"sqlite:///{path}", tmp_path / "data")
     yield eng
     eng.dispose()

@@ -9,19 +9,18 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from builders import add_members
+from builders import add_members, sealed_engine
 from consentry.consent import state
 from consentry.consent.ledger import ledger_session, verify, with_retry
 from consentry.consent.record import record_choice
-from consentry.store import open_engine
 from consentry.store.consent_tables import ConsentEvent
 
 PROCESSES, EACH = 4, 250
 PURPOSES = ["train-genai", "train-ai", "recruiter-ai", "share-affiliates"]
 
 
-def _writer(url: str, worker: int, start, errors) -> None:
-    engine = open_engine(url)
+def _writer(url: str, data_dir, worker: int, start, errors) -> None:
+    engine = sealed_engine(url, data_dir)
     start.wait()
     try:
         for i in range(EACH):
@@ -41,7 +40,7 @@ def _writer(url: str, worker: int, start, errors) -> None:
 
 
 @pytest.mark.slow
-def test_concurrent_writers_never_fork_or_lose_an_event(engine, db_url):
+def test_concurrent_writers_never_fork_or_lose_an_event(engine, db_url, tmp_path):
     from consentry.consent.ledger import ledger_session as ls
     from consentry.consent.policy import load_policy
     from consentry.consent.versions import publish
@@ -51,7 +50,10 @@ def test_concurrent_writers_never_fork_or_lose_an_event(engine, db_url):
         publish(session, load_policy("consent-first"), notice_days=0)
     ctx = multiprocessing.get_context("fork")
     start, errors = ctx.Barrier(PROCESSES), ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(db_url, w, start, errors)) for w in range(PROCESSES)]
+    procs = [
+        ctx.Process(target=_writer, args=(db_url, tmp_path / "data", w, start, errors))
+        for w in range(PROCESSES)
+    ]
     for p in procs:
         p.start()
     for p in procs:

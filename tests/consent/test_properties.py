@@ -15,12 +15,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import EPOCH, add_members, change, record
+from builders import EPOCH, add_members, change, record, sealed_engine
 from consentry.consent.decide import ALLOWED_CODES, decide, decide_all
 from consentry.consent.ledger import ledger_session
 from consentry.consent.policy import load_policy, policy_from_toml
 from consentry.consent.versions import publish, resolve_policy
-from consentry.store import open_engine
 from consentry.store.engine import session_scope
 
 REGIONS = ["DE", "FR", "BE", "GB", "HK", "US-CA", "US-TX", "CA-QC", "BR", "CH", "NO"]
@@ -103,7 +102,7 @@ def _versions(engine) -> int:
 def _fresh(template: Path):
     folder = Path(tempfile.mkdtemp())
     shutil.copyfile(template, folder / "c.db")
-    return open_engine(f"sqlite:///{folder / 'c.db'}"), folder
+    return sealed_engine(f"sqlite:///{folder / 'c.db'}", folder / "data"), folder
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

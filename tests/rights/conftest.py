@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from builders import copy_trained, train_network
+from builders import copy_trained, sealed_store, train_network
 from consentry.config import Settings
-from consentry.store import migrate, open_engine
+from consentry.store import migrate
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +21,7 @@ def trained_template(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("trained")
     data = root / "data"
     settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'consentry.db'}")
-    engine = open_engine(settings.database_url)
+    engine = sealed_store(settings)
     migrate(engine)
     train_network(engine, settings)
     with engine.connect() as conn:

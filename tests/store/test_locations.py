@@ -91,7 +91,7 @@ def _insert_version(conn, table: str, version_id: str, path: str) -> None:
 
 def test_migration_0006_makes_paths_inside_the_data_folder_relative(engine, tmp_path):
     data, other = tmp_path / "data", tmp_path / "elsewhere"
-    data.mkdir()
+    data.mkdir(exist_ok=True)  # the engine fixture keeps its installation's secret there
     command.downgrade(_config(engine), "0005")
     with engine.begin() as conn:
         _insert_version(conn, "dataset_versions", "ds-in", str(data / "datasets" / "ds-in"))

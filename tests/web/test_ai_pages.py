@@ -12,9 +12,8 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import select
 
-from builders import LENA, MAYA, OPS, RAVI, build_trained_world, build_world
+from builders import LENA, MAYA, OPS, RAVI, build_trained_world, build_world, sealed_engine
 from consentry.consent.decide import decide
-from consentry.store import open_engine
 from consentry.store.engine import session_scope
 from consentry.store.tables import Job
 from consentry.web.app import create_app
@@ -29,7 +28,7 @@ def trained(tmp_path_factory, sqlite_template):
     """One trained network for the module's tests (they read it; chat state is per client)."""
     folder = tmp_path_factory.mktemp("ai")
     shutil.copyfile(sqlite_template, folder / "consentry.db")
-    engine = open_engine(f"sqlite:///{folder / 'consentry.db'}")
+    engine = sealed_engine(f"sqlite:///{folder / 'consentry.db'}", folder / "data")
     world = build_trained_world(engine, folder / "data")
     yield world
     engine.dispose()

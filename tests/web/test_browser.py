@@ -27,12 +27,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from builders import LENA, MAYA, OPS, RAVI, build_trained_world
+from builders import LENA, MAYA, OPS, RAVI, build_trained_world, sealed_engine
 from consentry.keys import Keyring
 from consentry.network.accounts import hash_password
 from consentry.rights.receipt_signing import verify_on_server
 from consentry.rights.worker import background_worker
-from consentry.store import open_engine
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
 from consentry.web.app import create_app
@@ -88,7 +87,7 @@ def live(tmp_path_factory, sqlite_template):
 
     folder = tmp_path_factory.mktemp("live")
     shutil.copyfile(sqlite_template, folder / "consentry.db")
-    engine = open_engine(f"sqlite:///{folder / 'consentry.db'}")
+    engine = sealed_engine(f"sqlite:///{folder / 'consentry.db'}", folder / "data")
     world = build_trained_world(engine, folder / "data")
     now = utcnow()
     with engine.begin() as conn:

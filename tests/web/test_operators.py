@@ -11,11 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 
-from builders import LENA, OPS, RAVI, build_world
+from builders import LENA, OPS, RAVI, build_world, sealed_engine
 from consentry.consent.decide import decide
 from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
-from consentry.store import open_engine
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.dataset_tables import DatasetLineageRow
 from consentry.store.engine import session_scope
@@ -39,6 +38,7 @@ API_GETS = (
     "/api/v1/admin/models",
     "/api/v1/admin/propagation/jobs",
     "/api/v1/admin/consent-rates",
+    "/api/v1/admin/ledger/checkpoints",
 )
 POSTS = ("/admin/datasets/{ds}/audit", "/admin/ledger/verify")
 API_POSTS = ("/api/v1/admin/datasets/{ds}/audit", "/api/v1/admin/ledger/verify")
@@ -49,7 +49,7 @@ def shared(tmp_path_factory, sqlite_template):
     """One world for the tests that only read (most of them): built once per module."""
     folder = tmp_path_factory.mktemp("operators")
     shutil.copyfile(sqlite_template, folder / "consentry.db")
-    engine = open_engine(f"sqlite:///{folder / 'consentry.db'}")
+    engine = sealed_engine(f"sqlite:///{folder / 'consentry.db'}", folder / "data")
     yield build_world(engine, folder / "data")
     engine.dispose()
 
@@ -211,6 +211,21 @@ def test_ledger_verifies_then_names_the_edited_entry(own_ops, own_world):
     assert "First bad entry: 7." in bad.text
     api = own_ops.post("/api/v1/admin/ledger/verify", headers={"X-CSRF-Token": csrf_from(page)})
     assert api.json()["ok"] is False and api.json()["bad_seq"] == 7
+    assert any("triggers" in p and "missing" in p for p in api.json()["problems"])
+
+
+def test_signed_checkpoints_are_served_to_operators_and_verify_with_the_jwks(ops, world):
+    from consentry.consent.checkpoints import JWS_TYPE
+    from consentry.signing import check_detached
+
+    served = ops.get("/api/v1/admin/ledger/checkpoints").json()
+    jwks = ops.get("/.well-known/jwks.json").json()
+    builds = [c for c in served["checkpoints"] if c["reason"] == "build"]
+    assert builds and served["unreadable_lines"] == 0
+    for c in served["checkpoints"]:
+        assert check_detached(c, jwks, JWS_TYPE, issued_at=c["written_at"]) is None
+    forged = {**builds[-1], "seq": builds[-1]["seq"] + 1}
+    assert "altered" in check_detached(forged, jwks, JWS_TYPE, issued_at=forged["written_at"])
 
 
 def test_consent_rates_match_one_by_one_decisions(ops, world):

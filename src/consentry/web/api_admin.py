@@ -13,12 +13,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
-from consentry.consent import ledger
+from consentry.consent import checkpoints
 from consentry.consent.rates import consent_rates
 from consentry.datasets.audit import AuditDocument, SweepDocument
 from consentry.datasets.catalog import DatasetVersion, get_dataset, list_datasets
 from consentry.datasets.review import audit_everything, audit_published, manifest_of
 from consentry.rights import status as queue_status
+from consentry.rights.ledger_audit import audit as audit_ledger
 from consentry.store.rights_tables import JOB_STATUSES
 from consentry.training.registry import ModelVersion, get_model, list_models
 from consentry.web.api import _ERRORS
@@ -122,11 +123,25 @@ class QueueOut(BaseModel):
 
 class VerificationOut(BaseModel):
     ok: bool
-    entries: int
+    entries: int = Field(description="Entries whose chain and seals verified.")
     head_seq: int
     head_hash: str
-    bad_seq: int | None
-    problem: str | None
+    bad_seq: int | None = Field(description="The first entry the chain or its seals reject.")
+    problem: str | None = Field(description="The first problem found, if any.")
+    problems: list[str] = Field(
+        description="Every problem found: the chain and seals, recorded heads (checkpoints, "
+        "dataset manifests, receipts) the ledger no longer holds, the state table, the triggers."
+    )
+    heads_checked: int = Field(description="Heads recorded outside the ledger, compared with it.")
+    sealed: str | None = Field(description="Which entries are sealed, and since when.")
+
+
+class CheckpointsOut(BaseModel):
+    checkpoints: list[dict[str, Any]] = Field(
+        description="Signed heads of the ledger (seq, hash, times, reason), oldest first, as "
+        "the checkpoint file holds them; verify each with the keys of /.well-known/jwks.json."
+    )
+    unreadable_lines: int = Field(description="Lines of the file that are not JSON objects.")
 
 
 class RegionRateOut(BaseModel):
@@ -213,9 +228,32 @@ def propagation_jobs(
 
 
 @router.post("/ledger/verify", response_model=VerificationOut)
-def verify_ledger(db: DbSession, operator: CurrentOperator) -> VerificationOut:
-    """Recompute the consent ledger's hash chain; `ok` false names the first bad entry."""
-    return VerificationOut(**vars(ledger.verify(db)))
+def verify_ledger(request: Request, db: DbSession, operator: CurrentOperator) -> VerificationOut:
+    """Check the consent ledger: chain, seals, recorded heads, state table and triggers;
+    `ok` false lists every problem, the first bad entry first."""
+    found = audit_ledger(db, request.app.state.settings)
+    chain = found.chain
+    return VerificationOut(
+        ok=found.ok,
+        entries=chain.entries,
+        head_seq=chain.head_seq,
+        head_hash=chain.head_hash,
+        bad_seq=chain.bad_seq,
+        problem=found.problems[0] if found.problems else None,
+        problems=found.problems,
+        heads_checked=found.heads_checked,
+        sealed=found.sealed,
+    )
+
+
+@router.get("/ledger/checkpoints", response_model=CheckpointsOut)
+def ledger_checkpoints(request: Request, operator: CurrentOperator) -> CheckpointsOut:
+    """The signed checkpoints of the ledger's head, written outside the database."""
+    lines = checkpoints.read(request.app.state.settings)
+    return CheckpointsOut(
+        checkpoints=[line for line in lines if line is not None],
+        unreadable_lines=sum(line is None for line in lines),
+    )
 
 
 @router.get("/consent-rates", response_model=ConsentRatesOut)

@@ -23,6 +23,7 @@ from consentry.datasets.catalog import get_dataset, list_datasets
 from consentry.datasets.lifecycle import standings
 from consentry.datasets.review import audit_published, manifest_of
 from consentry.rights import status as queue_status
+from consentry.rights.ledger_audit import audit as audit_ledger
 from consentry.store.rights_tables import JOB_STATUSES
 from consentry.training.registry import get_model, list_models
 from consentry.web.deps import DbSession
@@ -153,7 +154,7 @@ def ledger_page(request: Request, db: DbSession, operator: CurrentOperator) -> R
 
 @router.post("/ledger/verify")
 def verify_ledger(request: Request, db: DbSession, operator: CurrentOperator) -> Response:
-    result = ledger.verify(db)
+    result = audit_ledger(db, request.app.state.settings)
     return render(
         request,
         "admin/ledger.html",
