@@ -257,3 +257,28 @@ def test_seals_are_hmacs_of_the_hash_under_the_ledger_key(ledger10, settings):
     key = ledger_key(settings)
     with session_scope(ledger10) as session:
         assert all(e.mac == seal(key, e.hash) for e in history(session))
+
+
+def test_init_seals_the_entries_of_a_ledger_from_before_seals(engine, settings, capsys):
+    from alembic import command
+
+    from consentry.store.migrate import _config
+
+    add_members(engine, [("DE", date(1980, 1, 1))])
+    publish_preset(engine)
+    record(engine, *(change(1, "train-ai", a, EPOCH + timedelta(days=i))
+                     for i, a in enumerate(["grant", "withdraw", "grant"])))  # fmt: skip
+    with session_scope(engine) as session:
+        before = [(e.seq, e.hash) for e in history(session)]
+    command.downgrade(_config(engine), "0009")  # the schema before seals: no mac column
+    assert main(["init"]) == 0
+    assert (
+        "sealed ledger entries 1-3, written before entries were sealed" in capsys.readouterr().out
+    )
+    with session_scope(engine) as session:
+        assert [(e.seq, e.hash) for e in history(session)] == before
+    assert main(["ledger", "verify"]) == 0
+    assert "entries 1-3 sealed at" in capsys.readouterr().out
+    assert main(["init"]) == 0 and "sealed" not in capsys.readouterr().out  # once only
+    assert main(["ledger", "seal"]) == 0
+    assert "already sealed" in capsys.readouterr().out
