@@ -34,6 +34,10 @@ class Settings:
     #: Requests `consentry serve` handles at once (its thread pool); the database pool is
     #: sized from it, so that concurrent requests never wait for a connection in vain.
     server_threads: int = 16
+    #: Minutes a browser session lives without a request before it ends.
+    session_idle_minutes: int = 120
+    #: Hours a browser session lives in all, however busy, before its member signs in again.
+    session_max_hours: int = 168
 
     @property
     def is_embedded(self) -> bool:
@@ -70,11 +74,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise ConfigError(f"CONSENTRY_NOTICE_DAYS must be a whole number, not {notice!r}") from None
     if notice_days < 0:
         raise ConfigError("CONSENTRY_NOTICE_DAYS can never be negative")
-    threads = env.get("CONSENTRY_SERVER_THREADS", "16")
-    if not threads.isdigit() or not 1 <= int(threads) <= 256:
-        raise ConfigError(
-            f"CONSENTRY_SERVER_THREADS must be a whole number from 1 to 256, not {threads!r}"
-        )
     retention = env.get("CONSENTRY_DATASET_RETENTION_DAYS", "30")
     try:
         retention_days = int(retention)
@@ -84,6 +83,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ) from None
     if retention_days < 0:
         raise ConfigError("CONSENTRY_DATASET_RETENTION_DAYS can never be negative")
+    threads = env.get("CONSENTRY_SERVER_THREADS", "16")
+    if not threads.isdigit() or not 1 <= int(threads) <= 256:
+        raise ConfigError(
+            f"CONSENTRY_SERVER_THREADS must be a whole number from 1 to 256, not {threads!r}"
+        )
+    idle = _bounded(env, "CONSENTRY_SESSION_IDLE_MINUTES", "120", 1, 60 * 24 * 30)
+    max_hours = _bounded(env, "CONSENTRY_SESSION_MAX_HOURS", "168", 1, 24 * 365)
     return Settings(
         data_dir=data_dir,
         database_url=url,
@@ -92,4 +98,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         dataset_retention_days=retention_days,
         fault_at=env.get("CONSENTRY_FAULT_AT", ""),
         server_threads=int(threads),
+        session_idle_minutes=idle,
+        session_max_hours=max_hours,
     )
+
+
+def _bounded(env, name: str, default: str, low: int, high: int) -> int:
+    """The whole number `env[name]` (or `default`), which must lie in [low, high]."""
+    value = env.get(name, default)
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+    return int(value)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from builders import PASSWORD
-from consentry.network.accounts import hash_password
-from consentry.store.tables import Member, Post, UsagePreference
+from consentry.store.tables import Post, UsagePreference
 from web.helpers import log_in, make_app
 
 API_GETS = ("/api/v1/me", "/api/v1/feed", "/api/v1/jobs", "/api/v1/jobs/1", "/api/v1/members/bob")
@@ -83,15 +82,15 @@ def test_bad_tokens_are_401_json(client, network, sqlite_engine, tmp_path, token
     assert_json_error(client.get("/api/v1/me", headers={"Authorization": f"Bearer {foreign}"}), 401)
 
 
-def test_password_change_revokes_tokens(client, network, sqlite_engine, token):
+def test_password_change_revokes_tokens(client, network, token):
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=headers).status_code == 200
-    with sqlite_engine.begin() as conn:
-        conn.execute(
-            update(Member)
-            .where(Member.id == network.members["alice"])
-            .values(password_hash=hash_password("changed"))
-        )
+    other = issue(client, network.email("alice")).json()["access_token"]
+    body = {"current_password": PASSWORD, "new_password": "a changed passphrase"}
+    changed = client.post(
+        "/api/v1/me/password", json=body, headers={"Authorization": f"Bearer {other}"}
+    )
+    assert changed.status_code == 200
     assert_json_error(client.get("/api/v1/me", headers=headers), 401)
 
 

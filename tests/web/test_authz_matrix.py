@@ -135,6 +135,10 @@ def world(app, sqlite_engine, network):
             "receipt_id": outcome.receipt_id,
             # Nobody's: proves the route is signed-in only; owner checks live in its tests.
             "conversation_id": "no-such-conversation",
+            # Nobody's session or API token: ending one is signed-in only and answers
+            # 404 for an id that is not the caller's (tests/web/test_sessions.py).
+            "session": "0" * 16,
+            "token": "0" * 16,
         },
     }
 

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from consentry.keys import KeyPurpose, Keyring, rotate
 from consentry.rights.receipt_model import receipt_schema
 from consentry.rights.receipt_signing import key_id, sign, verify
+from consentry.store.engine import session_scope
 from consentry.web.tokens import ApiTokens
 from rights.receipt_bodies import receipt_body
 from web.helpers import make_app
@@ -39,13 +40,17 @@ def test_a_rotated_receipt_key_stays_published(app, sqlite_engine):
     assert kids[1:] == [before] and kids[0] == key_id(Keyring.load(settings))
 
 
-def test_rotating_the_api_token_key_voids_tokens_but_not_sessions(app):
+def test_rotating_the_api_token_key_voids_tokens_but_not_sessions(app, network):
     settings = app.state.settings
     ring = app.state.keyring
     token = ApiTokens(ring.key(KeyPurpose.API_TOKENS), max_age_s=60)
     rotated = rotate(settings, KeyPurpose.API_TOKENS)
     fresh = ApiTokens(rotated.key(KeyPurpose.API_TOKENS), max_age_s=60)
-    member = type("M", (), {"id": 1, "password_hash": "x"})()
-    assert fresh.read(token.issue(member)) is None
-    assert fresh.read(fresh.issue(member)).member_id == 1
+    with session_scope(app.state.engine) as db:
+        before, _ = token.issue(db, network.members["alice"])
+        after, _ = fresh.issue(db, network.members["alice"])
+    with session_scope(app.state.engine) as db:
+        assert fresh.read(db, before) is None
+        found = fresh.read(db, after)
+        assert found is not None and found.member_id == network.members["alice"]
     assert rotated.key(KeyPurpose.SESSIONS) == ring.key(KeyPurpose.SESSIONS)

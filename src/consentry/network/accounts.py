@@ -1,4 +1,4 @@
-"""Passwords and log-in: argon2id hashes, constant-time checks."""
+"""Passwords and log-in: argon2id hashes, constant-time checks, changing a password."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consentry.errors import InvalidInput
 from consentry.store.tables import Member
 
 _hasher = PasswordHasher()
@@ -51,3 +52,32 @@ def is_operator(member: Member) -> bool:
 def is_recruiter(member: Member) -> bool:
     """True for a recruiter (role `recruiter`)."""
     return member.role == RECRUITER_ROLE
+
+
+MIN_PASSWORD = 10
+
+
+def password_problem(password: str, member: Member) -> str | None:
+    """Why `password` is too weak for `member` (one sentence), or None when it will do."""
+    if len(password) < MIN_PASSWORD:
+        return f"Choose a password of at least {MIN_PASSWORD} characters."
+    lowered = password.lower()
+    if lowered in (member.email.lower(), member.handle.lower()) or len(set(password)) < 4:
+        return "Choose a password that is not your email, your handle or one repeated character."
+    return None
+
+
+def set_password(member: Member, new: str) -> None:
+    """Give `member` the password `new`; raises InvalidInput (nothing changed) for a weak
+    one or the one they have. The caller has proved the current one (behind the log-in
+    throttle) and ends other sessions and tokens in the same transaction."""
+    problem = password_problem(new, member)
+    if problem is not None:
+        raise InvalidInput(problem)
+    if verify_password(member.password_hash, new):
+        raise InvalidInput("Your new password is the one you have now.")
+    member.password_hash = hash_password(new)
+
+
+class WrongPassword(InvalidInput):
+    """The password given to prove who is asking is not the account's."""

@@ -1,6 +1,7 @@
 """Erasing one's own account: the confirmation, the erasure, its propagation, the receipt.
 
-The member confirms by typing their handle or their password (`confirmed`). The erasure
+The member confirms with their password (`confirmed`): being signed in is not enough, so
+a stolen session cookie or API token alone cannot erase an account. The erasure
 goes through `rights.erase` (ledger entry, the network data erased, propagation queued:
 one commit); the propagation worker carries it out. The caller may wait for it (`wait_s`)
 so that the member leaves with the signed receipt naming every dataset and model it
@@ -15,7 +16,6 @@ holds no open transaction around it (see "Transactions" in docs/architecture.md)
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,7 @@ from consentry.store.tables import Member
 
 
 class NotConfirmed(InvalidInput):
-    """The confirmation typed does not match the account's handle or password."""
+    """The password typed to confirm is not the account's."""
 
 
 @dataclass(frozen=True)
@@ -47,19 +47,14 @@ class Erasure:
 
 
 def confirmed(member: Member, typed: str) -> bool:
-    """True when `typed` is the member's handle (with or without @) or their password."""
-    handle = typed.strip().removeprefix("@").lower()
-    if handle and hmac.compare_digest(handle.encode(), member.handle.lower().encode()):
-        return True
+    """True when `typed` is the member's password (their handle is public: it is not)."""
     return bool(typed) and verify_password(member.password_hash, typed)
 
 
 def check_confirmation(member: Member, typed: str) -> None:
     """Raises NotConfirmed (saying what to type) unless `typed` confirms the erasure."""
     if not confirmed(member, typed):
-        raise NotConfirmed(
-            f"To erase your account, type your handle ({member.handle}) or your password."
-        )
+        raise NotConfirmed("To erase your account, type your password.")
 
 
 def erase_account(

@@ -15,6 +15,7 @@ What is erased, in the network's own tables:
   they sent — soft-deleted with their text blanked, and every earlier revision of that text
   deleted, so no as-of read (a dataset built at an old ledger position) can bring it back;
 - their connections (the relationship itself is their data);
+- their ways in: every browser session is deleted and every API token revoked;
 - the generator's ground-truth rows for their items (`planted_pii`).
 
 What is kept, and why:
@@ -42,6 +43,7 @@ from consentry.consent.record import record_erasure
 from consentry.datasets.scrub.known import remember_erased_name
 from consentry.errors import Conflict, NotFound
 from consentry.keys import KeyPurpose, Keyring
+from consentry.network import api_tokens, web_sessions
 from consentry.rights.queue import enqueue
 from consentry.rights.withdrawal import RightsRequest
 from consentry.store.engine import utcnow
@@ -127,6 +129,9 @@ def erase_content(session: Session, member_id: int, *, erased_key: bytes) -> dic
         ),
     )
     counts["connections"] = gone_connections.rowcount
+    # Signed in nowhere any more: every browser session ends, every API token is revoked.
+    counts["web_sessions"] = web_sessions.end_all(session, member_id)
+    counts["api_tokens"] = api_tokens.revoke_all(session, member_id)
     session.execute(
         update(Member)
         .where(Member.id == member_id)

@@ -1,6 +1,7 @@
 """Imports every table module so that `Base.metadata` is complete (for migrations)."""
 
 from consentry.store import (
+    access_tables,  # noqa: F401
     consent_tables,  # noqa: F401
     dataset_tables,  # noqa: F401
     rights_tables,  # noqa: F401

@@ -1,10 +1,11 @@
 """Erase my account: a confirmation, then erasure with propagation and a receipt.
 
 The work is `rights.account.erase_account` (confirmation, erasure, propagation, receipt),
-shared with the JSON API. This face adds what only it knows: the confirmation is rate
-limited per account and address, the member's chat conversations are forgotten, and the
+shared with the JSON API; it is confirmed with the member's password, never by being
+signed in alone. This face adds what only it knows: the password check is throttled like
+a log-in, the member's chat conversations are forgotten, and the
 browser session ends. The account can no longer sign in (its password hash is replaced),
-and every API token issued to it stops working.
+its sessions end and every API token issued to it is revoked.
 
 The erasure appends to the ledger, its own unit of work, so the routes take
 `LedgerMember` and no request session.
@@ -20,7 +21,7 @@ from fastapi.responses import Response
 
 from consentry.rights.account import Erasure, NotConfirmed, erase_account
 from consentry.store.tables import Member
-from consentry.web.auth import client_address, sign_out
+from consentry.web.auth import begin_password_check, end_password_check, sign_out
 from consentry.web.deps import CurrentMember, LedgerMember
 from consentry.web.layout import render
 
@@ -28,12 +29,11 @@ router = APIRouter(include_in_schema=False)
 
 
 def erase_signed_in(request: Request, member: Member, typed: str, *, source: str) -> Erasure:
-    """`erase_account` for the signed-in member, behind the log-in throttle (a wrong
-    confirmation counts as a failed log-in); raises NotConfirmed, nothing written."""
+    """`erase_account` for the signed-in member, confirmed by their password behind the
+    log-in throttle (a wrong one counts as a failed log-in); raises NotConfirmed,
+    nothing written."""
     state = request.app.state
-    throttle = state.login_throttle
-    key = throttle.key(f"erase:{member.id}", client_address(request))
-    throttle.check(key)
+    attempt = begin_password_check(request, member.email)
     try:
         done = erase_account(
             state.engine,
@@ -44,8 +44,9 @@ def erase_signed_in(request: Request, member: Member, typed: str, *, source: str
             wait_s=state.options.receipt_wait_s,
         )
     except NotConfirmed:
-        throttle.failed(key)
+        end_password_check(request, attempt, ok=False)
         raise
+    end_password_check(request, attempt, ok=True)
     chats = getattr(state, "chats", None)
     if chats is not None:  # conversations with the chatbot are the member's data too
         chats.drop_member(member.id)
@@ -61,10 +62,10 @@ def erase_page(request: Request, member: CurrentMember) -> Response:
 def erase_now(
     request: Request,
     member: LedgerMember,
-    confirm: Annotated[str, Form(max_length=1024)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     try:
-        done = erase_signed_in(request, member, confirm, source="settings")
+        done = erase_signed_in(request, member, password, source="settings")
     except NotConfirmed as exc:
         return render(
             request, "erase.html", {"handle": member.handle, "error": str(exc)}, status_code=400

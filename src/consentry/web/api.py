@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPBearer
 
 from consentry.network import queries
+from consentry.network.api_tokens import Scope
 from consentry.network.publishing import publish_post
 from consentry.web.auth import check_credentials
 from consentry.web.csrf import csrf_exempt, csrf_token, has_bearer_token
@@ -78,12 +79,20 @@ def _next(page: queries.Page) -> int | None:
 @public.post("/tokens", status_code=201, response_model=TokenOut)
 @csrf_exempt
 def issue_token(request: Request, db: DbSession, body: TokenIn) -> TokenOut:
-    """Exchange an email and password for an API token (throttled like the log-in form)."""
-    member = check_credentials(request, db, body.email, body.password)
+    """Exchange an email and password for an API token (throttled like the log-in form),
+    with the scopes asked for: read and write unless named; erase only when named."""
+    member = check_credentials(request, body.email, body.password)
     if member is None:
         raise NotSignedIn("that email and password do not match an account")
     tokens: ApiTokens = request.app.state.tokens
-    return TokenOut(access_token=tokens.issue(member), expires_in=tokens.max_age_s)
+    scopes = frozenset(Scope(name) for name in body.scopes)
+    token, row = tokens.issue(db, member.id, scopes=scopes, name=body.name)
+    return TokenOut(
+        access_token=token,
+        expires_in=tokens.max_age_s,
+        token_id=row.id,
+        scopes=row.scopes.split(),
+    )
 
 
 @router.get("/me", response_model=MeOut, tags=["members"])

@@ -28,13 +28,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from consentry.consent.member_choices import purpose_settings
 from consentry.consent.notices import notices_affecting, show_notices
+from consentry.network.api_tokens import Scope
 from consentry.network.publishing import set_no_ai_training
 from consentry.rights import access
 from consentry.rights.export import export_archive
 from consentry.web.account import erase_signed_in
 from consentry.web.api import _ERRORS
 from consentry.web.auth import sign_out
-from consentry.web.deps import CurrentMember, DbSession, LedgerMember
+from consentry.web.deps import CurrentMember, DbSession, LedgerMember, require_scope
 from consentry.web.portability import import_upload, read_upload, zip_download
 from consentry.web.schemas import UtcDateTime
 from consentry.web.settings_pages import apply_choice
@@ -169,7 +170,7 @@ class ImportReportOut(BaseModel):
 
 class EraseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    confirm: str = Field(min_length=1, max_length=1024, description="Your handle or password.")
+    password: str = Field(min_length=1, max_length=1024, description="Your password, again.")
 
 
 class EraseOut(BaseModel):
@@ -336,10 +337,16 @@ def post_import(
 
 
 @router.post("/me/erase", response_model=EraseOut)
-def post_erase(request: Request, member: LedgerMember, body: EraseIn) -> EraseOut:
-    """Erase your account (confirm with your handle or password). Returns the receipt
-    once propagation finished; your tokens and sessions stop working."""
-    done = erase_signed_in(request, member, body.confirm, source="api")  # NotConfirmed: 400
+def post_erase(
+    request: Request,
+    member: LedgerMember,
+    body: EraseIn,
+    _scope: Annotated[None, Depends(require_scope(Scope.ERASE))],
+) -> EraseOut:
+    """Erase your account, confirmed with your password; with an API token, the token
+    needs the `erase` scope too. Returns the receipt once propagation finished; your
+    tokens and sessions stop working."""
+    done = erase_signed_in(request, member, body.password, source="api")  # NotConfirmed: 400
     sign_out(request)
     return EraseOut(
         erased=True,

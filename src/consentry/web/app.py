@@ -1,7 +1,7 @@
 """The web app: `create_app(settings, engine)` builds it; `consentry serve` runs it.
 
 The app is assembled from small parts, each installed by one call, in this order:
-session cookie and security headers (middleware), error handlers, the CSRF check on
+server-side sessions and security headers (middleware), error handlers, the CSRF check on
 every state-changing route (an app-wide dependency), then the routers (log-in, pages,
 API) and the static files. Later features extend it without editing this file's logic:
 
@@ -28,14 +28,15 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from consentry import __version__
 from consentry.config import Settings
 from consentry.consent.ledger import sealed
 from consentry.keys import KeyPurpose, Keyring
+from consentry.network.login_throttle import LoginThrottle
 from consentry.store.engine import sessions
+from consentry.store.throttle_storage import SqlStorage
 from consentry.web import (
     account,
     ai_pages,
@@ -50,20 +51,21 @@ from consentry.web import (
     operators,
     pages,
     portability,
+    security,
     settings_pages,
     signals,
     verification,
     your_data,
 )
-from consentry.web.auth import LoginThrottle
 from consentry.web.csrf import require_csrf
 from consentry.web.errors import install_error_handlers
 from consentry.web.layout import DEFAULT_NAV, STATIC, make_templates
+from consentry.web.sessions import SESSION_COOKIE, ServerSessions
 from consentry.web.tokens import ApiTokens
 
 Extension = Callable[[FastAPI], None]
 
-SESSION_COOKIE = "consentry_session"
+__all__ = ["SESSION_COOKIE", "WebOptions", "create_app"]
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,18 @@ class WebOptions:
     the app is served over https (`consentry serve --secure-cookies`). `receipt_wait_s`:
     how long an erasure waits for a worker to finish its propagation, so that the member
     leaves with the receipt (0: answer at once; `consentry serve` waits when it runs a
-    worker).
+    worker). How long a browser session lives is in `Settings` (idle and absolute
+    timeouts); the `login_*` options are the log-in throttle's
+    (`consentry.network.login_throttle`).
     """
 
     secure_cookies: bool = False
-    session_max_age_s: int = 14 * 24 * 3600
     token_max_age_s: int = 30 * 24 * 3600
     login_max_failures: int = 5
+    login_address_max_failures: int = 10
+    login_account_max_failures: int = 20
     login_window_s: int = 300
+    login_backoff_s: float = 1.0
     per_page: int = 20
     receipt_wait_s: float = 0.0
 
@@ -154,14 +160,7 @@ def create_app(
         dependencies=[Depends(require_csrf)],
         middleware=[
             Middleware(SecurityHeaders),
-            Middleware(
-                SessionMiddleware,
-                secret_key=keyring.key(KeyPurpose.SESSIONS).secret.hex(),
-                session_cookie=SESSION_COOKIE,
-                max_age=options.session_max_age_s,
-                same_site="lax",
-                https_only=options.secure_cookies,
-            ),
+            Middleware(ServerSessions),  # reads app.state: engine, keyring, settings
             *extra_middleware,
         ],
     )
@@ -175,7 +174,12 @@ def create_app(
     state.keyring = keyring
     state.tokens = ApiTokens(keyring.key(KeyPurpose.API_TOKENS), max_age_s=options.token_max_age_s)
     state.login_throttle = LoginThrottle(
-        max_failures=options.login_max_failures, window_s=options.login_window_s
+        SqlStorage(engine),
+        max_failures=options.login_max_failures,
+        address_max_failures=options.login_address_max_failures,
+        account_max_failures=options.login_account_max_failures,
+        window_s=options.login_window_s,
+        backoff_s=options.login_backoff_s,
     )
     state.templates = make_templates()
     state.nav = list(DEFAULT_NAV)
@@ -193,7 +197,16 @@ def create_app(
     app.include_router(verification.router)
     app.include_router(api_schemas.router)  # after any route serving one schema itself
     # The member's area: each part installs its routes, nav links, banners and hooks.
-    for part in (signals, notices, settings_pages, your_data, portability, account, api_member):
+    for part in (
+        signals,
+        notices,
+        settings_pages,
+        your_data,
+        portability,
+        account,
+        security,
+        api_member,
+    ):
         part.install(app)
     ai_pages.install(app)
     api_ai.install(app)

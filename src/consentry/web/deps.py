@@ -4,7 +4,9 @@
   rolls back when it raises, before the response is sent, so a client never sees success
   for a change that was not committed.
 - `OptionalMember` / `CurrentMember`: who is asking, from an `Authorization: Bearer` API
-  token or else the session cookie, as a row of the request's session. `CurrentMember`
+  token or else the session cookie, as a row of the request's session. A token must
+  carry the `read` scope for a GET and `write` for any change (403 otherwise);
+  `require_scope` asks for more (`erase`). `CurrentMember`
   answers 401 JSON under /api and redirects a browser to /login. Either sets
   `request.state.member` (a `Viewer`) for templates, and runs each
   `app.state.member_hooks` entry for a signed-in member.
@@ -29,10 +31,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from consentry.errors import Forbidden
+from consentry.network.api_tokens import Holder, Scope
 from consentry.network.queries import live_member
 from consentry.store.tables import Member
 from consentry.web.errors import NotSignedIn
+from consentry.web.sessions import SCOPE_ID
 from consentry.web.tokens import ApiTokens, password_fingerprint
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Called once per request that resolves a signed-in member, before the request's own
 # transaction begins: e.g. to act on a `Sec-GPC: 1` header for that member. The member
@@ -90,11 +97,39 @@ def _from_token(request: Request, db: Session, header: str) -> Member:
     if scheme.lower() != "bearer" or not token.strip():
         raise NotSignedIn("the Authorization header must be 'Bearer <token>'")
     tokens: ApiTokens = request.app.state.tokens
-    claims = tokens.read(token.strip())
-    member = live_member(db, claims.member_id) if claims is not None else None
-    if claims is None or member is None or not claims.still_valid_for(member):
-        raise NotSignedIn("the API token is invalid or has expired")
+    holder = tokens.read(db, token.strip())
+    member = live_member(db, holder.member_id) if holder is not None else None
+    if holder is None or member is None:
+        raise NotSignedIn("the API token is invalid, revoked or expired")
+    request.state.token = holder
+    needed = Scope.READ if request.method in SAFE_METHODS else Scope.WRITE
+    if needed not in holder.scopes:
+        raise Forbidden(f"this API token lacks the {needed.value!r} scope")
     return member
+
+
+def require_scope(scope: Scope) -> Callable[[Request], None]:
+    """A route dependency: an API token must carry `scope` (a session carries them all).
+    Declare it after the member dependency, which reads the token."""
+
+    def check(request: Request) -> None:
+        holder: Holder | None = getattr(request.state, "token", None)
+        if holder is not None and scope not in holder.scopes:
+            raise Forbidden(f"this API token lacks the {scope.value!r} scope")
+
+    check.__name__ = f"require_{scope.value}_scope"
+    return check
+
+
+def session_id(request: Request) -> str | None:
+    """The public id of the request's browser session (None: an API token, or none)."""
+    return request.scope.get(SCOPE_ID)
+
+
+def token_id(request: Request) -> str | None:
+    """The id of the API token the request came with (None: a browser session)."""
+    holder: Holder | None = getattr(request.state, "token", None)
+    return holder.token_id if holder is not None else None
 
 
 def _from_session(request: Request, db: Session) -> Member | None:
@@ -119,6 +154,7 @@ def signed_in(request: Request) -> Member | None:
         member = (
             _from_token(request, session, header) if header else _from_session(request, session)
         )
+        session.commit()  # a token's last use
     request.state.member = Viewer.of(member) if member is not None else None
     if member is not None:
         hooks: list[MemberHook] = request.app.state.member_hooks
@@ -157,3 +193,6 @@ def ledger_member(who: SignedIn) -> Member:
 
 
 LedgerMember = Annotated[Member, Depends(ledger_member)]
+# The same, for a route that checks a password first: the log-in throttle's counters are
+# written in units of work of their own, so the route's `DbSession` begins after them.
+DetachedMember = LedgerMember

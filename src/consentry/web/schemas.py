@@ -29,12 +29,22 @@ class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
+    scopes: list[Literal["read", "write", "erase"]] = Field(
+        default=["read", "write"],
+        min_length=1,
+        max_length=3,
+        description="What the token may do: read (GET), write (any change), erase (erasing "
+        "the account, which also asks for the password). `erase` only when named.",
+    )
+    name: str = Field("", max_length=100, description="A label to recognise it by in your list.")
 
 
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the token expires.")
+    token_id: str = Field(description="Names the token in GET and DELETE /api/v1/me/tokens.")
+    scopes: list[str]
 
 
 class MeOut(BaseModel):

@@ -1,64 +1,54 @@
-"""API tokens: signed, expiring, revoked by a password change; no table needed.
+"""API tokens as the web app uses them: the key, the lifetime, and a session fingerprint.
 
-A token is `URLSafeTimedSerializer(API-token key)` over the member's id and a fingerprint
-of their current password hash. Changing the password (or erasing the account) therefore
-invalidates every token issued before, without the server keeping a list. The key is the
-`api-tokens` key of the keyring (`consentry.keys`), its generation bound into the salt:
-rotating it (`consentry keys rotate api-tokens`) voids every token at once.
+The tokens themselves (random, scoped, revocable, stored as a keyed hash) are
+`consentry.network.api_tokens`; this holds what the app configures once: the keyring's
+`api-tokens` key (rotating it voids every token) and how long a token lives.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from datetime import timedelta
 
-from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
 
 from consentry.keys import DerivedKey
-from consentry.store.tables import Member
-
-_SALT = "consentry.api-token.v1"
+from consentry.network import api_tokens
+from consentry.network.api_tokens import DEFAULT_SCOPES, Holder, Scope
+from consentry.store.access_tables import ApiToken
 
 
 def password_fingerprint(password_hash: str) -> str:
-    """A short digest of a password hash: changes whenever the password does."""
+    """A short digest of a password hash: changes whenever the password does. A browser
+    session keeps it, so a password changed behind the app's back ends the session too."""
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class TokenClaims:
-    member_id: int
-    fingerprint: str
-
-    def still_valid_for(self, member: Member) -> bool:
-        """True while the member's password is the one the token was issued under."""
-        return member.id == self.member_id and self.fingerprint == password_fingerprint(
-            member.password_hash
-        )
-
-
 class ApiTokens:
-    """Issues and reads API tokens signed with the keyring's API-token key."""
+    """Issues and reads API tokens under the keyring's API-token key."""
 
     def __init__(self, key: DerivedKey, *, max_age_s: int):
         self.key_id = key.kid
-        self._serializer = URLSafeTimedSerializer(key.secret, salt=f"{_SALT}.{key.kid}")
+        self._key = key.secret
         self.max_age_s = max_age_s
 
-    def issue(self, member: Member) -> str:
-        return self._serializer.dumps(
-            {"m": member.id, "pw": password_fingerprint(member.password_hash)}
+    def issue(
+        self,
+        session: Session,
+        member_id: int,
+        *,
+        scopes: frozenset[Scope] = DEFAULT_SCOPES,
+        name: str = "",
+    ) -> tuple[str, ApiToken]:
+        return api_tokens.issue(
+            session,
+            self._key,
+            member_id,
+            scopes=scopes,
+            name=name,
+            lifetime=timedelta(seconds=self.max_age_s),
         )
 
-    def read(self, token: str) -> TokenClaims | None:
-        """The claims of a genuine, unexpired token, or None for anything else."""
-        try:
-            data = self._serializer.loads(token, max_age=self.max_age_s)
-        except (BadData, ValueError, TypeError):
-            return None
-        if not isinstance(data, dict):
-            return None
-        member_id, fingerprint = data.get("m"), data.get("pw")
-        if type(member_id) is not int or not isinstance(fingerprint, str):
-            return None
-        return TokenClaims(member_id, fingerprint)
+    def read(self, session: Session, token: str) -> Holder | None:
+        """Who a genuine, live token speaks for, or None for anything else."""
+        return api_tokens.holder(session, self._key, token)
