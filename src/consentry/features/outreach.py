@@ -8,6 +8,10 @@ profile.
 `outreach_for` is the entry point every face uses (the recruiter pages, the JSON API,
 `consentry assist outreach`): a recruiter may draft outreach only for one of their own
 live job postings, and only to a live member whose recruiter-ai decision allows it.
+
+A refusal says only what the recruiter may know: the member is "not available for
+recruiter AI". Why (never allowed, withdrawn on a date, excluded where they live) is the
+member's own history, shown to them on their settings page and never to a recruiter.
 """
 
 from __future__ import annotations
@@ -38,8 +42,12 @@ USES = Uses(
 )
 
 
+NOT_AVAILABLE = "is not available for recruiter AI"
+
+
 class OutreachRefused(Forbidden):
-    """The candidate's decision for recruiter-ai does not allow a draft."""
+    """The candidate's decision for recruiter-ai does not allow a draft. The message
+    names the candidate and says nothing of why."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,8 @@ def draft_outreach(
 ) -> OutreachDraft:
     """A first message from the job's recruiter to the candidate.
 
-    Raises OutreachRefused (saying why) unless the candidate's recruiter-ai decision
-    allows it, and NotFound for an unknown job or member. It does not ask who is
+    Raises OutreachRefused (saying only that the member is not available) unless the
+    candidate's recruiter-ai decision allows it, and NotFound for an unknown job or member. It does not ask who is
     drafting: faces call `outreach_for`, which does.
     """
     job = job_view(session, job_id=job_id)
@@ -74,10 +82,7 @@ def draft_outreach(
         raise NotFound(f"no live job {job_id}")
     decision = decide(session, candidate_id, "recruiter-ai")
     if not decision.allowed:
-        raise OutreachRefused(
-            f"member {candidate_id} has not allowed recruiter features to use their profile "
-            f"(recruiter-ai): {decision.reason}"
-        )
+        raise OutreachRefused(f"member {candidate_id} {NOT_AVAILABLE}")
     facts = member_facts(session, candidate_id)
     match_version, match = load_active(session, settings, "match")
     phrasing_version, phrasing = load_active(session, settings, "phrasing")
@@ -142,16 +147,14 @@ def own_jobs(session: Session, recruiter_id: int) -> list[Job]:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why no outreach draft: the candidate and their recruiter-ai decision."""
+    """No outreach draft: to whom, and the one sentence the recruiter is told."""
 
     candidate: Member
-    reason: str
-    code: str
     message: str
 
 
 class OutreachDeclined(OutreachRefused):
-    """The candidate's recruiter-ai decision refuses the draft; `refusal` says why."""
+    """The candidate's recruiter-ai decision refuses the draft; `refusal` names them."""
 
     def __init__(self, refusal: Refusal):
         super().__init__(refusal.message)
@@ -164,8 +167,8 @@ def outreach_for(
     """The candidate and the draft for (job, candidate `handle`), drafted by `recruiter`.
 
     Raises InvalidInput unless the job is one of the recruiter's own live postings,
-    NotFound for an unknown candidate, and OutreachDeclined (with the candidate's
-    decision reason) when their recruiter-ai decision does not allow it.
+    NotFound for an unknown candidate, and OutreachDeclined ("not available for
+    recruiter AI", nothing of why) when their recruiter-ai decision does not allow it.
     """
     if job_id not in {j.id for j in own_jobs(session, recruiter.id)}:
         raise InvalidInput("choose one of your own live job postings")
@@ -176,9 +179,6 @@ def outreach_for(
         return candidate, draft_outreach(
             session, settings, job_id=job_id, candidate_id=candidate.id
         )
-    except OutreachRefused as exc:
-        # The same decision the feature just made, for its reason in words.
-        decision = decide(session, candidate.id, "recruiter-ai")
-        raise OutreachDeclined(
-            Refusal(candidate, decision.reason, decision.code, str(exc))
-        ) from None
+    except OutreachRefused:
+        message = f"{candidate.display_name} (@{candidate.handle}) {NOT_AVAILABLE}"
+        raise OutreachDeclined(Refusal(candidate, message)) from None

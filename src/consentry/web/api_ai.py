@@ -222,14 +222,8 @@ def outreach(request: Request, db: DbSession, member: CurrentMember, body: Outre
             db, request.app.state.settings, member, body.job_id, body.candidate
         )
     except OutreachDeclined as exc:
-        r = exc.refusal
-        return error_response(
-            request,
-            403,
-            f"{r.candidate.handle} has not allowed recruiter features to use their profile "
-            f"(recruiter-ai): {r.reason}",
-            extra={"refused": True, "reason": r.reason, "code": r.code},
-        )
+        # Only that the member is not available: why is their history, not the recruiter's.
+        return error_response(request, 403, exc.refusal.message, extra={"refused": True})
     return OutreachOut(
         job_id=d.job_id,
         candidate=person.handle,
