@@ -25,6 +25,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consentry.store.access_tables import ThrottleCounter
 
+# Every this many increments (per process), counters whose window ended are deleted.
+SWEEP_EVERY = 256
 _T = cast(Table, ThrottleCounter.__table__)
 
 
@@ -37,6 +39,7 @@ class SqlStorage(Storage):
         super().__init__(wrap_exceptions=False)
         self.engine = engine
         self._clock = clock
+        self._writes = 0
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     @property
@@ -58,7 +61,11 @@ class SqlStorage(Storage):
             },
         ).returning(_T.c.count)
         with self.engine.begin() as conn:
-            return int(conn.execute(upsert).scalar_one())
+            count = int(conn.execute(upsert).scalar_one())
+        self._writes += 1
+        if self._writes % SWEEP_EVERY == 0:  # keeps the table to the live windows
+            self.sweep()
+        return count
 
     def get(self, key: str) -> int:
         with self.engine.connect() as conn:
