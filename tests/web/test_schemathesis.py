@@ -85,6 +85,11 @@ def test_the_schema_lists_every_api_route(app):
         "/api/v1/me/import",
         "/api/v1/me/erase",
         "/api/v1/posts/{post_id}/usage",
+        "/api/v1/me/password",
+        "/api/v1/me/sessions",
+        "/api/v1/me/sessions/{session}",
+        "/api/v1/me/tokens",
+        "/api/v1/me/tokens/{token}",
     ):
         assert path in paths, path
     assert "application/zip" in str(paths["/api/v1/me/export"]["post"]["responses"]["200"])
