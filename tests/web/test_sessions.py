@@ -183,3 +183,22 @@ def test_session_timeouts_come_from_settings(sqlite_engine, network, tmp_path):
     with TestClient(app) as c:
         response = log_in(c, network.email("alice"))
         assert "max-age=3600" in response.headers["set-cookie"].lower()
+
+
+def test_sessions_tokens_and_logout_on_both_databases(engine, tmp_path):
+    from builders import hand_network
+
+    network = hand_network(engine)
+    app = make_app(engine, tmp_path / "data")
+    with TestClient(app) as alice:
+        assert log_in(alice, network.email("alice")).status_code == 303
+        saved = alice.cookies.get("consentry_session")
+        token = alice.post(
+            "/api/v1/tokens", json={"email": network.email("alice"), "password": PASSWORD}
+        ).json()
+        assert len(alice.get("/api/v1/me/sessions").json()) == 1
+        alice.post("/logout", data={"csrf_token": page_csrf(alice)})
+    with TestClient(app, cookies={"consentry_session": saved}) as replay:
+        assert replay.get("/api/v1/me").status_code == 401
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+        assert replay.get("/api/v1/me", headers=bearer).status_code == 200
