@@ -11,8 +11,8 @@ from sqlalchemy import func, insert, select, update
 
 from builders import PASSWORD
 from consentry.network.accounts import hash_password
-from consentry.store.tables import Member, Post
 from consentry.store.engine import utcnow
+from consentry.store.tables import Member, Post
 from consentry.web.csrf import UNSAFE_METHODS
 from web.helpers import log_in, make_app, page_csrf
 
