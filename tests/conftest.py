@@ -101,6 +101,28 @@ def db_url(request, tmp_path) -> Iterator[str]:
         _drop_pg(name)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def make_database(request):
+    """A maker of fresh databases at the newest schema, for tests that need many (one per
+    Hypothesis example): `make(folder)` returns (url, drop)."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+
+        def make_sqlite(folder: Path):
+            path = folder / "consentry.db"
+            shutil.copyfile(template, path)
+            return f"sqlite:///{path}", lambda: None
+
+        return make_sqlite
+    pg = request.getfixturevalue("pg_template")
+
+    def make_pg(folder: Path):
+        name, url = _fresh_pg(pg)
+        return url, lambda: _drop_pg(name)
+
+    return make_pg
+
+
 @pytest.fixture
 def engine(db_url, tmp_path) -> Iterator[Engine]:
     """An engine on a fresh database at the newest schema (SQLite and PostgreSQL)."""
