@@ -76,7 +76,7 @@ def test_features_answer_and_never_regurgitate(sqlite_engine, sqlite_settings, s
                 outputs.append(out.text)
                 allowed += 1
             else:
-                with pytest.raises(OutreachRefused, match="recruiter-ai"):
+                with pytest.raises(OutreachRefused, match="not available for recruiter AI"):
                     draft_outreach(s, settings, job_id=jobs[0], candidate_id=member)
                 refused += 1
         assert allowed and refused

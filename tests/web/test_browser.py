@@ -285,7 +285,7 @@ def test_main_pages_as_each_demo_account(page, live):
     page.goto(f"{base}/ai/outreach")
     page.get_by_label("Candidate's handle").fill(MAYA.handle)
     page.get_by_role("button", name="Draft a message").click()
-    assert "has not allowed" in page.get_by_role("alert").inner_text()
+    assert "is not available for recruiter AI" in page.get_by_role("alert").inner_text()
     shot(page, "15-outreach-refused")
     page.get_by_label("Candidate's handle").fill(LENA.handle)
     page.get_by_role("button", name="Draft a message").click()

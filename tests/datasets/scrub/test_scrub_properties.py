@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consentry.datasets.scrub import Scrubber, validators
+from consentry.datasets.scrub.scrubber import apply
 from consentry.synthetic import pii
 
 SCRUBBER = Scrubber(known_names=["Anna Müller", "Jan de Vries"], known_handles=["anna.mueller84"])
@@ -77,3 +79,16 @@ def test_any_luhn_valid_card_in_words_is_found(rng, before, after) -> None:
         s.type == "CARD" and s.start <= len(prefix) and s.end >= len(prefix) + len(number)
         for s in spans
     ), (text, spans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Via Anna Anna 12 1990 1990",  # what the address left became a phone of its own
+        "Hauptstraße 5, 10115 Berlin x@y.com",
+    ],
+)
+def test_what_a_first_pass_leaves_is_scrubbed_in_the_same_pass(text: str) -> None:
+    once = SCRUBBER.scrub(text)
+    assert SCRUBBER.scrub(once.text).text == once.text
+    assert once.text == apply(text, once.spans)  # the spans are offsets into the input

@@ -127,6 +127,34 @@ def apply(text: str, spans: Sequence[Span]) -> str:
     return "".join(parts)
 
 
+#: Passes after the first, at most: each can only shrink what is left readable.
+_MAX_PASSES = 3
+
+
+def _outside_placeholders(found: Sequence[Span], spans: Sequence[Span]) -> list[Span]:
+    """The spans `found` in `apply(text, spans)` that touch no placeholder, as offsets into
+    `text` itself (a span that overlaps a placeholder cannot be mapped back and is left)."""
+    out: list[Span] = []
+    shift = 0  # how much longer `text` is than the scrubbed text, before the current span
+    index = 0
+    at = 0  # where the current placeholder starts in the scrubbed text
+    edges: list[
+        tuple[int, int, int]
+    ] = []  # (start, end) of each placeholder, and the shift after it
+    for span in spans:
+        at = span.start - shift
+        shift += (span.end - span.start) - len(span.placeholder)
+        edges.append((at, at + len(span.placeholder), shift))
+    for f in found:
+        while index < len(edges) and edges[index][1] <= f.start:
+            index += 1
+        if index < len(edges) and edges[index][0] < f.end:
+            continue  # overlaps a placeholder
+        before = edges[index - 1][2] if index else 0
+        out.append(Span(f.start + before, f.end + before, f.type))
+    return out
+
+
 class Scrubber:
     """Finds and replaces personal data.
 
@@ -189,6 +217,26 @@ class Scrubber:
         return out
 
     def _find(
+        self, text: str, t: int, author_names: Iterable[str], region: str | None
+    ) -> list[Span]:
+        names = tuple(author_names)
+        spans = self._find_once(text, t, names, region)
+        # Detectors judge a candidate by its neighbours, and a longer span may swallow the
+        # start of a shorter one ("x@y.com" cut by an address): once the first spans are
+        # placeholders, what is left can read as personal data of its own. Scrub until
+        # nothing new is found, so that scrubbing a scrubbed text changes nothing.
+        for _ in range(_MAX_PASSES):
+            if not spans:
+                break
+            extra = _outside_placeholders(
+                self._find_once(apply(text, spans), g.ALL, names, region), spans
+            )
+            if not extra:
+                break
+            spans = sorted([*spans, *extra])
+        return spans
+
+    def _find_once(
         self, text: str, t: int, author_names: Iterable[str], region: str | None
     ) -> list[Span]:
         found: list[tuple[int, int, str]] = []
