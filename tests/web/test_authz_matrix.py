@@ -33,7 +33,7 @@ from consentry.rights.worker import propagate_now
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
 from consentry.web.csrf import UNSAFE_METHODS
-from web.helpers import csrf_from, log_in
+from web.helpers import csrf_from, log_in, make_app
 
 PUBLIC = {
     ("GET", "/"),
@@ -92,6 +92,22 @@ def kind_of(method: str, path: str, calls: set[str]) -> str:
     if "current_recruiter" in calls:
         return "recruiter"
     return "member"
+
+
+@pytest.fixture
+def app(sqlite_engine, network, tmp_path):
+    """The app with the log-in throttle out of the way: the matrix sends wrong passwords
+    to every route that checks one, and who gets in must not depend on the order it
+    visits them (throttling has its own tests in test_auth)."""
+    unlimited = 10**6
+    return make_app(
+        sqlite_engine,
+        tmp_path / "data",
+        login_max_failures=unlimited,
+        login_address_max_failures=unlimited,
+        login_account_max_failures=unlimited,
+        login_backoff_s=0,
+    )
 
 
 @pytest.fixture
