@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, and_, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Engine, except_, func, select
+from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.datasets import snapshot as snapshots
@@ -230,17 +230,13 @@ def build_successor(
 
 def _records_removed(session: Session, parent_id: str, successor_id: str) -> int:
     """Records of the parent that the successor does not hold as they were."""
-    old, new = DatasetLineageRow, aliased(DatasetLineageRow)
-    kept = exists().where(
-        and_(
-            new.dataset_id == successor_id,
-            new.record_id == old.record_id,
-            new.record_hash == old.record_hash,
+
+    # A set difference, not a correlated EXISTS: lineage is indexed by (dataset, shard),
+    # so a per-row probe of the successor would scan it once for every parent record.
+    def held(dataset_id: str):
+        return select(DatasetLineageRow.record_id, DatasetLineageRow.record_hash).where(
+            DatasetLineageRow.dataset_id == dataset_id
         )
-    )
-    return (
-        session.scalar(
-            select(func.count()).select_from(old).where(old.dataset_id == parent_id, ~kept)
-        )
-        or 0
-    )
+
+    gone = except_(held(parent_id), held(successor_id)).subquery("gone")
+    return session.scalar(select(func.count()).select_from(gone)) or 0
