@@ -9,37 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from consentry.consent import jurisdictions
 from consentry.regions import normalise_region
 
-EU = [
-    "AT",
-    "BE",
-    "BG",
-    "HR",
-    "CY",
-    "CZ",
-    "DK",
-    "EE",
-    "FI",
-    "FR",
-    "DE",
-    "GR",
-    "HU",
-    "IE",
-    "IT",
-    "LV",
-    "LT",
-    "LU",
-    "MT",
-    "NL",
-    "PL",
-    "PT",
-    "RO",
-    "SK",
-    "SI",
-    "ES",
-    "SE",
-]
+# The EU's member states: the consent package's list, so the two never drift apart.
+EU = list(jurisdictions.EU)
 EEA_ONLY = ("IS", "LI", "NO")
 US_STATES = [
     "US-CA",
