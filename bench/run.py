@@ -53,6 +53,12 @@ BENCHES: dict[str, dict[str, list[str]]] = {
         "small": ["--members", "300", "--shards", "1", "4", "--runs", "1"],
         "large": ["--members", "2000", "--shards", "1", "4", "16"],
     },
+    "load": {
+        "small": ["--toggles", "200", "--clients", "20", "--members", "40", "--network", "100",
+                  "--no-dataset", "--timeout", "120"],
+        "large": ["--toggles", "1000", "--clients", "20", "--members", "100", "--network", "300",
+                  "--no-dataset"],
+    },
 }  # fmt: skip
 TIMEOUT_S = {"small": 600, "large": 4 * 3600}
 
