@@ -54,6 +54,8 @@ class Holder:
     token_id: str
     member_id: int
     scopes: frozenset[Scope]
+    #: Its last use is older than `TOUCH_EVERY`: the caller records this one (`touch`).
+    stale: bool = False
 
 
 def parse_scopes(names: Iterable[str]) -> frozenset[Scope]:
@@ -108,9 +110,14 @@ def holder(session: Session, key: bytes, token: str) -> Holder | None:
     now = utcnow()
     if row.revoked_at is not None or row.expires_at <= now:
         return None
-    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
-        row.last_used_at = now
-    return Holder(row.id, row.member_id, frozenset(Scope(s) for s in row.scopes.split()))
+    stale = row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
+    return Holder(row.id, row.member_id, frozenset(Scope(s) for s in row.scopes.split()), stale)
+
+
+def touch(session: Session, token_id: str) -> None:
+    """Record that the token was used now. Reading a token never writes, so that a
+    request's own transaction stays a reader; the caller runs this as a unit of its own."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
 
 
 def member_tokens(session: Session, member_id: int) -> list[ApiToken]:

@@ -24,22 +24,28 @@ unit of work too, and the request's transaction, begun after it, reads what it w
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from consentry.errors import Forbidden
+from consentry.network import api_tokens
 from consentry.network.api_tokens import Holder, Scope
 from consentry.network.queries import live_member
+from consentry.store.engine import immediate, session_scope
 from consentry.store.tables import Member
 from consentry.web.errors import NotSignedIn
 from consentry.web.sessions import SCOPE_ID
 from consentry.web.tokens import ApiTokens, password_fingerprint
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+log = logging.getLogger("consentry.web")
 
 # Called once per request that resolves a signed-in member, before the request's own
 # transaction begins: e.g. to act on a `Sec-GPC: 1` header for that member. The member
@@ -102,10 +108,23 @@ def _from_token(request: Request, db: Session, header: str) -> Member:
     if holder is None or member is None:
         raise NotSignedIn("the API token is invalid, revoked or expired")
     request.state.token = holder
+    if holder.stale:
+        _touch_token(request, holder.token_id)
     needed = Scope.READ if request.method in SAFE_METHODS else Scope.WRITE
     if needed not in holder.scopes:
         raise Forbidden(f"this API token lacks the {needed.value!r} scope")
     return member
+
+
+def _touch_token(request: Request, token_id: str) -> None:
+    # A write of its own, begun as a writer (IMMEDIATE on SQLite): SQLite refuses at once to
+    # turn the request's read transaction into a write once another writer has committed.
+    # A last-used time is a hint, never worth failing the request over.
+    try:
+        with session_scope(immediate(request.app.state.engine)) as session:
+            api_tokens.touch(session, token_id)
+    except OperationalError:
+        log.warning("could not record the use of API token %s; the database is busy", token_id)
 
 
 def require_scope(scope: Scope) -> Callable[[Request], None]:

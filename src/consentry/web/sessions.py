@@ -21,13 +21,14 @@ from datetime import timedelta
 from typing import Any
 
 import anyio.to_thread
+from sqlalchemy.exc import OperationalError
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from consentry.keys import KeyPurpose
 from consentry.network import web_sessions
-from consentry.store.engine import session_scope
+from consentry.store.engine import immediate, session_scope
 
 SESSION_COOKIE = "consentry_session"
 SESSION_MEMBER = "member_id"
@@ -109,8 +110,14 @@ class ServerSessions:
 
     @staticmethod
     def _find(ctx: _Context, secret: str) -> web_sessions.Found | None:
-        with session_scope(ctx.engine) as session:
-            return web_sessions.find(session, ctx.key, secret, ctx.timeouts)
+        try:
+            with session_scope(ctx.engine) as session:
+                return web_sessions.find(session, ctx.key, secret, ctx.timeouts)
+        except OperationalError:
+            # A touch of the session (once a minute) turned this read into a write after
+            # another writer committed, which SQLite refuses at once: again, as a writer.
+            with session_scope(immediate(ctx.engine)) as session:
+                return web_sessions.find(session, ctx.key, secret, ctx.timeouts)
 
     @staticmethod
     def _store(
@@ -125,7 +132,7 @@ class ServerSessions:
         None to leave it as it is."""
         member_id = current.pop(SESSION_MEMBER, None)
         member_id = member_id if type(member_id) is int else None
-        with session_scope(ctx.engine) as session:
+        with session_scope(immediate(ctx.engine)) as session:
             if found is not None and (not current or renewing or member_id != found.member_id):
                 web_sessions.end(session, found.id)
             elif found is not None:
