@@ -128,7 +128,9 @@ def test_erase_my_account_needs_confirmation_then_ends_everything(
     page = alice.get("/account/erase").text
     # Her handle is public: it no longer confirms anything, only her password does.
     for typed in ("@alice", "alice"):
-        wrong = alice.post("/account/erase", data={"csrf_token": csrf_from(page), "password": typed})
+        wrong = alice.post(
+            "/account/erase", data={"csrf_token": csrf_from(page), "password": typed}
+        )
         assert wrong.status_code == 400 and "type your password" in wrong.text
     with session_scope(sqlite_engine) as s:
         assert s.get(Member, me).deleted_at is None
@@ -179,7 +181,9 @@ def test_without_a_worker_an_erasure_answers_at_once_and_the_receipt_follows(
         json={"email": network.email("bob"), "password": PASSWORD, "scopes": ALL_SCOPES},
     ).json()["access_token"]
     done = client.post(
-        "/api/v1/me/erase", json={"password": PASSWORD}, headers={"Authorization": f"Bearer {token}"}
+        "/api/v1/me/erase",
+        json={"password": PASSWORD},
+        headers={"Authorization": f"Bearer {token}"},
     ).json()
     assert done["erased"] is True and done["status"] == "queued" and done["receipt"] is None
     (outcome,) = run_worker(sqlite_engine, app.state.settings, once=True)

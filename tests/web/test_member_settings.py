@@ -67,9 +67,10 @@ def test_withdrawal_is_queued_by_the_request_and_the_worker_issues_a_receipt(
         # The request only recorded the choice and queued the work: the server never runs it.
         job = s.scalars(select(PropagationJob).where(PropagationJob.member_id == me)).one()
         assert job.status == "queued" and dataset in datasets_holding(s, me)
-    assert "Removing your data from “train-ai”: <strong>queued</strong>" in alice.get(
-        "/your-data"
-    ).text
+    assert (
+        "Removing your data from “train-ai”: <strong>queued</strong>"
+        in alice.get("/your-data").text
+    )
     (outcome,) = run_worker(sqlite_engine, app.state.settings, once=True)
     assert outcome.status == "done", outcome.error
     with session_scope(sqlite_engine) as s:
