@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_MEMBERS ?= 3000
+# Test processes (pytest-xdist): the suite is sized for two cores.
+TEST_WORKERS ?= 2
 
 .PHONY: setup test lint demo bench clean browser
 
@@ -29,7 +31,7 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: setup lint browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 # The demo runs in its own data folder, made afresh each time: the consent ledger is
 # append-only, so a network with a history is never reset in place.
