@@ -45,14 +45,14 @@ def keys_rotate(
     use: str = typer.Argument(..., help="sessions, api-tokens or receipts."),
 ) -> None:
     """Move one use to a new key; every other use keeps its key."""
-    from consentry.errors import ConsentryError
+    from consentry.errors import InvalidInput
     from consentry.keys import ROTATABLE, KeyPurpose, rotate
 
     try:
         purpose = KeyPurpose(use)
     except ValueError:
         names = ", ".join(sorted(p.value for p in ROTATABLE))
-        raise ConsentryError(f"no key use {use!r}; one of {names}") from None
+        raise InvalidInput(f"no key use {use!r}; one of {names}") from None
     ring = rotate(settings(), purpose)
     out.print(f"rotated {purpose}: generation {ring.generations[purpose]} now; {_EFFECT[purpose]}")
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from consentry.commands.context import find_member, settings, store_engine
-from consentry.errors import ConsentryError, InvalidInput
+from consentry.errors import Conflict, InvalidInput
 from consentry.store.engine import session_scope
 
 receipts_app = typer.Typer(
@@ -223,7 +223,7 @@ def receipts_verify(
                 document = get_receipt(session, ref)
         check = verify_on_server(document, Keyring.load(cfg))
         if not check.ok:
-            raise ConsentryError(f"receipt {document.get('id', ref)} is NOT valid: {check.problem}")
+            raise Conflict(f"receipt {document.get('id', ref)} is NOT valid: {check.problem}")
         label = " (legacy HMAC receipt, server-verifiable only)" if check.legacy else ""
         out.print(f"[green]signature valid[/green]: receipt {document['id']}{label}")
         if db is not None and artifacts:
@@ -232,7 +232,7 @@ def receipts_verify(
             for line in lines:
                 out.print(("[red]" if line.startswith("MISMATCH") else "  ") + line)
             if any(line.startswith("MISMATCH") for line in lines):
-                raise ConsentryError("the database no longer matches what the receipt names")
+                raise Conflict("the database no longer matches what the receipt names")
     finally:
         if db is not None:
             db.dispose()
@@ -244,11 +244,11 @@ def _verify_offline(path: Path, jwks_path: Path) -> None:
     from consentry.rights.receipts import load_file
 
     if not (path.suffix == ".json" or path.exists()):
-        raise ConsentryError("--jwks verifies a receipt file; give the path of its JSON")
+        raise InvalidInput("--jwks verifies a receipt file; give the path of its JSON")
     document = load_file(path)
     check = verify(document, load_jwks(jwks_path))
     if not check.ok:
-        raise ConsentryError(f"receipt {document.get('id', path)} is NOT valid: {check.problem}")
+        raise Conflict(f"receipt {document.get('id', path)} is NOT valid: {check.problem}")
     out.print(
         f"[green]signature valid[/green]: receipt {document['id']}, key {check.key_id} "
         "(the artifacts it names can be checked only on the issuing server)"

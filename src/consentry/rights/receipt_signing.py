@@ -38,7 +38,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
 from pydantic import ValidationError
 
-from consentry.errors import ConsentryError
+from consentry.errors import InvalidInput, NotFound
 from consentry.keys import Keyring
 from consentry.rights.receipt_model import FORMAT, LEGACY_FORMAT, PREVIOUS_FORMAT, Receipt
 from consentry.signing import (
@@ -160,14 +160,14 @@ def load_jwks(path: Path) -> dict[str, Any]:
     try:
         jwks = json.loads(path.read_text())
     except FileNotFoundError:
-        raise ConsentryError(f"no such file: {path}") from None
+        raise NotFound(f"no such file: {path}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ConsentryError(f"{path} is not a JSON Web Key Set") from None
+        raise InvalidInput(f"{path} is not a JSON Web Key Set") from None
     if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
-        raise ConsentryError(f'{path} is not a JSON Web Key Set (no "keys" list)')
+        raise InvalidInput(f'{path} is not a JSON Web Key Set (no "keys" list)')
     try:
         # import_key_set is the check that the dict is a key set.
         KeySet.import_key_set(cast(KeySetSerialization, jwks))
     except (JoseError, ValueError, TypeError, KeyError):
-        raise ConsentryError(f"{path} holds a key that is not a valid JWK") from None
+        raise InvalidInput(f"{path} holds a key that is not a valid JWK") from None
     return jwks

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consentry.errors import ConsentryError
+from consentry.errors import InvalidInput, NotFound
 from consentry.store.dataset_tables import DatasetVersionRow
 from consentry.store.engine import utcnow
 from consentry.store.rights_tables import ReceiptRow
@@ -108,9 +108,7 @@ def get_receipt(session: Session, receipt_id: str) -> dict[str, Any]:
     """The stored receipt `receipt_id`, as issued."""
     row = session.get(ReceiptRow, receipt_id)
     if row is None:
-        raise ConsentryError(
-            f"no receipt {receipt_id!r}; `consentry receipts list MEMBER` shows them"
-        )
+        raise NotFound(f"no receipt {receipt_id!r}; `consentry receipts list MEMBER` shows them")
     return json.loads(row.document)
 
 
@@ -132,9 +130,9 @@ def load_file(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text())
     except FileNotFoundError:
-        raise ConsentryError(f"no such file: {path}") from None
+        raise NotFound(f"no such file: {path}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ConsentryError(f"{path} is not a JSON receipt") from None
+        raise InvalidInput(f"{path} is not a JSON receipt") from None
     if not isinstance(document, dict):
-        raise ConsentryError(f"{path} is not a JSON receipt")
+        raise InvalidInput(f"{path} is not a JSON receipt")
     return document

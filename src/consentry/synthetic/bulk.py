@@ -15,7 +15,7 @@ from sqlalchemy import Connection, FromClause, Table, func, insert, literal, sel
 from sqlalchemy.exc import DBAPIError
 
 import consentry.store.all_tables  # noqa: F401  (every table module, so metadata is complete)
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict
 from consentry.store.tables import Base
 
 BATCH = 10_000
@@ -142,6 +142,6 @@ def delete_everything(conn: Connection) -> None:
             conn.execute(table.delete())
     except DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else exc.__class__.__name__
-        raise ConsentryError(
+        raise Conflict(
             f"the network cannot be reset here ({reason}); start from a fresh database instead"
         ) from None

@@ -25,7 +25,7 @@ from datetime import datetime
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
-from consentry.errors import ConsentryError
+from consentry.errors import Conflict, InvalidInput
 from consentry.network.accounts import hash_password
 from consentry.store.engine import advance_id_sequences, utcnow
 from consentry.synthetic import activity
@@ -148,16 +148,16 @@ def generate_network(
     dated after it. Runs in one transaction; returns what was written.
     """
     if members < 1:
-        raise ConsentryError("the network needs at least one member")
+        raise InvalidInput("the network needs at least one member")
     end = as_of or default_end()
     if end <= START:
-        raise ConsentryError(f"the time window must end after {START:%Y-%m-%d}")
+        raise InvalidInput(f"the time window must end after {START:%Y-%m-%d}")
     began = time.perf_counter()
     password_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow by design: once per run
     with engine.begin() as conn:
         existing = member_count(conn)
         if existing and not reset:
-            raise ConsentryError(
+            raise Conflict(
                 f"the network already has {existing:,} members; use --reset to replace it"
             )
         if existing or reset:
