@@ -29,10 +29,13 @@ ERASED = ("Xanthippe", "Vordermeyer")
 
 
 def _strings(path: Path) -> list[str]:
-    """Every string value of a shard file, list items included."""
+    """Every string value of a shard file, list items included, but the record ids and
+    hashes (random hex, which may hold any run of digits)."""
     table = pq.read_table(path)
     out: list[str] = []
     for name in table.column_names:
+        if name in ("record_id", "record_hash"):
+            continue
         for value in table.column(name).to_pylist():
             if isinstance(value, str):
                 out.append(value)
