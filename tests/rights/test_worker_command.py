@@ -124,3 +124,17 @@ def test_the_worker_serve_starts_is_restarted_when_killed(trained):
     assert child.starts == 2 and child.pid is None
     assert [j.id for j in jobs] == job_ids
     _one_receipt_each(trained, jobs)
+
+
+def test_a_watching_worker_signs_the_head_into_the_checkpoint_file(trained):
+    from consentry.consent import checkpoints, ledger
+
+    before = len(checkpoints.read(trained.settings))
+    calls = iter(range(3))
+    run_worker(trained.engine, trained.settings, poll=0.01, should_stop=lambda: next(calls, 2) >= 2)
+    with session_scope(trained.engine) as session:
+        head = ledger.head(session)
+    written = [c for c in checkpoints.read(trained.settings)[before:] if c]
+    assert [(c["reason"], c["seq"], c["hash"]) for c in written] == [
+        ("interval", head.seq, head.hash)
+    ]  # once at start; not again while the head stands still

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 
 from consentry.config import Settings
+from consentry.consent import checkpoints, ledger
 from consentry.datasets.lifecycle import reconcile
 from consentry.errors import NotFound
 from consentry.rights import queue
@@ -55,12 +56,15 @@ def run_worker(
     """
     worker = queue.worker_id()
     outcomes: list[Outcome] = []
+    interval = _Interval(db, settings) if not once else None
     # Start-up: what a crashed build left is removed (or retired) before any job plans its
     # datasets, so propagation works on exactly the registry's active versions.
     reconcile(db, settings)
     while limit is None or len(outcomes) < limit:
         if should_stop is not None and should_stop():
             break
+        if interval is not None:
+            interval.checkpoint()
         job = queue.claim(db, worker=worker)
         if job is None:
             if once:
@@ -79,6 +83,31 @@ def run_worker(
         if report is not None:
             report(outcome)
     return outcomes
+
+
+#: How often a watching worker signs the ledger's head into the checkpoint file (when the
+#: head moved), besides the checkpoints every build and receipt write.
+CHECKPOINT_EVERY_S = 600.0
+
+
+class _Interval:
+    """The worker's interval checkpoints: one at start, then one every `CHECKPOINT_EVERY_S`
+    while the head keeps moving, so a ledger cut short between builds is still caught."""
+
+    def __init__(self, db: Engine, settings: Settings) -> None:
+        self.db, self.settings = db, settings
+        self.due = time.monotonic()
+        self.seq: int | None = None
+
+    def checkpoint(self) -> None:
+        if time.monotonic() < self.due:
+            return
+        self.due = time.monotonic() + CHECKPOINT_EVERY_S
+        with session_scope(self.db) as session:
+            head = ledger.head(session).seq
+            if head != self.seq:
+                checkpoints.write(session, self.settings, checkpoints.Reason.INTERVAL)
+                self.seq = head
 
 
 def propagate_now(
