@@ -20,8 +20,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
+from consentry.config import Settings
 from consentry.consent.decide import decide_all
-from consentry.consent.ledger import ConsentChange, append, ledger_session
+from consentry.consent.ledger import ConsentChange, append, ledger_session, sealed
+from consentry.consent.ledger_seal import ledger_key
 from consentry.consent.policy import load_policy
 from consentry.consent.versions import publish
 from consentry.store import migrate, open_engine
@@ -77,6 +79,12 @@ def fill(engine, members: int, seed: int = 1) -> int:
     return len(events)
 
 
+def _sealed(url: str, data_dir: Path):
+    """An engine whose ledger appends are sealed, as the commands' are (a key of its own)."""
+    settings = Settings(data_dir=data_dir, database_url=url)
+    return sealed(open_engine(url), ledger_key(settings))
+
+
 def run(label: str, engine, members: int) -> None:
     t0 = time.perf_counter()
     events = fill(engine, members)
@@ -104,7 +112,7 @@ def main() -> None:
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        engine = open_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        engine = _sealed(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp))
         migrate(engine)
         run("SQLite", engine, args.members)
         engine.dispose()
@@ -115,8 +123,9 @@ def main() -> None:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        engine = open_engine(
-            make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+        keys = Path(tempfile.mkdtemp(prefix="bench-keys-"))
+        engine = _sealed(
+            make_url(args.postgres).set(database=name).render_as_string(hide_password=False), keys
         )
         migrate(engine)
         run("PostgreSQL", engine, args.members)

@@ -22,6 +22,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from consentry.config import Settings
+from consentry.consent.ledger import sealed
+from consentry.consent.ledger_seal import ledger_key
 from consentry.consent.versions import ensure_default_policy
 from consentry.datasets.build import build_dataset
 from consentry.rights.erasure import erase
@@ -43,7 +45,7 @@ def settings_at(folder: Path) -> Settings:
 
 def seed_template(folder: Path, members: int) -> None:
     cfg = settings_at(folder)
-    engine = open_engine(cfg.database_url)
+    engine = sealed(open_engine(cfg.database_url), ledger_key(cfg))
     migrate(engine)
     with session_scope(engine) as session:
         ensure_default_policy(session, cfg)
@@ -58,7 +60,7 @@ def full_rebuild(template: Path, folder: Path, shards: int) -> tuple[float, dict
     """Copy the seeded network, build both datasets and train every model; seconds."""
     shutil.copytree(template, folder)
     cfg = settings_at(folder)
-    engine = open_engine(cfg.database_url)
+    engine = sealed(open_engine(cfg.database_url), ledger_key(cfg))
     started = time.perf_counter()
     ids = {
         p: build_dataset(engine, cfg, purpose=p, shards=shards).dataset_id
@@ -120,7 +122,7 @@ def main() -> None:
             full = statistics.median(seconds for seconds, _ in runs)
             folder, ids = root / f"s{shards}-{args.runs - 1}", runs[-1][1]
             cfg = settings_at(folder)
-            engine = open_engine(cfg.database_url)
+            engine = sealed(open_engine(cfg.database_url), ledger_key(cfg))
             people = members_in_both(engine, ids)
             erasures = [time_request(engine, cfg, m, None) for m in people[: args.runs]]
             withdrawals = [

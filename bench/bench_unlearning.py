@@ -40,6 +40,8 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="bench-unlearning-"))
     os.environ["CONSENTRY_DATA_DIR"] = str(root)
     from consentry.config import load_settings
+    from consentry.consent.ledger import sealed
+    from consentry.consent.ledger_seal import ledger_key
     from consentry.consent.versions import ensure_default_policy
     from consentry.store import migrate, open_engine
     from consentry.store.engine import session_scope
@@ -47,7 +49,7 @@ def main() -> None:
     from consentry.synthetic.generate import generate_network
 
     settings = load_settings()
-    db = open_engine(settings.database_url)
+    db = sealed(open_engine(settings.database_url), ledger_key(settings))
     migrate(db)
     with session_scope(db) as s:
         ensure_default_policy(s, settings)
