@@ -24,6 +24,7 @@ from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
 from consentry.datasets.scrub import validators
 from consentry.synthetic import national_ids
 from consentry.synthetic.national_ids import luhn_complete
+from consentry.synthetic.vocabulary import MONTHS as _MONTHS
 
 PII_TYPES = ("EMAIL", "PHONE", "ADDRESS", "URL", "ID", "CARD", "IBAN", "IP", "DOB", "PERSON")
 
@@ -318,22 +319,6 @@ def ip_address(rng: Random) -> str:
     if rng.random() < 0.5:
         return "2001:db8:" + ":".join(groups)
     return f"2a02:{groups[0]}:{groups[1]}::{groups[2]}"
-
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def date_of_birth(rng: Random, born: date) -> str:
