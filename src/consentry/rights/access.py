@@ -27,8 +27,9 @@ from consentry.consent.versions import versions
 from consentry.errors import ConsentryError, NotFound
 from consentry.rights.receipts import get_receipt, member_receipts
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetVersionRow
-from consentry.store.rights_tables import PropagationJob
+from consentry.store.rights_tables import UNFINISHED, JobStatus, PropagationJob
 from consentry.store.training_tables import ModelVersionRow
+from consentry.training.registry import trained_on_member
 
 # What each ledger action means, said to the member.
 ACTION_WORDS = {
@@ -161,15 +162,10 @@ def datasets(session: Session, member_id: int) -> list[DatasetHolding]:
 def models(session: Session, member_id: int) -> list[ModelHolding]:
     """Every model version trained on a dataset version that held the member, newest
     first (active ones hold the member now; the others did before)."""
-    holding = (
-        select(DatasetLineageRow.dataset_id)
-        .where(DatasetLineageRow.member_id == member_id)
-        .distinct()
-    )
     rows = session.scalars(
-        select(ModelVersionRow)
-        .where(ModelVersionRow.dataset_id.in_(holding))
-        .order_by(ModelVersionRow.created_at.desc(), ModelVersionRow.id.desc())
+        trained_on_member(member_id).order_by(
+            ModelVersionRow.created_at.desc(), ModelVersionRow.id.desc()
+        )
     ).all()
     return [
         ModelHolding(
@@ -185,7 +181,7 @@ def pending(session: Session, member_id: int) -> list[PendingPropagation]:
         select(PropagationJob)
         .where(
             PropagationJob.member_id == member_id,
-            PropagationJob.status.in_(("queued", "running", "failed")),
+            PropagationJob.status.in_((*UNFINISHED, JobStatus.FAILED)),
         )
         .order_by(PropagationJob.id)
     ).all()

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from consentry.errors import Conflict, NotFound
@@ -145,18 +145,22 @@ def models_trained_on(session: Session, dataset_id: str) -> list[ModelVersion]:
     return _with_shards(session, list(rows))
 
 
-def models_containing(session: Session, member_id: int) -> list[ModelVersion]:
-    """Active model versions whose dataset's lineage holds at least one record of the member."""
+def trained_on_member(member_id: int) -> Select[ModelVersionRow]:
+    """Model versions (any status) trained on a dataset version whose lineage holds at
+    least one record of the member."""
     holding = (
         select(DatasetLineageRow.dataset_id)
         .where(DatasetLineageRow.member_id == member_id)
         .distinct()
     )
+    return select(ModelVersionRow).where(ModelVersionRow.dataset_id.in_(holding))
+
+
+def models_containing(session: Session, member_id: int) -> list[ModelVersion]:
+    """Active model versions whose dataset's lineage holds at least one record of the member."""
     rows = session.scalars(
-        select(ModelVersionRow)
-        .where(
-            ModelVersionRow.status == ModelStatus.ACTIVE, ModelVersionRow.dataset_id.in_(holding)
-        )
+        trained_on_member(member_id)
+        .where(ModelVersionRow.status == ModelStatus.ACTIVE)
         .order_by(ModelVersionRow.feature, ModelVersionRow.id)
     ).all()
     return _with_shards(session, list(rows))
