@@ -38,9 +38,10 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
 from pydantic import ValidationError
 
-from consentry.errors import InvalidInput, NotFound
+from consentry.errors import InvalidInput
 from consentry.keys import Keyring
 from consentry.rights.receipt_model import FORMAT, LEGACY_FORMAT, PREVIOUS_FORMAT, Receipt
+from consentry.rights.receipts import read_json_object
 from consentry.signing import (
     ALGORITHM,
     RETIRED_AT,
@@ -157,13 +158,8 @@ def verify_on_server(document: Mapping[str, Any], ring: Keyring) -> ReceiptCheck
 
 def load_jwks(path: Path) -> dict[str, Any]:
     """A JWKS read from a file, or a clear error."""
-    try:
-        jwks = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise NotFound(f"no such file: {path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidInput(f"{path} is not a JSON Web Key Set") from None
-    if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+    jwks = read_json_object(path, "a JSON Web Key Set")
+    if not isinstance(jwks.get("keys"), list):
         raise InvalidInput(f'{path} is not a JSON Web Key Set (no "keys" list)')
     try:
         # import_key_set is the check that the dict is a key set.

@@ -125,14 +125,20 @@ def member_receipts(session: Session, member_id: int) -> list[dict[str, Any]]:
     return [json.loads(r.document) for r in rows]
 
 
-def load_file(path: Path) -> dict[str, Any]:
-    """A receipt read from a JSON file, or a clear error."""
+def read_json_object(path: Path, what: str) -> dict[str, Any]:
+    """The JSON object in the file at `path`; NotFound, or InvalidInput saying the file is
+    not `what`, for anything else."""
     try:
         document = json.loads(path.read_text())
     except FileNotFoundError:
         raise NotFound(f"no such file: {path}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidInput(f"{path} is not a JSON receipt") from None
+        raise InvalidInput(f"{path} is not {what}") from None
     if not isinstance(document, dict):
-        raise InvalidInput(f"{path} is not a JSON receipt")
+        raise InvalidInput(f"{path} is not {what}")
     return document
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    """A receipt read from a JSON file, or a clear error."""
+    return read_json_object(path, "a JSON receipt")
