@@ -250,3 +250,28 @@ def test_the_retention_setting_is_read_and_checked():
     for bad in ("soon", "-1"):
         with pytest.raises(ConfigError, match="CONSENTRY_DATASET_RETENTION_DAYS"):
             load_settings({**base, "CONSENTRY_DATASET_RETENTION_DAYS": bad})
+
+
+def test_recording_deleted_files_waits_for_a_concurrent_writer(engine, settings, seeded):
+    # Two propagations at once: one commits a write while the other records the files it
+    # deleted. The recording waits for the lock; it must not fail with "database is locked".
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's deferred transactions only")
+    import sqlite3
+    import threading
+
+    from consentry.datasets.lifecycle import mark_files_deleted
+
+    seeded(engine, settings, members=30)
+    built = build_dataset(engine, settings, purpose="train-ai", shards=1)
+    other = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE members SET updated_at = updated_at")
+    threading.Timer(0.3, other.execute, ("COMMIT",)).start()
+
+    with session_scope(engine) as s:
+        mark_files_deleted(s, [built.dataset_id])
+    other.close()
+
+    with session_scope(engine) as s:
+        assert get_dataset(s, built.dataset_id).files_deleted_at is not None

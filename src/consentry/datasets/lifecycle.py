@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings
@@ -178,14 +178,17 @@ def delete_files(folder: Path) -> None:
 
 
 def mark_files_deleted(session: Session, dataset_ids: list[str]) -> None:
-    """Record that these versions' data files are gone (first deletion only)."""
-    now = utcnow()
-    for row in session.scalars(
-        select(DatasetVersionRow).where(
-            DatasetVersionRow.id.in_(dataset_ids), DatasetVersionRow.files_deleted_at.is_(None)
-        )
-    ):
-        row.files_deleted_at = now
+    """Record that these versions' data files are gone (first deletion only).
+
+    One UPDATE, no read before it: on SQLite a transaction that read first and then
+    writes fails at once ("database is locked") when another writer committed meanwhile,
+    while a write that opens the transaction waits for the lock."""
+    session.execute(
+        update(DatasetVersionRow)
+        .where(DatasetVersionRow.id.in_(dataset_ids), DatasetVersionRow.files_deleted_at.is_(None))
+        .values(files_deleted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def purge_expired(db: Engine, settings: Settings) -> list[str]:
