@@ -114,6 +114,13 @@ def test_a_flipped_decision_is_named(ledger10, capsys):
     _verify_fails(capsys, "entry 2 does not match its hash")
 
 
+def test_an_unreadable_value_is_named_not_a_traceback(ledger10, capsys):
+    if ledger10.dialect.name != "sqlite":
+        pytest.skip("only SQLite stores a value that is not of its column's type")
+    _tamper(ledger10, "UPDATE consent_events SET occurred_at = 'garbage' WHERE seq = 4")
+    _verify_fails(capsys, "entry 4 cannot be read")
+
+
 def test_a_deleted_middle_entry_is_named(ledger10, capsys):
     _tamper(ledger10, "DELETE FROM consent_events WHERE seq = 6")
     _verify_fails(capsys, "entry 6 is missing")

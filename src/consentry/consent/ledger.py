@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, Select, func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -278,6 +278,18 @@ def history(
     return [LedgerEntry.from_row(r) for r in session.scalars(query)]
 
 
+def _first_unreadable(session: Session, query: Select, start: int) -> int:
+    """The position of the first entry from `start` on whose row cannot be read back."""
+    for seq in session.scalars(
+        select(ConsentEvent.seq).where(ConsentEvent.seq >= start).order_by(ConsentEvent.seq)
+    ):
+        try:
+            session.execute(query.where(ConsentEvent.seq == seq)).all()
+        except (ValueError, TypeError):
+            return seq
+    return start
+
+
 @dataclass(frozen=True)
 class Verification:
     """The result of recomputing the chain. `bad_seq` is the first wrong entry, if any."""
@@ -315,7 +327,19 @@ def verify(
     def bad(seq: int, problem: str) -> Verification:
         return Verification(False, count, expected_seq - 1, prev, seq, problem)
 
-    for row in session.execute(query):
+    rows = iter(session.execute(query))
+    while True:
+        try:
+            row = next(rows, None)
+        except (ValueError, TypeError):  # SQLite keeps a value of any type in any column
+            seq = _first_unreadable(session, query, expected_seq)
+            return bad(
+                seq,
+                f"entry {seq} cannot be read: a value is not of its column's type (it was "
+                "edited outside the app)",
+            )
+        if row is None:
+            break
         e = LedgerEntry(*row)
         if e.seq != expected_seq:
             return bad(
