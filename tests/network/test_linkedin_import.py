@@ -17,6 +17,7 @@ from consentry.network.linkedin_import import (
     ArchiveRejected,
     import_into,
     parse_month,
+    profile_identity,
     read_archive,
 )
 from consentry.store.engine import session_scope
@@ -167,6 +168,22 @@ def test_bad_uploads_are_refused_and_nothing_is_written(engine, data, status, wo
     assert refused.value.status == status and words in str(refused.value)
     assert counts(engine) == before
     assert net.members  # the network is still there
+
+
+@pytest.mark.parametrize(
+    ("account", "note"),
+    [
+        ("{not json", "not readable as JSON"),
+        ("[1, 2]", "not a JSON object"),
+        ('{"region": 5, "handle": ["ada"], "birth_date": {"y": 1815}}', ""),
+    ],
+)
+def test_an_account_file_not_made_by_our_export_gives_no_account_details(account, note):
+    profile = "First Name,Last Name\nAda,Lovelace\n"
+    parsed = read_archive(zip_of({"Profile.csv": profile, "account.json": account}))
+    assert parsed.account == {}
+    assert (parsed.reports["account.json"].note if note else "") == note
+    assert profile_identity(parsed)["region"] is None
 
 
 def test_too_big_is_a_413(monkeypatch):

@@ -96,7 +96,7 @@ class ParsedArchive:
     tables: dict[str, tuple[str, list[tuple[int, dict[str, str]]]]] = field(default_factory=dict)
     # (file name, title, text, "Created on" time as written)
     articles: list[tuple[str, str, str, str]] = field(default_factory=list)
-    account: dict[str, Any] = field(default_factory=dict)
+    account: dict[str, str] = field(default_factory=dict)
     reports: dict[str, FileReport] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
 
@@ -288,13 +288,19 @@ def read_archive(source: bytes | Path, *, progress: Progress | None = None) -> P
                         (name, parser.title, "\n\n".join(parser.blocks), parser.created)
                     )
                 elif name.rsplit("/", 1)[-1] == "account.json":
-                    parsed.account = json.loads(_read_small(archive, info).decode("utf-8"))
+                    account = json.loads(_read_small(archive, info).decode("utf-8"))
+                    if not isinstance(account, dict):
+                        parsed.reports[name] = FileReport(name, note="not a JSON object")
+                    else:  # only text: what our export writes (handle, region, birth date)
+                        parsed.account = {k: v for k, v in account.items() if isinstance(v, str)}
                 else:
                     parsed.ignored.append(name)
             except zipfile.BadZipFile:
                 raise ArchiveRejected(f"{name} is damaged inside the archive") from None
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except UnicodeDecodeError:
                 parsed.reports[name] = FileReport(name, note="not readable as UTF-8 text")
+            except json.JSONDecodeError:
+                parsed.reports[name] = FileReport(name, note="not readable as JSON")
             except csv.Error as exc:
                 parsed.reports[name] = FileReport(name, note=f"not readable as CSV: {exc}")
             budget.bytes_done += info.file_size
