@@ -82,7 +82,9 @@ def differences(session: Session, *, limit: int = 5) -> list[str]:
     derived = {(r[0], r[1]): tuple(r) for r in session.execute(_derived())}
     stored = {(r[0], r[1]): r for r in snapshot(session)}
     problems: list[str] = []
-    for key in sorted(derived.keys() | stored.keys()):
+    # Sorted as text: a stored value edited to another type must be reported, not crash
+    # the comparison.
+    for key in sorted(derived.keys() | stored.keys(), key=lambda k: tuple(map(str, k))):
         want, have = derived.get(key), stored.get(key)
         if want == have:
             continue
