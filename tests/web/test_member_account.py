@@ -217,3 +217,12 @@ def test_an_upload_past_the_row_limit_is_a_413_with_nothing_written(alice, sqlit
     with session_scope(sqlite_engine) as s:
         assert s.scalar(select(func.count()).select_from(Post)) == before
         assert "Fortran 77" not in s.scalars(select(Skill.name)).all()
+
+
+def test_consent_through_the_api_is_a_json_boolean_only(alice, policy, sqlite_engine):
+    csrf = alice.get("/api/v1/me").json()["csrf_token"]
+    h = {"X-CSRF-Token": csrf}
+    for vague in ("yes", "no", "true", 1, 0, None):
+        r = alice.put("/api/v1/me/ai-settings/train-ai", json={"allowed": vague}, headers=h)
+        assert r.status_code == 422 and r.json()["error"], (vague, r.text)
+    assert alice.get("/api/v1/me/timeline").json() == []  # nothing was recorded

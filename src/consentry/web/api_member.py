@@ -24,7 +24,7 @@ from fastapi import (
 )
 from fastapi.responses import Response
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from consentry.consent.member_choices import purpose_settings
 from consentry.consent.notices import notices_affecting, show_notices
@@ -65,7 +65,10 @@ class PurposeSettingOut(BaseModel):
 
 class ChoiceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    allowed: bool = Field(description="true to allow the purpose, false to withdraw or object.")
+    # Strict: consent is given by a JSON true, never by "yes", "no", 1 or 0.
+    allowed: StrictBool = Field(
+        description="true to allow the purpose, false to withdraw or object."
+    )
 
 
 class ChoiceOut(BaseModel):
@@ -78,7 +81,7 @@ class ChoiceOut(BaseModel):
 
 class UsageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    no_ai_training: bool
+    no_ai_training: StrictBool
 
 
 class UsageOut(BaseModel):
