@@ -40,7 +40,7 @@ from consentry.network.queries import live_member
 from consentry.store.engine import immediate, session_scope
 from consentry.store.tables import Member
 from consentry.web.errors import NotSignedIn
-from consentry.web.sessions import SCOPE_ID
+from consentry.web.sessions import SCOPE_ID, SESSION_MEMBER
 from consentry.web.tokens import ApiTokens, password_fingerprint
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -51,8 +51,6 @@ log = logging.getLogger("consentry.web")
 # transaction begins: e.g. to act on a `Sec-GPC: 1` header for that member. The member
 # is detached (read in a session already closed); a hook that writes opens its own unit.
 MemberHook = Callable[[Request, Member], None]
-
-SESSION_MEMBER = "member_id"
 
 
 @dataclass(frozen=True)
