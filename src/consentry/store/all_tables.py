@@ -5,6 +5,7 @@ from consentry.store import (
     consent_tables,  # noqa: F401
     dataset_tables,  # noqa: F401
     rights_tables,  # noqa: F401
+    social_tables,  # noqa: F401
     tables,  # noqa: F401
     training_tables,  # noqa: F401
 )

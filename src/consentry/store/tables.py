@@ -40,6 +40,9 @@ NAMING = {
 
 DATA_CLASSES = ("profile", "post", "comment", "article", "job", "message")
 ROLES = ("member", "recruiter", "admin")
+# How much of a position's or a school's date is known: LinkedIn and members often give
+# a year alone ("2016"), which must stay "2016", never become "Jan 2016".
+DATE_PRECISIONS = ("year", "month", "day")
 
 
 class Base(DeclarativeBase):
@@ -98,6 +101,12 @@ class Position(Timestamps, Base):
     location: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     started_on: Mapped[date] = mapped_column(Date, nullable=False)
     ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    started_precision: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="month", server_default="month"
+    )
+    ended_precision: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="month", server_default="month"
+    )
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
@@ -110,6 +119,12 @@ class Education(Timestamps, Base):
     field_of_study: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     started_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    started_precision: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="year", server_default="year"
+    )
+    ended_precision: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="year", server_default="year"
+    )
 
 
 class Skill(Timestamps, Base):
@@ -165,6 +180,8 @@ class Job(Timestamps, Base):
     employment_type: Mapped[str] = mapped_column(String(32), nullable=False, default="full-time")
     seniority: Mapped[str] = mapped_column(String(32), nullable=False, default="")
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Open while null; a closed job takes no new applications and leaves job search.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class JobSkill(Base):
@@ -183,6 +200,8 @@ class Message(Timestamps, Base):
     sender_id: Mapped[int] = mapped_column(ForeignKey("members.id"), nullable=False, index=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("members.id"), nullable=False, index=True)
     text: Mapped[str] = mapped_column(Text, nullable=False)
+    # When the recipient first saw it; unread while null.
+    read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Connection(Base):
