@@ -38,9 +38,10 @@ from consentry.network.linkedin_archive import (
     read_archive,
 )
 from consentry.network.publishing import MAX_TEXT, MAX_TITLE, PostRejected, publish_post
+from consentry.network.revisions import revise
 from consentry.regions import normalise_region
 from consentry.store.engine import utcnow
-from consentry.store.tables import Education, Member, Position, Post, Profile, Revision, Skill
+from consentry.store.tables import Education, Member, Position, Post, Profile, Skill
 
 __all__ = [  # what callers read from here, though it lives in `linkedin_archive`
     "KNOWN",
@@ -150,21 +151,7 @@ def _set_profile(session: Session, member_id: int, values: dict[str, str], now) 
         session.add(Profile(member_id=member_id, created_at=now, updated_at=now, **values))
         return [k for k, v in values.items() if v]
     filled = {k: v for k, v in values.items() if v and not getattr(row, k)}
-    if filled:
-        for name in ("headline", "about"):
-            session.add(
-                Revision(
-                    data_class="profile",
-                    item_id=member_id,
-                    field=name,
-                    text=getattr(row, name),
-                    valid_from=row.updated_at,
-                    valid_to=now,
-                )
-            )
-        for k, v in filled.items():
-            setattr(row, k, v)
-        row.updated_at = now
+    revise(session, row, "profile", None, filled, now)
     return list(filled)
 
 
