@@ -11,7 +11,7 @@ Templates see `member` (the signed-in member or None), `nav`, `banners` and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,11 +29,16 @@ STATIC = Path(__file__).parent / "static"
 
 @dataclass(frozen=True)
 class NavItem:
-    """A link in the header. `signed_in` items show only to a signed-in member."""
+    """A link in the header. `signed_in` items show only to a signed-in member.
+
+    `badge`, if set, is asked for a short text each time a page is drawn for a signed-in
+    member (e.g. "3 unread"); the link then reads "label (text)". None or "" shows none.
+    """
 
     label: str
     href: str
     signed_in: bool = True
+    badge: Callable[[Request], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,10 +77,17 @@ def _member_of(request: Request):
     return getattr(request.state, "member", None)
 
 
+def _with_badge(item: NavItem, request: Request) -> NavItem:
+    text = item.badge(request) if item.badge is not None and _member_of(request) else None
+    return replace(item, label=f"{item.label} ({text})", badge=None) if text else item
+
+
 def _page_context(request: Request) -> dict[str, Any]:
     member = _member_of(request)
     state = request.app.state
-    nav = [item for item in state.nav if member is not None or not item.signed_in]
+    nav = [
+        _with_badge(item, request) for item in state.nav if member is not None or not item.signed_in
+    ]
     banners: list[Banner] = []
     for source in state.banners:
         banners.extend(source(request))
