@@ -25,10 +25,15 @@ lint: setup
 	$(BIN)/lint-imports
 
 # Browser tests drive Debian's chromium through Playwright; no browser is ever downloaded.
+# axe-core, for their accessibility checks, comes from the npm registry (tests/web/axe).
 browser:
 	@test -x /usr/bin/chromium || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v npm >/dev/null || { \
+	  echo "installing Debian's npm for axe-core"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix tests/web/axe --no-audit --no-fund --loglevel=error
 
 test: setup lint browser
 	$(BIN)/pytest -q -n $(TEST_WORKERS)
