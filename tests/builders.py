@@ -286,6 +286,8 @@ def hand_network(engine: Engine) -> Network:
             field_of_study="Computer Science",
             started_on=date(2014, 10, 1),
             ended_on=date(2016, 9, 30),
+            started_precision="month",
+            ended_precision="month",
             **t,
         )
         for member_id, name in [(a, "Python"), (a, "SQL"), (b, "Rust"), (c, "Knitting")]:

@@ -7,8 +7,8 @@ Consentry leaves with the same layout, so tools written for one read the other, 
 | file | columns (in order) | notes |
 |---|---|---|
 | Profile.csv | First Name, Last Name, Maiden Name, Address, Birth Date, Headline, Summary, Industry, Zip Code, Geo Location, Twitter Handles, Websites, Instant Messengers | one row |
-| Positions.csv | Company Name, Title, Description, Location, Started On, Finished On | dates `Mar 2019`; blank = current |
-| Education.csv | School Name, Start Date, End Date, Notes, Degree Name, Activities | Degree Name `MSc, Computer Science` |
+| Positions.csv | Company Name, Title, Description, Location, Started On, Finished On | dates as given: `2019`, `Mar 2019`; blank = current |
+| Education.csv | School Name, Start Date, End Date, Notes, Degree Name, Activities | dates as given; Degree Name `MSc, Computer Science` |
 | Skills.csv | Name | |
 | Shares.csv | Date, ShareLink, ShareCommentary, SharedUrl, MediaUrl, Visibility | `2024-03-12 09:30:00`; `PUBLIC` / `MEMBER_NETWORK` |
 | Articles/Articles/*.html | an HTML page per article | title in `<h1>` |
@@ -37,6 +37,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from consentry.errors import NotFound
+from consentry.network.partial_dates import show
 from consentry.store.tables import (
     Comment,
     Connection,
@@ -100,11 +101,6 @@ CONNECTIONS_NOTES = (
     "connections to see or download their email address."
 )
 VISIBILITY_OUT = {"public": "PUBLIC", "connections": "MEMBER_NETWORK"}
-
-
-def month(value: date | None) -> str:
-    """`Mar 2019`, the month precision of LinkedIn's Positions and Education dates."""
-    return "" if value is None else value.strftime("%b %Y")
 
 
 def day_month_year(value: date | datetime) -> str:
@@ -229,7 +225,14 @@ def member_files(session: Session, member_id: int, *, base_url: str) -> dict[str
     files["Positions.csv"] = csv_bytes(
         POSITION_COLUMNS,
         [
-            (p.company, p.title, p.description, p.location, month(p.started_on), month(p.ended_on))
+            (
+                p.company,
+                p.title,
+                p.description,
+                p.location,
+                show(p.started_on, p.started_precision),
+                show(p.ended_on, p.ended_precision),
+            )
             for p in positions
         ],
     )
@@ -243,8 +246,8 @@ def member_files(session: Session, member_id: int, *, base_url: str) -> dict[str
         [
             (
                 e.school,
-                month(e.started_on),
-                month(e.ended_on),
+                show(e.started_on, e.started_precision),
+                show(e.ended_on, e.ended_precision),
                 "",
                 ", ".join(x for x in (e.degree, e.field_of_study) if x),
                 "",

@@ -8,7 +8,8 @@ positions, education, skills, posts and articles in the caller's transaction (on
 transaction: all of it, or nothing), and returns a report per file: rows imported, rows
 skipped with their reasons, and files not imported at all.
 
-Dates are read as `Mar 2019`, `March 2019`, `2019`, `12 Mar 2024`, `2024-03-12 09:30:00`.
+Dates are read as `Mar 2019`, `March 2019`, `2019`, `12 Mar 2024`, `2024-03-12 09:30:00`;
+a position's or school's date keeps the precision it was given in ("2016" stays a year).
 
 "Fill" means fill gaps: a profile field that already has text keeps it, and a position,
 school, skill or post already on the profile is not added twice.
@@ -37,6 +38,7 @@ from consentry.network.linkedin_archive import (
     canonical_name,
     read_archive,
 )
+from consentry.network.partial_dates import Precision, parse_partial
 from consentry.network.publishing import MAX_TEXT, MAX_TITLE, PostRejected, publish_post
 from consentry.network.revisions import revise
 from consentry.regions import normalise_region
@@ -100,23 +102,10 @@ class ImportReport:
 
 # -- values -------------------------------------------------------------------------------
 def parse_month(value: str) -> date | None:
-    """`Mar 2019`, `March 2019`, `2019`, `2019-03`, `2019-03-12`, `03/2019` -> a date (the
-    first of the month or year); `` or `Present` -> None; anything else ValueError."""
-    text = value.strip()
-    if not text or text.lower() == "present":
-        return None
-    if re.fullmatch(r"\d{4}", text):
-        return date(int(text), 1, 1)
-    m = re.fullmatch(r"([A-Za-z]{3,9})\.? (\d{4})", text)
-    if m and m.group(1)[:3].lower() in MONTHS:
-        return date(int(m.group(2)), MONTHS[m.group(1)[:3].lower()], 1)
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", text)
-    if m:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
-    m = re.fullmatch(r"(\d{1,2})/(\d{4})", text)
-    if m:
-        return date(int(m.group(2)), int(m.group(1)), 1)
-    return parse_day(text)
+    """The first day of the period a date names (`partial_dates.parse_partial`, whose
+    precision the import keeps); `` or `Present` -> None; anything else ValueError."""
+    when = parse_partial(value)
+    return None if when is None else when.value
 
 
 def parse_day(value: str) -> date:
@@ -239,15 +228,15 @@ def _positions(session: Session, parsed: ParsedArchive, member_id: int, now, tic
             report.skipped.append((number, "Company Name and Title are both needed"))
             continue
         try:
-            started = parse_month(row.get("started on", ""))
-            ended = parse_month(row.get("finished on", ""))
+            started = parse_partial(row.get("started on", ""))
+            ended = parse_partial(row.get("finished on", ""))
         except ValueError:
             report.skipped.append((number, "a date is not like 'Mar 2019'"))
             continue
         if started is None:
             report.skipped.append((number, "Started On is missing"))
             continue
-        key = (company.lower(), title.lower(), started)
+        key = (company.lower(), title.lower(), started.value)
         if key in have:
             report.skipped.append((number, "already on your profile"))
             continue
@@ -258,8 +247,10 @@ def _positions(session: Session, parsed: ParsedArchive, member_id: int, now, tic
                 company=company,
                 title=title,
                 location=_clip(row.get("location", "")),
-                started_on=started,
-                ended_on=ended,
+                started_on=started.value,
+                started_precision=started.precision,
+                ended_on=ended.value if ended else None,
+                ended_precision=(ended or started).precision,
                 description=row.get("description", "")[:MAX_TEXT],
                 created_at=now,
                 updated_at=now,
@@ -286,13 +277,13 @@ def _education(session: Session, parsed: ParsedArchive, member_id: int, now, tic
             report.skipped.append((number, "School Name is missing"))
             continue
         try:
-            started = parse_month(row.get("start date", ""))
-            ended = parse_month(row.get("end date", ""))
+            started = parse_partial(row.get("start date", ""))
+            ended = parse_partial(row.get("end date", ""))
         except ValueError:
             report.skipped.append((number, "a date is not like 'Mar 2019' or '2019'"))
             continue
         degree, _, study = row.get("degree name", "").partition(", ")
-        key = (school.lower(), _clip(degree).lower(), started)
+        key = (school.lower(), _clip(degree).lower(), started.value if started else None)
         if key in have:
             report.skipped.append((number, "already on your profile"))
             continue
@@ -303,8 +294,10 @@ def _education(session: Session, parsed: ParsedArchive, member_id: int, now, tic
                 school=school,
                 degree=_clip(degree),
                 field_of_study=_clip(study),
-                started_on=started,
-                ended_on=ended,
+                started_on=started.value if started else None,
+                started_precision=started.precision if started else Precision.YEAR,
+                ended_on=ended.value if ended else None,
+                ended_precision=ended.precision if ended else Precision.YEAR,
                 created_at=now,
                 updated_at=now,
             )

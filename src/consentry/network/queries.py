@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, Subquery, and_, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from consentry.network.partial_dates import show
 from consentry.store.tables import (
     Comment,
     Connection,
@@ -72,21 +73,47 @@ class FeedPost:
 
 @dataclass(frozen=True)
 class PositionView:
+    """A position; `started` and `ended` are its dates as precise as they were given."""
+
     title: str
     company: str
     location: str
     started_on: date
     ended_on: date | None
     description: str
+    id: int = 0
+    started_precision: str = "month"
+    ended_precision: str = "month"
+
+    @property
+    def started(self) -> str:
+        return show(self.started_on, self.started_precision)
+
+    @property
+    def ended(self) -> str:
+        return show(self.ended_on, self.ended_precision)
 
 
 @dataclass(frozen=True)
 class EducationView:
+    """A school; `started` and `ended` are its dates as precise as they were given."""
+
     school: str
     degree: str
     field_of_study: str
     started_on: date | None
     ended_on: date | None
+    id: int = 0
+    started_precision: str = "year"
+    ended_precision: str = "year"
+
+    @property
+    def started(self) -> str:
+        return show(self.started_on, self.started_precision)
+
+    @property
+    def ended(self) -> str:
+        return show(self.ended_on, self.ended_precision)
 
 
 @dataclass(frozen=True)
@@ -190,11 +217,30 @@ def profile(session: Session, member: Member) -> ProfileView:
         industry=row.industry if row else "",
         location=row.location if row else "",
         positions=[
-            PositionView(p.title, p.company, p.location, p.started_on, p.ended_on, p.description)
+            PositionView(
+                p.title,
+                p.company,
+                p.location,
+                p.started_on,
+                p.ended_on,
+                p.description,
+                p.id,
+                p.started_precision,
+                p.ended_precision,
+            )
             for p in positions
         ],
         education=[
-            EducationView(e.school, e.degree, e.field_of_study, e.started_on, e.ended_on)
+            EducationView(
+                e.school,
+                e.degree,
+                e.field_of_study,
+                e.started_on,
+                e.ended_on,
+                e.id,
+                e.started_precision,
+                e.ended_precision,
+            )
             for e in schools
         ],
         skills=list(skills),
