@@ -56,6 +56,7 @@ demo: setup
 	$(DEMO) serve --host 127.0.0.1 --port 8000
 
 bench: setup
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 
 clean:
