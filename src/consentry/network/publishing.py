@@ -46,6 +46,25 @@ def _mentioned(session: Session, text: str, author_id: int) -> list[int]:
     )
 
 
+def mention_rows(
+    session: Session, data_class: str, item_id: int, text: str, author_id: int
+) -> list[Mention]:
+    """Mentions of live members in `text` not yet recorded for the item (an edit keeps
+    the mentions of the text it replaces: that text is still read as of earlier times)."""
+    known = set(
+        session.scalars(
+            select(Mention.member_id).where(
+                Mention.data_class == data_class, Mention.item_id == item_id
+            )
+        )
+    )
+    return [
+        Mention(data_class=data_class, item_id=item_id, member_id=member_id)
+        for member_id in _mentioned(session, text, author_id)
+        if member_id not in known
+    ]
+
+
 def state_usage(
     session: Session,
     *,
@@ -120,10 +139,7 @@ def publish_post(
     )
     session.add(row)
     session.flush()
-    session.add_all(
-        Mention(data_class=kind, item_id=row.id, member_id=member_id)
-        for member_id in _mentioned(session, text, author_id)
-    )
+    session.add_all(mention_rows(session, kind, row.id, text, author_id))
     if usage:
         state_usage(session, data_class=kind, item_id=row.id, usage=usage, at=now)
     session.flush()

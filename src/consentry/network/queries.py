@@ -13,7 +13,7 @@ Who may see what is decided here, inside the SQL, not after it:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
@@ -21,6 +21,7 @@ from sqlalchemy import Select, Subquery, and_, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from consentry.network.partial_dates import show
+from consentry.store.social_tables import REACTION_KINDS, Reaction
 from consentry.store.tables import (
     Comment,
     Connection,
@@ -55,6 +56,19 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
+class ReactionSummary:
+    """The reactions to one post: how many of each kind (in `REACTION_KINDS` order, kinds
+    with none left out), and the viewer's own kind (None if they have not reacted)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    mine: str | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
 class FeedPost:
     """A post as a reader sees it: author, time, text, how many live comments it has, and
     whether its latest stated usage preference denies `train-ai`."""
@@ -69,6 +83,8 @@ class FeedPost:
     created_at: datetime
     comment_count: int
     no_ai_training: bool = False
+    reactions: ReactionSummary = field(default_factory=ReactionSummary)
+    edited: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,7 +282,9 @@ def _visible_posts(viewer_id: int) -> Select:
     )
 
 
-def _feed_posts(session: Session, ids: Sequence[int]) -> list[FeedPost]:
+def _feed_posts(
+    session: Session, ids: Sequence[int], viewer_id: int | None = None
+) -> list[FeedPost]:
     """The posts with these ids, in this order, with authors, comment counts and their
     latest `train-ai` preference. Two steps (pick ids, then decorate) keep the per-post
     sub-queries to one page of rows instead of every visible post."""
@@ -293,11 +311,54 @@ def _feed_posts(session: Session, ids: Sequence[int]) -> list[FeedPost]:
         .join(Member, Member.id == Post.member_id)
         .where(Post.id.in_(ids))
     ).all()
-    by_id = {row[0].id: _feed_post(*row) for row in rows}
+    reactions = reaction_summaries(session, [(row[0].id, row[0].kind) for row in rows], viewer_id)
+    by_id = {row[0].id: _feed_post(*row, reactions[row[0].id]) for row in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _feed_post(post: Post, handle: str, name: str, count, train_ai) -> FeedPost:
+def reaction_summaries(
+    session: Session, posts: Sequence[tuple[int, str]], viewer_id: int | None
+) -> dict[int, ReactionSummary]:
+    """post id -> its ReactionSummary, for (post id, kind) pairs, in two small queries.
+    Reactions by deleted members are not counted."""
+    kinds = dict(posts)
+    if not kinds:
+        return {}
+    counts: dict[int, dict[str, int]] = {post_id: {} for post_id in kinds}
+    mine: dict[int, str] = {}
+    rows = session.execute(
+        select(Reaction.item_id, Reaction.data_class, Reaction.kind, func.count())
+        .join(Member, Member.id == Reaction.member_id)
+        .where(
+            Reaction.item_id.in_(list(kinds)),
+            Reaction.data_class.in_(sorted(set(kinds.values()))),
+            Member.deleted_at.is_(None),
+        )
+        .group_by(Reaction.item_id, Reaction.data_class, Reaction.kind)
+    )
+    for item_id, data_class, kind, count in rows:
+        if kinds.get(item_id) == data_class:
+            counts[item_id][kind] = int(count)
+    if viewer_id is not None:
+        for item_id, data_class, kind in session.execute(
+            select(Reaction.item_id, Reaction.data_class, Reaction.kind).where(
+                Reaction.item_id.in_(list(kinds)), Reaction.member_id == viewer_id
+            )
+        ):
+            if kinds.get(item_id) == data_class:
+                mine[item_id] = kind
+    return {
+        post_id: ReactionSummary(
+            {k: counts[post_id][k] for k in REACTION_KINDS if counts[post_id].get(k)},
+            mine.get(post_id),
+        )
+        for post_id in kinds
+    }
+
+
+def _feed_post(
+    post: Post, handle: str, name: str, count, train_ai, reactions: ReactionSummary
+) -> FeedPost:
     return FeedPost(
         id=post.id,
         author_handle=handle,
@@ -309,12 +370,16 @@ def _feed_post(post: Post, handle: str, name: str, count, train_ai) -> FeedPost:
         created_at=post.created_at,
         comment_count=int(count or 0),
         no_ai_training=train_ai is not None and not train_ai,
+        reactions=reactions,
+        edited=post.updated_at > post.created_at,
     )
 
 
-def _post_page(session: Session, stmt: Select, page: int, per_page: int) -> Page[FeedPost]:
+def _post_page(
+    session: Session, stmt: Select, page: int, per_page: int, viewer_id: int
+) -> Page[FeedPost]:
     rows, has_next = _paginate(session, stmt, page, per_page)
-    return Page(_feed_posts(session, [r[0] for r in rows]), page, per_page, has_next)
+    return Page(_feed_posts(session, [r[0] for r in rows], viewer_id), page, per_page, has_next)
 
 
 def feed(
@@ -334,7 +399,7 @@ def feed(
     if network_only:
         friends = connection_ids(viewer_id)
         stmt = stmt.where(or_(Post.member_id == viewer_id, Post.member_id.in_(select(friends))))
-    return _post_page(session, stmt, page, per_page)
+    return _post_page(session, stmt, page, per_page, viewer_id)
 
 
 def posts_by(
@@ -343,13 +408,13 @@ def posts_by(
     """Posts by one author that `viewer_id` may read, newest first."""
     page, per_page = _bounds(page, per_page)
     stmt = _visible_posts(viewer_id).where(Post.member_id == author_id)
-    return _post_page(session, stmt, page, per_page)
+    return _post_page(session, stmt, page, per_page, viewer_id)
 
 
 def post(session: Session, *, post_id: int, viewer_id: int) -> FeedPost | None:
     """One post if `viewer_id` may read it, else None (unknown, deleted or not visible)."""
     found = session.scalar(_visible_posts(viewer_id).where(Post.id == post_id))
-    posts = _feed_posts(session, [found]) if found is not None else []
+    posts = _feed_posts(session, [found], viewer_id) if found is not None else []
     return posts[0] if posts else None
 
 
@@ -440,6 +505,7 @@ __all__ = [
     "Page",
     "PositionView",
     "ProfileView",
+    "ReactionSummary",
     "are_connected",
     "connection_ids",
     "feed",
@@ -450,5 +516,6 @@ __all__ = [
     "post",
     "posts_by",
     "profile",
+    "reaction_summaries",
     "usage_preferences",
 ]
