@@ -15,6 +15,24 @@ from consentry.errors import Conflict
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+#: Objects the migrations create for full-text search (0015: FTS5 tables and their
+#: shadow tables, views and triggers on SQLite; document tables and a GIN expression
+#: index on PostgreSQL) are named with this prefix. They are no table the code declares.
+SEARCH_PREFIX = "search_"
+
+
+def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+    """Alembic's `include_object` filter for comparing the database with the declared
+    tables: leaves out exactly the full-text search objects (a reflected table or index
+    named `search_...`), so anything else that differs is still reported."""
+    return not (
+        reflected
+        and compare_to is None
+        and type_ in ("table", "index")
+        and (name or "").startswith(SEARCH_PREFIX)
+    )
+
+
 class SchemaError(Conflict):
     """The database's schema cannot be used by this version of Consentry."""
 

@@ -3,6 +3,7 @@
 from alembic import context
 
 import consentry.store.all_tables  # noqa: F401  (registers every table on Base.metadata)
+from consentry.store.migrate import include_object
 from consentry.store.tables import Base
 
 config = context.config
@@ -21,6 +22,7 @@ with engine.connect() as connection:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,  # full-text search objects are not declared tables
     )
     with context.begin_transaction():
         context.run_migrations()
