@@ -161,6 +161,10 @@ class JobView:
     description: str
     skills: list[str]
     created_at: datetime
+    # Who posted it, and when it was closed (None while open): a closed posting is shown
+    # only to its recruiter and its applicants (`network.jobs.job_for`).
+    recruiter_id: int = 0
+    closed_at: datetime | None = None
 
 
 def _bounds(page: int, per_page: int) -> tuple[int, int]:
@@ -280,6 +284,20 @@ def _visible_posts(viewer_id: int) -> Select:
         .where(Post.deleted_at.is_(None), Member.deleted_at.is_(None), visible)
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
+
+
+def visible_posts(viewer_id: int) -> Select:
+    """Ids of the live posts `viewer_id` may read (the module's rules), newest first: the
+    one statement of who sees which post, for the feed, profiles and search alike."""
+    return _visible_posts(viewer_id)
+
+
+def feed_posts(
+    session: Session, ids: Sequence[int], viewer_id: int | None = None
+) -> list[FeedPost]:
+    """The posts with these ids, in this order, as `viewer_id` sees them. The caller has
+    already chosen ids the reader may see (`visible_posts`)."""
+    return _feed_posts(session, ids, viewer_id)
 
 
 def _feed_posts(
@@ -457,6 +475,8 @@ def _job_view(job: Job, skills: list[str]) -> JobView:
         description=job.description,
         skills=skills,
         created_at=job.created_at,
+        recruiter_id=job.recruiter_id,
+        closed_at=job.closed_at,
     )
 
 
@@ -477,9 +497,10 @@ def _matches(word: str):
 def jobs(
     session: Session, *, q: str | None = None, page: int = 1, per_page: int = 20
 ) -> Page[JobView]:
-    """Live job postings, newest first; with `q`, those matching every word of it."""
+    """Open job postings, newest first; with `q`, those matching every word of it.
+    (Closed and taken-down postings are never listed.)"""
     page, per_page = _bounds(page, per_page)
-    stmt = select(Job).where(Job.deleted_at.is_(None))
+    stmt = select(Job).where(Job.deleted_at.is_(None), Job.closed_at.is_(None))
     words = (q or "").split()[:10]
     for word in words:
         stmt = stmt.where(_matches(word))
@@ -490,8 +511,18 @@ def jobs(
     return Page([_job_view(j, skills[j.id]) for j in found], page, per_page, has_next)
 
 
+def jobs_by_id(session: Session, ids: Sequence[int]) -> list[JobView]:
+    """The postings with these ids, in this order (the caller has chosen which to show)."""
+    if not ids:
+        return []
+    rows = {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(ids)))}
+    skills = _job_skills(session, [i for i in ids if i in rows])
+    return [_job_view(rows[i], skills[i]) for i in ids if i in rows]
+
+
 def job(session: Session, *, job_id: int) -> JobView | None:
-    """One live job posting, or None when unknown or deleted."""
+    """One job posting not taken down (open or closed: `closed_at` says), or None when
+    unknown or deleted. Who may see a closed one is `network.jobs.job_for`'s rule."""
     row = session.scalar(select(Job).where(Job.id == job_id, Job.deleted_at.is_(None)))
     if row is None:
         return None
@@ -509,8 +540,10 @@ __all__ = [
     "are_connected",
     "connection_ids",
     "feed",
+    "feed_posts",
     "job",
     "jobs",
+    "jobs_by_id",
     "live_member",
     "live_member_by_handle",
     "post",
@@ -518,4 +551,5 @@ __all__ = [
     "profile",
     "reaction_summaries",
     "usage_preferences",
+    "visible_posts",
 ]

@@ -184,7 +184,7 @@ def search_posts(
     found = full_text_for(session).matches(SearchKind.POSTS, words)
     stmt = queries.visible_posts(viewer_id).order_by(None).join(found, found.c.id == Post.id)
     ids, has_next = _ids(session, _ranked(stmt, found, page, per_page), per_page)
-    return Page(queries.feed_posts(session, ids), page, per_page, has_next)
+    return Page(queries.feed_posts(session, ids, viewer_id), page, per_page, has_next)
 
 
 def search_jobs(
