@@ -31,6 +31,7 @@ from consentry.network.accounts import hash_password
 from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
 from consentry.store.engine import utcnow
+from consentry.store.social_tables import ConnectionRequest
 from consentry.store.tables import Member
 from consentry.web.csrf import UNSAFE_METHODS
 from web.helpers import csrf_from, log_in, make_app
@@ -55,7 +56,7 @@ ADMIN_PREFIXES = ("/admin", "/api/v1/admin")
 # Premium and recruiter AI features gate inside the route (a member without Premium sees
 # what it offers, with a 403): signed-in roles may get a 403 there, never a 401 or a leak.
 FEATURE_GATED = ("/ai", "/api/v1/ai")
-OWNED = {"post_id", "receipt_id"}  # filled with Alice's; 404 for anyone else
+OWNED = {"post_id", "receipt_id", "request_id"}  # filled with Alice's; 404 for anyone else
 ROLES = ("anonymous", "alice", "bob", "rita", "olga")
 # Valid bodies for routes on owned items, so the ownership check itself is exercised.
 BODIES = {
@@ -134,6 +135,17 @@ def world(app, sqlite_engine, network):
             )
         ).inserted_primary_key[0]
     alice = network.members["alice"]
+    with sqlite_engine.begin() as conn:
+        # Carol's invitation to Alice: Alice's to answer (and no one else's to touch).
+        request_id = conn.execute(
+            insert(ConnectionRequest).values(
+                sender_id=network.members["carol"],
+                recipient_id=alice,
+                note="Carol's private note",
+                status="pending",
+                created_at=now,
+            )
+        ).inserted_primary_key[0]
     done = withdraw(sqlite_engine, settings, alice, "train-ai", source="settings", actor="test")
     outcome = propagate_now(sqlite_engine, settings, done.job_id)
     assert outcome is not None and outcome.receipt_id
@@ -149,6 +161,7 @@ def world(app, sqlite_engine, network):
             "purpose": "train-genai",
             "post_id": str(network.posts["alice_public"]),
             "receipt_id": outcome.receipt_id,
+            "request_id": str(request_id),
             # Nobody's: proves the route is signed-in only; owner checks live in its tests.
             "conversation_id": "no-such-conversation",
             # Nobody's session or API token: ending one is signed-in only and answers

@@ -44,9 +44,12 @@ from consentry.web import (
     api_admin,
     api_ai,
     api_member,
+    api_network,
     api_schemas,
     auth,
+    connections_pages,
     demo_tour,
+    messages_pages,
     notices,
     operators,
     pages,
@@ -206,6 +209,9 @@ def create_app(
         account,
         security,
         api_member,
+        connections_pages,
+        messages_pages,
+        api_network,
     ):
         part.install(app)
     ai_pages.install(app)

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from consentry.network import queries
+from consentry.network import connections, queries
 from consentry.network.publishing import MAX_TEXT, PostRejected, publish_post
 from consentry.store.tables import Member
 from consentry.web.deps import CurrentMember, DbSession, OptionalMember
@@ -114,11 +114,19 @@ def member_page(
         return RedirectResponse("/profile", status_code=303)
     view = queries.profile(db, other)
     posts = queries.posts_by(db, author_id=other.id, viewer_id=member.id, per_page=10)
-    connected = queries.are_connected(db, member.id, other.id)
+    relation = connections.relation(db, member.id, other.id)
     return render(
         request,
         "profile.html",
-        {"profile": view, "posts": posts, "own": False, "connected": connected},
+        {
+            "profile": view,
+            "posts": posts,
+            "own": False,
+            "connected": relation.connected,
+            "relation": relation,
+            "mutual": connections.mutual_count(db, member.id, other.id),
+            "max_note": connections.MAX_NOTE,
+        },
     )
 
 
