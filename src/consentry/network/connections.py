@@ -40,7 +40,7 @@ from consentry.errors import Conflict, InvalidInput, NotFound
 from consentry.network.notifications import notify
 from consentry.network.queries import Page, live_member
 from consentry.store.engine import utcnow
-from consentry.store.social_tables import ConnectionRequest
+from consentry.store.social_tables import ConnectionRequest, Notification
 from consentry.store.tables import Connection, Member, Profile
 
 #: The longest note an invitation may carry, in characters (as LinkedIn allows).
@@ -258,6 +258,27 @@ def remove(session: Session, *, member_id: int, other_id: int) -> None:
         raise NotFound("You are not connected with that member.")
 
 
+def forget_member(session: Session, member_id: int) -> int:
+    """For an erasure: delete every connection request the member sent or received (with
+    their notes) and the notifications they caused about requests (an invitation from
+    them, their acceptance), which would point at nothing. Returns how many requests."""
+    session.execute(
+        delete(Notification).where(
+            Notification.actor_id == member_id,
+            Notification.kind.in_(("connection_request", "connection_accepted")),
+        )
+    )
+    gone = session.execute(
+        delete(ConnectionRequest).where(
+            or_(
+                ConnectionRequest.sender_id == member_id,
+                ConnectionRequest.recipient_id == member_id,
+            )
+        )
+    )
+    return int(getattr(gone, "rowcount", 0) or 0)
+
+
 # --- reads ----------------------------------------------------------------------------
 
 
@@ -451,6 +472,7 @@ __all__ = [
     "connection_count",
     "connections",
     "decline",
+    "forget_member",
     "invite",
     "mutual_connections",
     "mutual_count",

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from consentry.errors import Forbidden, InvalidInput, NotFound
@@ -121,6 +121,19 @@ def send(session: Session, *, sender_id: int, recipient_id: int, text: str) -> M
         session, recipient_id, "message", actor_id=sender_id, subject="message", subject_id=row.id
     )
     return MessageView(row.id, True, row.text, row.created_at, None)
+
+
+def forget_member(session: Session, member_id: int) -> int:
+    """For an erasure: delete the "message" notifications the member caused (their
+    messages are blanked by the erasure, so these would point at nothing). Messages sent
+    TO the member stay: each is its sender's own text (in the sender's export), though
+    no thread with an erased member is shown. Returns how many notifications."""
+    gone = session.execute(
+        delete(Notification).where(
+            Notification.actor_id == member_id, Notification.kind == "message"
+        )
+    )
+    return int(getattr(gone, "rowcount", 0) or 0)
 
 
 def _live_messages(member_id: int):
@@ -252,6 +265,7 @@ __all__ = [
     "MessageView",
     "Thread",
     "ThreadSummary",
+    "forget_member",
     "open_thread",
     "send",
     "threads",

@@ -14,7 +14,8 @@ What is erased, in the network's own tables:
   education, skills, posts and articles, comments, job postings, and the private messages
   they sent — soft-deleted with their text blanked, and every earlier revision of that text
   deleted, so no as-of read (a dataset built at an old ledger position) can bring it back;
-- their connections (the relationship itself is their data);
+- their connections (the relationship itself is their data), and every connection request
+  they sent or received, with its private note, both directions;
 - their ways in: every browser session is deleted and every API token revoked;
 - the generator's ground-truth rows for their items (`planted_pii`).
 
@@ -26,7 +27,9 @@ What is kept, and why:
   of datasets built before the erasure depend on them; with name, email and handle gone
   they no longer identify anyone;
 - other members' content: comments on the member's posts, messages sent to the member,
-  mentions of their old handle — those are their authors' data;
+  mentions of their old handle — those are their authors' data. A message to the member
+  stays its sender's (in the sender's export); no thread with an erased member is shown,
+  and the notifications the erased member caused about requests and messages are deleted;
 - receipts (they are the member's proof, and name only ids and hashes).
 """
 
@@ -43,7 +46,7 @@ from consentry.consent.record import record_erasure
 from consentry.datasets.scrub.known import remember_erased_name
 from consentry.errors import Conflict, NotFound
 from consentry.keys import KeyPurpose, Keyring
-from consentry.network import api_tokens, web_sessions
+from consentry.network import api_tokens, connections, messages, web_sessions
 from consentry.rights.queue import enqueue
 from consentry.rights.withdrawal import RightsRequest
 from consentry.store.engine import utcnow
@@ -132,6 +135,10 @@ def erase_content(session: Session, member_id: int, *, erased_key: bytes) -> dic
     # Signed in nowhere any more: every browser session ends, every API token is revoked.
     counts["web_sessions"] = web_sessions.end_all(session, member_id)
     counts["api_tokens"] = api_tokens.revoke_all(session, member_id)
+    # Invitations either way (their notes with them) and what told of them or of the
+    # member's messages; messages sent to the member stay (module docstring).
+    counts["connection_requests"] = connections.forget_member(session, member_id)
+    counts["message_notifications"] = messages.forget_member(session, member_id)
     session.execute(
         update(Member)
         .where(Member.id == member_id)
