@@ -260,11 +260,11 @@ def remove(session: Session, *, member_id: int, other_id: int) -> None:
 
 def forget_member(session: Session, member_id: int) -> int:
     """For an erasure: delete every connection request the member sent or received (with
-    their notes) and the notifications they caused about requests (an invitation from
-    them, their acceptance), which would point at nothing. Returns how many requests."""
+    their notes) and the request notifications for them or caused by them (an invitation
+    from them, their acceptance), which would point at nothing. Returns how many requests."""
     session.execute(
         delete(Notification).where(
-            Notification.actor_id == member_id,
+            or_(Notification.actor_id == member_id, Notification.member_id == member_id),
             Notification.kind.in_(("connection_request", "connection_accepted")),
         )
     )

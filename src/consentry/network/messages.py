@@ -124,13 +124,14 @@ def send(session: Session, *, sender_id: int, recipient_id: int, text: str) -> M
 
 
 def forget_member(session: Session, member_id: int) -> int:
-    """For an erasure: delete the "message" notifications the member caused (their
-    messages are blanked by the erasure, so these would point at nothing). Messages sent
+    """For an erasure: delete the "message" notifications for the member and those they
+    caused (their messages are blanked by the erasure, so these would point at nothing). Messages sent
     TO the member stay: each is its sender's own text (in the sender's export), though
     no thread with an erased member is shown. Returns how many notifications."""
     gone = session.execute(
         delete(Notification).where(
-            Notification.actor_id == member_id, Notification.kind == "message"
+            or_(Notification.actor_id == member_id, Notification.member_id == member_id),
+            Notification.kind == "message",
         )
     )
     return int(getattr(gone, "rowcount", 0) or 0)
