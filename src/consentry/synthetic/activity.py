@@ -227,7 +227,7 @@ def messages(run: GenerationRun, pop: Population, edges: tuple[np.ndarray, ...])
             inserts, _ = _inserts(rng, pop, s, n, PII_SHARE * 1.3, mentions=False)
             text, spans = texts.message(rng, pop.authors[s], pop.first[r], inserts)
             d = d_all[k] if deleted[lo + k] >= 0 else None
-            run.sink.add(table, (mid, s + 1, r + 1, text, c_dt[k], c_dt[k], d))
+            run.sink.add(table, (mid, s + 1, r + 1, text, None, c_dt[k], c_dt[k], d))
             run.planted("message", mid, "text", spans)
         run.advance("messages", hi - lo)
     run.sink.flush(table)
@@ -284,6 +284,7 @@ def jobs(run: GenerationRun, pop: Population) -> None:
                 rng.choice(careers.EMPLOYMENT_TYPES),
                 careers.SENIORITY[level],
                 texts.job_description(rng, hiring, remote),
+                None,
                 stamps[k],
                 stamps[k],
                 deleted,

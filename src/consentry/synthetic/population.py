@@ -272,6 +272,8 @@ def _positions(run: GenerationRun, rng, pop: Population, i: int, created: dateti
                 location(pop.regions[i], rng.choice(pop.regions[i].cities)),
                 started,
                 ended,
+                "month",
+                "month",
                 texts.position_description(rng, replace(author, title=title, company=company)),
                 made,
                 made,
@@ -285,7 +287,9 @@ def _education(rng, pop: Population, i: int, created: datetime) -> list[tuple]:
     region, author, born = pop.regions[i], pop.authors[i], pop.birth[i]
     if pop.minor[i]:
         start = date(born.year + 11, 9, 1)
-        return [(i + 1, author.company, "", "", start, None, created, created, None)]
+        return [
+            (i + 1, author.company, "", "", start, None, "year", "year", created, created, None)
+        ]
     rows = []
     start = date(born.year + 18 + rng.randint(0, 1), 9, 1)
     degree = rng.choice(careers.DEGREES[:2] + careers.DEGREES[6:7])[0]
@@ -299,6 +303,8 @@ def _education(rng, pop: Population, i: int, created: datetime) -> list[tuple]:
             careers.field_of_study(rng, author.occupation),
             start,
             end,
+            "year",
+            "year",
             created,
             created,
             None,
@@ -315,6 +321,8 @@ def _education(rng, pop: Population, i: int, created: datetime) -> list[tuple]:
                 careers.field_of_study(rng, author.occupation),
                 date(end.year, 9, 1),
                 date(end.year + 2, 7, 15),
+                "year",
+                "year",
                 created,
                 created,
                 None,
