@@ -109,7 +109,7 @@ def test_password_change_needs_the_current_password_and_a_strong_new_one(app, ne
     h = csrf(alice)
     for body, message in (
         ({"current_password": "not it", "new_password": NEW_PASSWORD}, "current password"),
-        ({"current_password": PASSWORD, "new_password": "short"}, "at least 10"),
+        ({"current_password": PASSWORD, "new_password": "short"}, "at least 12"),
         ({"current_password": PASSWORD, "new_password": "aaaaaaaaaaaa"}, "repeated"),
     ):
         refused = alice.post("/api/v1/me/password", json=body, headers=h)

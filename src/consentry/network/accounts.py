@@ -54,16 +54,36 @@ def is_recruiter(member: Member) -> bool:
     return member.role == RECRUITER_ROLE
 
 
-MIN_PASSWORD = 10
+#: At least this long: a passphrase of a few words, which NIST SP 800-63B and the OWASP
+#: cheat sheet prefer to composition rules (no "one digit, one symbol" here).
+MIN_PASSWORD = 12
+
+
+def _plain(text: str) -> str:
+    """Letters and digits only, lower case: `Alice Archer!` -> `alicearcher`."""
+    return "".join(c for c in text.lower() if c.isalnum())
 
 
 def password_problem(password: str, member: Member) -> str | None:
-    """Why `password` is too weak for `member` (one sentence), or None when it will do."""
+    """Why `password` is too weak for `member` (one sentence), or None when it will do.
+
+    Refused: shorter than MIN_PASSWORD; one or two characters repeated; the member's
+    email, handle or name (first, last or both, in any case, spaces and punctuation
+    aside), or a password built around their full name or the name of their email
+    address (`AliceArcher2026`). `member` may be one not yet stored (sign-up).
+    """
     if len(password) < MIN_PASSWORD:
         return f"Choose a password of at least {MIN_PASSWORD} characters."
     lowered = password.lower()
     if lowered in (member.email.lower(), member.handle.lower()) or len(set(password)) < 4:
         return "Choose a password that is not your email, your handle or one repeated character."
+    plain = _plain(password)
+    first, last = _plain(member.first_name or ""), _plain(member.last_name or "")
+    local = _plain(member.email.split("@", 1)[0])
+    names = {n for n in (first, last, first + last, last + first) if n}
+    around = [n for n in (first + last, last + first, local) if len(n) >= 4]
+    if plain in names or any(n in plain for n in around):
+        return "Choose a password that is not built from your name or your email."
     return None
 
 
