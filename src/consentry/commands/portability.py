@@ -105,7 +105,10 @@ def import_linkedin(
         typer.echo(f"ignored {len(report.ignored)} other file(s)")
     typer.echo(f"imported {report.imported} item(s) into {handle}")
     if password:
-        typer.echo(f"created {handle} <{email}>; first password (change it): {password}")
+        typer.echo(
+            f"created {handle} <{email}>; first password: {password} "
+            "(change it after logging in, at /account/security)"
+        )
 
 
 def _progress() -> Progress:
