@@ -12,10 +12,14 @@ is its own:
   per-shard dedup and Parquet shards.
 
 Reports seconds, rows per second, peak RSS, and the build's ratio to the floor, as
-medians of `--repeat` runs.
+medians of `--repeat` runs. `--ner on off` runs the build once per setting of the
+scrubber's NER stage (CONSENTRY_SCRUB_NER), each beside the same floor; without it the
+build runs as the environment configures it. `--seed-only` seeds the network into `--data`
+and stops, so that a large network can be made ahead of the timed runs.
 
     python bench/bench_build.py --members 10000 --repeat 3
     python bench/bench_build.py --members 100000 --repeat 1     # about 1,000,000 posts
+    python bench/bench_build.py --members 100000 --repeat 1 --ner on off --data DIR
 """
 
 from __future__ import annotations
@@ -77,11 +81,16 @@ def child_build(data: Path, shards: int) -> dict:
         "seconds": seconds,
         "rows": result.counts["records"],
         "eligible": result.counts["eligible_items"],
+        # What the build says about its scrubbing, where it says anything (texts scrubbed,
+        # texts the cheap gates sent on to the NER stage, ...): every numeric count.
+        "counts": {k: v for k, v in result.counts.items() if isinstance(v, int | float)},
     }
 
 
-def run_child(kind: str, data: Path, shards: int) -> dict:
+def run_child(kind: str, data: Path, shards: int, ner: str | None = None) -> dict:
     env = {**os.environ, "CONSENTRY_DATA_DIR": str(data)}
+    if ner is not None:
+        env["CONSENTRY_SCRUB_NER"] = ner
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--data", str(data), "--shards", str(shards)],
         env=env,
@@ -116,6 +125,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--data", type=Path)
     ap.add_argument("--child", choices=["floor", "build"])
+    ap.add_argument("--ner", nargs="+", choices=["on", "off"], help="CONSENTRY_SCRUB_NER per build")
+    ap.add_argument(
+        "--seed-only", action="store_true", help="seed the network into --data, then stop"
+    )
     args = ap.parse_args()
     if args.child:
         fn = child_floor if args.child == "floor" else lambda d: child_build(d, args.shards)
@@ -127,24 +140,36 @@ def main() -> None:
     if not (data / "consentry.db").exists():
         print(f"seeding {args.members:,} members into {data} ...", flush=True)
         print(seed(data, args.members), flush=True)
-    floors, builds = [], []
+    if args.seed_only:
+        print(f"seeded {data}")
+        return
+    settings = args.ner or [None]
+    floors: list[dict] = []
+    builds: dict[str | None, list[dict]] = {ner: [] for ner in settings}
     for _ in range(args.repeat):
-        floors.append(run_child("floor", data, args.shards))
-        builds.append(run_child("build", data, args.shards))
+        for ner in settings:  # each build beside a floor of its own, so load hits both alike
+            floors.append(run_child("floor", data, args.shards))
+            builds[ner].append(run_child("build", data, args.shards, ner))
     f = statistics.median(r["seconds"] for r in floors)
-    b = statistics.median(r["seconds"] for r in builds)
     print(f"machine: {os.cpu_count()} CPUs; members {args.members:,}; shards {args.shards}")
     print(f"| step | seconds (median of {args.repeat}) | rows | rows/s | peak RSS MB | x floor |")
     print("|---|---:|---:|---:|---:|---:|")
-    fr, br = floors[0]["rows"], builds[0]["rows"]
+    fr = floors[0]["rows"]
     print(
         f"| floor: posts to Parquet | {f:.2f} | {fr:,} | {fr / f:,.0f} | "
         f"{max(r['peak_rss_mb'] for r in floors):.0f} | 1.0 |"
     )
-    print(
-        f"| build train-genai ({builds[0]['eligible']:,} eligible items) | {b:.2f} | {br:,} | "
-        f"{br / b:,.0f} | {max(r['peak_rss_mb'] for r in builds):.0f} | {b / f:.1f} |"
-    )
+    for ner, runs in builds.items():
+        b = statistics.median(r["seconds"] for r in runs)
+        br = runs[0]["rows"]
+        label = "" if ner is None else f", NER {ner}"
+        print(
+            f"| build train-genai{label} ({runs[0]['eligible']:,} eligible items) | {b:.2f} | "
+            f"{br:,} | {br / b:,.0f} | {max(r['peak_rss_mb'] for r in runs):.0f} | {b / f:.1f} |"
+        )
+    print("floors (s): " + ", ".join(f"{r['seconds']:.2f}" for r in floors))
+    for ner, runs in builds.items():
+        print(f"build counts (NER {ner or 'as configured'}): {json.dumps(runs[0]['counts'])}")
 
 
 if __name__ == "__main__":

@@ -29,9 +29,9 @@ RESULTS = HERE / "results.json"
 # bench -> arguments per scale. Large is what bench/README.md reports.
 BENCHES: dict[str, dict[str, list[str]]] = {
     "scrub": {
-        "small": ["--docs", "2000", "--members", "300", "--repeat", "1",
-                  "--known-names", "5000", "--presidio-docs", "0"],
-        "large": ["--docs", "50000", "--members", "3000", "--presidio-docs", "5000"],
+        "small": ["--docs", "300", "--members", "300", "--repeat", "1", "--speed-docs", "50",
+                  "--ner", "off", "--presidio-docs", "0"],
+        "large": ["--docs", "1000", "--members", "1000", "--repeat", "3"],
     },
     "generate": {
         "small": ["--members", "1000", "--runs", "1", "--no-postgres"],
@@ -43,7 +43,7 @@ BENCHES: dict[str, dict[str, list[str]]] = {
     },
     "build": {
         "small": ["--members", "1000", "--repeat", "1"],
-        "large": ["--members", "100000", "--repeat", "1"],
+        "large": ["--members", "100000", "--repeat", "1", "--ner", "on", "off"],
     },
     "unlearning": {
         "small": ["--members", "300", "--repeat", "1", "--shards", "1", "4"],
