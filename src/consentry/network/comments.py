@@ -18,7 +18,7 @@ edit or a delete the caller asks for a refresh of the comment author's datasets
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,22 +86,25 @@ def add_comment(
     post_id: int,
     text: str,
     no_ai_training: bool = False,
+    usage: Mapping[str, bool | None] | None = None,
     now: datetime | None = None,
 ) -> Comment:
-    """Comment on a post the author may read; returned flushed, with its id."""
+    """Comment on a post the author may read; returned flushed, with its id.
+
+    `no_ai_training` states "train-ai = no" on the comment; `usage` states other
+    preferences the request carried (category -> allowed), a denial winning."""
     post = _readable_post(session, post_id, author_id)
     text = _clean(text)
     now = now or utcnow()
-    row = Comment(
-        post_id=post.id, member_id=author_id, text=text, created_at=now, updated_at=now
-    )
+    row = Comment(post_id=post.id, member_id=author_id, text=text, created_at=now, updated_at=now)
     session.add(row)
     session.flush()
     session.add_all(mention_rows(session, DATA_CLASS, row.id, text, author_id))
+    stated = dict(usage or {})
     if no_ai_training:
-        state_usage(
-            session, data_class=DATA_CLASS, item_id=row.id, usage={NO_AI_CATEGORY: False}, at=now
-        )
+        stated[NO_AI_CATEGORY] = False
+    if stated:
+        state_usage(session, data_class=DATA_CLASS, item_id=row.id, usage=stated, at=now)
     if post.member_id != author_id:
         notify(
             session, post.member_id, "comment", actor_id=author_id, subject="post",
@@ -127,6 +130,14 @@ def own_comment(session: Session, member_id: int, comment_id: int) -> Comment:
     return row
 
 
+def post_of(session: Session, comment_id: int) -> int:
+    """The post a comment is on (for going back to it after acting on the comment)."""
+    row = session.get(Comment, comment_id)
+    if row is None:
+        raise NotFound("You have no comment with that id.")
+    return row.post_id
+
+
 def edit_comment(
     session: Session, member_id: int, comment_id: int, text: str, *, now: datetime | None = None
 ) -> bool:
@@ -149,7 +160,7 @@ def delete_comment(
     post = session.get(Post, row.post_id) if row is not None else None
     allowed = row is not None and post is not None and member_id in (row.member_id, post.member_id)
     if not allowed or post is None or post.deleted_at is not None:
-        raise NotFound("You have no comment with that id to delete.")
+        raise NotFound("You have no comment with that id.")
     assert row is not None
     row.deleted_at = now or utcnow()
     session.flush()

@@ -17,7 +17,7 @@ owns the transaction (rows are added and flushed, never committed).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consentry.errors import Conflict, InvalidInput, NotFound
-from consentry.network.partial_dates import PartialDate, Precision, parse_partial
+from consentry.network.partial_dates import PartialDate, Precision, parse_partial, show
 from consentry.network.revisions import revise
 from consentry.store.engine import utcnow
 from consentry.store.tables import Education, Position, Profile, Skill
@@ -128,6 +128,19 @@ class PositionInput:
     description: str = ""
     current: bool = False
 
+    @classmethod
+    def of(cls, row: Position) -> PositionInput:
+        """The position as it stands, written as a member would (for partial edits)."""
+        return cls(
+            title=row.title,
+            company=row.company,
+            started=show(row.started_on, row.started_precision),
+            ended=show(row.ended_on, row.ended_precision),
+            location=row.location,
+            description=row.description,
+            current=row.ended_on is None,
+        )
+
     def values(self) -> dict[str, Any]:
         start, end = _dates(self.started, "" if self.current else self.ended, start_required=True)
         assert start is not None  # start_required
@@ -191,6 +204,25 @@ def edit_position(
     return row
 
 
+def patch_position(
+    session: Session,
+    member_id: int,
+    position_id: int,
+    changes: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+) -> Position:
+    """Change some fields of the member's own position (`PositionInput` field -> value);
+    an end date given means the position has ended."""
+    row = own_position(session, member_id, position_id)
+    fields = dict(changes)
+    if fields.get("ended") and "current" not in fields:
+        fields["current"] = False
+    _update(row, replace(PositionInput.of(row), **fields).values(), now)
+    session.flush()
+    return row
+
+
 def remove_position(
     session: Session, member_id: int, position_id: int, *, now: datetime | None = None
 ) -> None:
@@ -219,6 +251,17 @@ class EducationInput:
     field_of_study: str = ""
     started: str = ""
     ended: str = ""
+
+    @classmethod
+    def of(cls, row: Education) -> EducationInput:
+        """The school as it stands, written as a member would (for partial edits)."""
+        return cls(
+            school=row.school,
+            degree=row.degree,
+            field_of_study=row.field_of_study,
+            started=show(row.started_on, row.started_precision),
+            ended=show(row.ended_on, row.ended_precision),
+        )
 
     def values(self) -> dict[str, Any]:
         start, end = _dates(self.started, self.ended, start_required=False)
@@ -269,6 +312,21 @@ def edit_education(
     return row
 
 
+def patch_education(
+    session: Session,
+    member_id: int,
+    education_id: int,
+    changes: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+) -> Education:
+    """Change some fields of the member's own school (`EducationInput` field -> value)."""
+    row = own_education(session, member_id, education_id)
+    _update(row, replace(EducationInput.of(row), **changes).values(), now)
+    session.flush()
+    return row
+
+
 def remove_education(
     session: Session, member_id: int, education_id: int, *, now: datetime | None = None
 ) -> None:
@@ -286,6 +344,16 @@ def own_skill(session: Session, member_id: int, skill_id: int) -> Skill:
     if row is None or row.member_id != member_id or row.deleted_at is not None:
         raise NotFound("You have no skill with that id.")
     return row
+
+
+def skills_of(session: Session, member_id: int) -> list[tuple[int, str]]:
+    """The member's skills as (id, name), by name: what the editor lists."""
+    rows = session.execute(
+        select(Skill.id, Skill.name)
+        .where(Skill.member_id == member_id, Skill.deleted_at.is_(None))
+        .order_by(Skill.name)
+    )
+    return [(skill_id, name) for skill_id, name in rows]
 
 
 def _skill_name(session: Session, member_id: int, name: str, *, other_than: int = 0) -> str:
