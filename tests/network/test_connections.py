@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from builders import add_named_member, hand_network, sealed_store
 from consentry.config import Settings
 from consentry.errors import Conflict, ConsentryError, InvalidInput, NotFound
 from consentry.network import connections as net
-from consentry.store.engine import session_scope, utcnow
+from consentry.store.engine import session_scope, sessions, utcnow
 from consentry.store.social_tables import ConnectionRequest, Notification
 from consentry.store.tables import Connection, Member
 
@@ -185,6 +186,42 @@ def test_a_deleted_member_leaves_every_list(people):
         assert net.pending_received(s, m["alice"]) == []
     with pytest.raises(NotFound):
         _do(engine, net.accept, member_id=m["alice"], request_id=rid)
+
+
+def test_crossing_invitations_leave_one_request_and_a_connection(people):
+    """Carol invites Alice while Alice invites Carol, in two transactions at once: the
+    second waits for the first (PostgreSQL) or is refused by the database (SQLite);
+    never two pending requests for the pair."""
+    engine, m = people
+    first = sessions(engine)()
+    outcome: dict[str, object] = {}
+
+    def crossing() -> None:
+        try:
+            outcome["done"] = _do(engine, net.invite, sender_id=m["alice"], recipient_id=m["carol"])
+        except Exception as exc:  # SQLite: the stale writer is refused
+            outcome["error"] = exc
+
+    try:
+        net.invite(first, sender_id=m["carol"], recipient_id=m["alice"])
+        other = threading.Thread(target=crossing)
+        other.start()
+        other.join(timeout=1.0)
+        if engine.dialect.name == "postgresql":
+            assert other.is_alive(), "the crossing invitation did not wait for the first"
+        first.commit()
+    finally:
+        first.close()
+    other.join(timeout=30)
+    with session_scope(engine) as s:
+        pending = s.scalars(
+            select(ConnectionRequest).where(ConnectionRequest.status == "pending")
+        ).all()
+        assert len(pending) <= 1
+        if engine.dialect.name == "postgresql":
+            done = outcome["done"]
+            assert isinstance(done, net.InviteOutcome) and done.accepted
+            assert pending == [] and net.relation(s, m["alice"], m["carol"]).connected
 
 
 # --- the state machine ------------------------------------------------------------------

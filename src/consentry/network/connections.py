@@ -136,6 +136,24 @@ def _pending_between(
     )
 
 
+def _lock_pair(session: Session, a: int, b: int) -> None:
+    """Serialise every change between members `a` and `b` until the transaction ends.
+
+    Without it, two invitations crossing (A invites B while B invites A) could both find
+    nothing pending and leave two pending requests for one pair, and two answers to one
+    request could both find it pending. PostgreSQL: the two member rows are locked in id
+    order (FOR NO KEY UPDATE, which does not hold up rows that merely refer to a member).
+    SQLite lets one writer through at a time, so it needs no lock: a writer that read
+    before another committed is refused by the database rather than acting on stale rows.
+    """
+    session.execute(
+        select(Member.id)
+        .where(Member.id.in_(sorted({a, b})))
+        .order_by(Member.id)
+        .with_for_update(key_share=True)
+    ).all()
+
+
 def _live(session: Session, member_id: int) -> Member:
     member = live_member(session, member_id)
     if member is None:
@@ -155,6 +173,7 @@ def invite(session: Session, *, sender_id: int, recipient_id: int, note: str = "
         raise InvalidInput("You cannot connect with yourself.")
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"A note can be at most {MAX_NOTE} characters ({len(note)} given).")
+    _lock_pair(session, sender_id, recipient_id)
     _live(session, sender_id)
     recipient = _live(session, recipient_id)
     if session.get(Connection, _pair(sender_id, recipient_id)) is not None:
@@ -198,6 +217,8 @@ def _own_request(session: Session, member_id: int, request_id: int, *, side) -> 
             else "You sent no invitation with that id."
         )
     other = row.recipient_id if side == "sender_id" else row.sender_id
+    _lock_pair(session, row.sender_id, row.recipient_id)
+    session.refresh(row)  # its status as it stands now that the pair is ours
     _live(session, other)
     return row
 
@@ -251,6 +272,7 @@ def withdraw(session: Session, *, member_id: int, request_id: int) -> None:
 def remove(session: Session, *, member_id: int, other_id: int) -> None:
     """End the connection between the two members (either may); NotFound if there is none."""
     low, high = _pair(member_id, other_id)
+    _lock_pair(session, low, high)
     gone = session.execute(
         delete(Connection).where(Connection.member_id == low, Connection.other_id == high)
     )
