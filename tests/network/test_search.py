@@ -84,7 +84,7 @@ def test_finds_every_kind_by_every_word_in_any_case(engine, net):
     assert _people(engine, "ALICE") == ["alice"]
     assert _people(engine, "archer pipelines") == ["alice"]  # name and headline together
     assert _people(engine, "alice rust") == []  # every word must match
-    assert _people(engine, "paris") == ["bob", "carol"]  # profile location, ranked then id
+    assert _people(engine, "paris") == ["carol", "bob"]  # profile location; rank, then newest
     assert _posts(engine, "hello", alice) == ["Alice public hello"]
     assert _jobs(engine, "figma") == ["Product Designer"]  # a skill
     assert _jobs(engine, "initech london") == ["Product Designer"]
@@ -222,12 +222,12 @@ def test_pages_are_stable_by_rank_then_id(engine, net):
             p.id: p.text.count("zebra")
             for p in search.search_posts(s, "zebra", viewer_id=alice, per_page=25).items
         }
-    # The posts saying "zebra" most come first; within a rank, lower ids first.
+    # The posts saying "zebra" most come first; within a rank, the newest (highest id) first.
     counts = [repeats[i] for i in ids]
     assert counts == sorted(counts, reverse=True)
     for n in (1, 2, 3):
         same = [i for i in ids if repeats[i] == n]
-        assert same == sorted(same)
+        assert same == sorted(same, reverse=True)
 
 
 @settings(

@@ -16,7 +16,7 @@ What a person types is never passed to the engine as query syntax: `terms` keeps
 words (runs of letters and digits in any script) and drops everything else (quotes, `*`,
 `-`, parentheses, `NEAR`'s syntax), so no input can raise; an input without words finds
 nothing. Every word must match (AND), case-insensitively. Results are ordered by rank,
-best first, then by id, so pages are stable; `page`/`per_page` paginate.
+best first, then by id, newest first, so pages are stable; `page`/`per_page` paginate.
 """
 
 from __future__ import annotations
@@ -140,7 +140,9 @@ class PersonHit:
 
 def _ranked(stmt: Select, found: Subquery, page: int, per_page: int) -> Select:
     return (
-        stmt.order_by(found.c.score, found.c.id).limit(per_page + 1).offset((page - 1) * per_page)
+        stmt.order_by(found.c.score, found.c.id.desc())
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
     )
 
 
