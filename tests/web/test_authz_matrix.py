@@ -40,6 +40,9 @@ PUBLIC = {
     ("GET", "/"),
     ("GET", "/login"),
     ("POST", "/login"),
+    ("GET", "/signup"),  # opening an account: anyone, limited per address
+    ("POST", "/signup"),
+    ("POST", "/api/v1/signup"),
     ("POST", "/logout"),
     ("POST", "/api/v1/tokens"),
     ("GET", "/.well-known/gpc.json"),

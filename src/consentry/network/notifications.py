@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from consentry.store.engine import utcnow
@@ -88,3 +88,13 @@ def mark_read(session: Session, member_id: int, ids: Sequence[int] | None = None
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(list(ids)))
     return session.execute(stmt.values(read_at=utcnow())).rowcount or 0  # type: ignore[attr-defined]
+
+
+def forget_member(session: Session, member_id: int) -> int:
+    """For an erasure: delete the member's notifications, and no longer name them as the
+    actor of anyone else's (those stay, told of "someone"). Returns how many were deleted."""
+    session.execute(
+        update(Notification).where(Notification.actor_id == member_id).values(actor_id=None)
+    )
+    gone = session.execute(delete(Notification).where(Notification.member_id == member_id))
+    return gone.rowcount or 0  # type: ignore[attr-defined]

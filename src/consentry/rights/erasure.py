@@ -17,6 +17,7 @@ What is erased, in the network's own tables:
 - their connections (the relationship itself is their data), and every connection request
   they sent or received, with its private note, both directions;
 - their ways in: every browser session is deleted and every API token revoked;
+- their notifications are deleted, and other members' no longer name them as the actor;
 - the generator's ground-truth rows for their items (`planted_pii`).
 
 What is kept, and why:
@@ -25,7 +26,8 @@ What is kept, and why:
   the ledger is append-only by design;
 - region and birth date on the member row: decisions recorded in the ledger and audits
   of datasets built before the erasure depend on them; with name, email and handle gone
-  they no longer identify anyone;
+  they no longer identify anyone. Their `region_changes` rows stay for the same reason:
+  they say which region's rules applied when, and hold nothing else;
 - other members' content: comments on the member's posts, messages sent to the member,
   mentions of their old handle — those are their authors' data. A message to the member
   stays its sender's (in the sender's export); no thread with an erased member is shown,
@@ -46,7 +48,7 @@ from consentry.consent.record import record_erasure
 from consentry.datasets.scrub.known import remember_erased_name
 from consentry.errors import Conflict, NotFound
 from consentry.keys import KeyPurpose, Keyring
-from consentry.network import api_tokens, connections, messages, web_sessions
+from consentry.network import api_tokens, connections, messages, notifications, web_sessions
 from consentry.rights.queue import enqueue
 from consentry.rights.withdrawal import RightsRequest
 from consentry.store.engine import utcnow
@@ -139,6 +141,7 @@ def erase_content(session: Session, member_id: int, *, erased_key: bytes) -> dic
     # member's messages; messages sent to the member stay (module docstring).
     counts["connection_requests"] = connections.forget_member(session, member_id)
     counts["message_notifications"] = messages.forget_member(session, member_id)
+    counts["notifications"] = notifications.forget_member(session, member_id)
     session.execute(
         update(Member)
         .where(Member.id == member_id)

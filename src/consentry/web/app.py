@@ -51,12 +51,14 @@ from consentry.web import (
     demo_tour,
     messages_pages,
     notices,
+    notification_pages,
     operators,
     pages,
     portability,
     security,
     settings_pages,
     signals,
+    signup,
     verification,
     your_data,
 )
@@ -81,7 +83,8 @@ class WebOptions:
     leaves with the receipt (0: answer at once; `consentry serve` waits when it runs a
     worker). How long a browser session lives is in `Settings` (idle and absolute
     timeouts); the `login_*` options are the log-in throttle's
-    (`consentry.network.login_throttle`).
+    (`consentry.network.login_throttle`); the `signup_*` options limit sign-ups per
+    client address (`consentry.network.signup.SignupLimit`).
     """
 
     secure_cookies: bool = False
@@ -93,6 +96,9 @@ class WebOptions:
     login_backoff_s: float = 1.0
     per_page: int = 20
     receipt_wait_s: float = 0.0
+    signup_max_attempts: int = 20
+    signup_max_accounts: int = 5
+    signup_window_s: int = 3600
 
 
 # The pages use no inline script or style and load nothing from elsewhere; this policy
@@ -209,6 +215,8 @@ def create_app(
         account,
         security,
         api_member,
+        signup,
+        notification_pages,
         connections_pages,
         messages_pages,
         api_network,
