@@ -291,3 +291,10 @@ def test_a_refused_sign_up_gives_its_account_slot_back(sqlite_engine, tmp_path):
 def test_a_signed_in_member_is_sent_on_from_the_sign_up_page(alice):
     page = alice.get("/signup", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/feed"
+
+
+def test_no_account_opens_before_a_policy_is_in_force(client, sqlite_engine):
+    before = members(sqlite_engine)
+    refused = sign_up(client)
+    assert refused.status_code == 400 and "no policy has been published" in refused.text
+    assert members(sqlite_engine) == before

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from consentry.consent.decide import human_date
 from consentry.consent.notices import show_notices
+from consentry.consent.versions import resolve_policy
 from consentry.errors import ConsentryError
 from consentry.network.accounts import MIN_PASSWORD
 from consentry.network.login_throttle import Throttled
@@ -102,6 +103,8 @@ def sign_up(request: Request, application: Application) -> Member:
     try:
         # Begun as a writer: a sign-up reads (email, handle) and then writes.
         with session_scope(immediate(request.app.state.engine)) as session:
+            # No account before a policy is in force: its rules apply from the first day.
+            resolve_policy(session)
             return open_account(session, application)
     except BaseException:
         limit.failed(address)
@@ -110,6 +113,7 @@ def sign_up(request: Request, application: Application) -> Member:
 
 def _form(request: Request, values: dict[str, str], **extra) -> Response:
     status = extra.pop("status_code", 200)
+    headers = extra.pop("headers", None)
     context = {
         "values": values,
         "min_password": MIN_PASSWORD,
@@ -117,7 +121,7 @@ def _form(request: Request, values: dict[str, str], **extra) -> Response:
         "today": date.today().isoformat(),
         **extra,
     }
-    return render(request, "signup.html", context, status_code=status, headers=extra.get("headers"))
+    return render(request, "signup.html", context, status_code=status, headers=headers)
 
 
 @pages.get("/signup")
