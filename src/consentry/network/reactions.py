@@ -103,3 +103,12 @@ def remove_reaction(session: Session, member_id: int, post_id: int) -> bool:
     session.delete(row)
     session.flush()
     return True
+
+
+def forget_member(session: Session, member_id: int) -> int:
+    """For an erasure: delete every reaction the member made; returns how many."""
+    rows = session.scalars(select(Reaction).where(Reaction.member_id == member_id)).all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)

@@ -48,7 +48,14 @@ from consentry.consent.record import record_erasure
 from consentry.datasets.scrub.known import remember_erased_name
 from consentry.errors import Conflict, NotFound
 from consentry.keys import KeyPurpose, Keyring
-from consentry.network import api_tokens, connections, messages, notifications, web_sessions
+from consentry.network import (
+    api_tokens,
+    connections,
+    messages,
+    notifications,
+    reactions,
+    web_sessions,
+)
 from consentry.rights.queue import enqueue
 from consentry.rights.withdrawal import RightsRequest
 from consentry.store.engine import utcnow
@@ -125,6 +132,13 @@ def erase_content(session: Session, member_id: int, *, erased_key: bytes) -> dic
                 session.execute(
                     delete(gone).where(gone.data_class == data_class, gone.item_id.in_(ids))
                 )
+    # An article keeps its earlier texts under its own data class, not `post`.
+    articles = select(Post.id).where(Post.member_id == member_id, Post.kind == "article")
+    for gone in (Revision, PlantedPII):
+        session.execute(
+            delete(gone).where(gone.data_class == "article", gone.item_id.in_(articles))
+        )
+    counts["reactions"] = reactions.forget_member(session, member_id)
     gone_connections = cast(
         CursorResult[Any],
         session.execute(
