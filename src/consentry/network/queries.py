@@ -330,7 +330,10 @@ def _feed_posts(
         .where(Post.id.in_(ids))
     ).all()
     reactions = reaction_summaries(session, [(row[0].id, row[0].kind) for row in rows], viewer_id)
-    by_id = {row[0].id: _feed_post(*row, reactions[row[0].id]) for row in rows}
+    by_id = {
+        post.id: _feed_post(post, handle, name, count, train_ai, reactions[post.id])
+        for post, handle, name, count, train_ai in rows
+    }
     return [by_id[i] for i in ids if i in by_id]
 
 
