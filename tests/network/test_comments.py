@@ -189,3 +189,18 @@ def test_post_edit_and_delete_by_its_author_only(engine, net):
             select(Comment).where(Comment.post_id == post, Comment.deleted_at.is_(None))
         ).all()
         assert live == []
+
+
+def test_the_feed_shows_each_posts_two_latest_live_comments(engine, net):
+    alice, bob, carol = (net.members[h] for h in ("alice", "bob", "carol"))
+    post = net.posts["alice_public"]
+    with session_scope(engine) as s:
+        for author, text in [(carol, "one"), (bob, "two"), (carol, "three")]:
+            add_comment(s, author_id=author, post_id=post, text=text)
+        gone = add_comment(s, author_id=bob, post_id=post, text="four").id
+        delete_comment(s, bob, gone)
+    with session_scope(engine) as s:
+        shown = next(p for p in queries.feed(s, viewer_id=alice).items if p.id == post)
+        assert [c.text for c in shown.latest_comments] == ["two", "three"]
+        other = next(p for p in queries.feed(s, viewer_id=alice).items if p.id != post)
+        assert other.latest_comments == ()

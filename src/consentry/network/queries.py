@@ -13,7 +13,7 @@ Who may see what is decided here, inside the SQL, not after it:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
@@ -69,6 +69,21 @@ class ReactionSummary:
 
 
 @dataclass(frozen=True)
+class CommentPreview:
+    """One of a post's latest comments, as the feed shows it under the post."""
+
+    id: int
+    author_handle: str
+    author_name: str
+    text: str
+    created_at: datetime
+
+
+#: How many of a post's latest comments the feed shows under it.
+PREVIEW_COMMENTS = 2
+
+
+@dataclass(frozen=True)
 class FeedPost:
     """A post as a reader sees it: author, time, text, how many live comments it has, and
     whether its latest stated usage preference denies `train-ai`."""
@@ -85,6 +100,7 @@ class FeedPost:
     no_ai_training: bool = False
     reactions: ReactionSummary = field(default_factory=ReactionSummary)
     edited: bool = False
+    latest_comments: tuple[CommentPreview, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -330,11 +346,58 @@ def _feed_posts(
         .where(Post.id.in_(ids))
     ).all()
     reactions = reaction_summaries(session, [(row[0].id, row[0].kind) for row in rows], viewer_id)
+    latest = latest_comments(session, [row[0].id for row in rows])
     by_id = {
-        post.id: _feed_post(post, handle, name, count, train_ai, reactions[post.id])
+        post.id: replace(
+            _feed_post(post, handle, name, count, train_ai, reactions[post.id]),
+            latest_comments=latest.get(post.id, ()),
+        )
         for post, handle, name, count, train_ai in rows
     }
     return [by_id[i] for i in ids if i in by_id]
+
+
+def latest_comments(
+    session: Session, post_ids: Sequence[int], per_post: int = PREVIEW_COMMENTS
+) -> dict[int, tuple[CommentPreview, ...]]:
+    """post id -> its latest live comments by live members (oldest of them first), in
+    one query however many posts."""
+    if not post_ids:
+        return {}
+    ranked = (
+        select(
+            Comment.id,
+            Comment.post_id,
+            Comment.text,
+            Comment.created_at,
+            Member.handle,
+            Member.display_name,
+            func.row_number()
+            .over(
+                partition_by=Comment.post_id,
+                order_by=(Comment.created_at.desc(), Comment.id.desc()),
+            )
+            .label("rank"),
+        )
+        .join(Member, Member.id == Comment.member_id)
+        .where(
+            Comment.post_id.in_(list(post_ids)),
+            Comment.deleted_at.is_(None),
+            Member.deleted_at.is_(None),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked)
+        .where(ranked.c.rank <= per_post)
+        .order_by(ranked.c.post_id, ranked.c.created_at, ranked.c.id)
+    )
+    found: dict[int, list[CommentPreview]] = {}
+    for row in rows:
+        found.setdefault(row.post_id, []).append(
+            CommentPreview(row.id, row.handle, row.display_name, row.text, row.created_at)
+        )
+    return {post_id: tuple(previews) for post_id, previews in found.items()}
 
 
 def reaction_summaries(
@@ -533,6 +596,7 @@ def job(session: Session, *, job_id: int) -> JobView | None:
 
 
 __all__ = [
+    "CommentPreview",
     "EducationView",
     "FeedPost",
     "JobView",
@@ -547,6 +611,7 @@ __all__ = [
     "job",
     "jobs",
     "jobs_by_id",
+    "latest_comments",
     "live_member",
     "live_member_by_handle",
     "post",
