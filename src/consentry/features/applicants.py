@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.consent.decide import decide
+from consentry.errors import ConsentryError
 from consentry.features.catalog import BY_KEY, NOT_TRAINED, access, missing_models
 from consentry.features.member_facts import member_facts
 from consentry.network.queries import JobView
@@ -50,6 +51,15 @@ class ApplicantAi:
         return self.fit is not None
 
 
+def _allows_recruiter_ai(session: Session, member_id: int) -> bool:
+    """The applicant's recruiter-ai decision now; a decision that cannot be made (no
+    policy published yet) allows nothing."""
+    try:
+        return decide(session, member_id, "recruiter-ai").allowed
+    except ConsentryError:
+        return False
+
+
 def assess_applicants(
     session: Session,
     settings: Settings,
@@ -65,7 +75,7 @@ def assess_applicants(
     model = None
     out: dict[int, ApplicantAi] = {}
     for member_id in member_ids:
-        if not decide(session, member_id, "recruiter-ai").allowed:
+        if not _allows_recruiter_ai(session, member_id):
             out[member_id] = ApplicantAi(member_id, False, message=NOT_ALLOWED)
             continue
         if unusable:

@@ -109,7 +109,7 @@ class PostgresFullText:
         )
         if kind == SearchKind.POSTS:
             document: ColumnElement = literal_column(POSTS_DOCUMENT)
-            ident: ColumnElement = Post.id
+            ident: ColumnElement = Post.__table__.c.id
         else:
             key = "member_id" if kind == SearchKind.PEOPLE else "job_id"
             index = table(f"search_{kind.value}", column(key), column("document"))

@@ -29,8 +29,6 @@ from consentry.web.schemas import (
     CreatedPostOut,
     ErrorOut,
     FeedOut,
-    JobOut,
-    JobsOut,
     MemberOut,
     MeOut,
     PostIn,
@@ -152,25 +150,3 @@ def member(
     if other is None:
         raise HTTPException(404, f"no member has the handle {handle!r}")
     return MemberOut.of(queries.profile(db, other))
-
-
-@router.get("/jobs", response_model=JobsOut, tags=["jobs"])
-def jobs(
-    request: Request,
-    db: DbSession,
-    member: CurrentMember,
-    q: Annotated[str, Query(max_length=200)] = "",
-    page: PageNumber = 1,
-) -> JobsOut:
-    """Live job postings, newest first; `q` keeps those matching every word."""
-    found = queries.jobs(db, q=q, page=page, per_page=request.app.state.options.per_page)
-    return JobsOut(items=[JobOut.of(j) for j in found.items], page=page, next_page=_next(found))
-
-
-@router.get("/jobs/{job_id}", response_model=JobOut, tags=["jobs"])
-def job(db: DbSession, member: CurrentMember, job_id: ItemId) -> JobOut:
-    """One live job posting."""
-    found = queries.job(db, job_id=job_id)
-    if found is None:
-        raise HTTPException(404, f"no live job has the id {job_id}")
-    return JobOut.of(found)

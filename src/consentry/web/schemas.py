@@ -177,6 +177,9 @@ class JobOut(BaseModel):
     description: str
     skills: list[str]
     created_at: UtcDateTime
+    closed_at: UtcDateTime | None = Field(
+        None, description="When the posting closed; null while it takes applications."
+    )
 
     @classmethod
     def of(cls, job: queries.JobView) -> JobOut:
