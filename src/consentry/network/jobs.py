@@ -382,3 +382,17 @@ def my_postings(session: Session, recruiter_id: int) -> list[MyPosting]:
     return [
         MyPosting(j.id, j.title, j.company, j.created_at, j.closed_at, int(n or 0)) for j, n in rows
     ]
+
+
+def forget_member(session: Session, member_id: int) -> int:
+    """For an erasure: delete the member's applications (their private notes with them)
+    and the skills of the postings they wrote (the postings themselves are blanked by the
+    erasure). Applications others sent to those postings stay: they are the applicants'.
+    Returns how many applications were deleted."""
+    session.execute(
+        delete(JobSkill).where(
+            JobSkill.job_id.in_(select(Job.id).where(Job.recruiter_id == member_id))
+        )
+    )
+    gone = session.execute(delete(JobApplication).where(JobApplication.member_id == member_id))
+    return gone.rowcount or 0  # type: ignore[attr-defined]

@@ -18,6 +18,9 @@ What is erased, in the network's own tables:
   they sent or received, with its private note, both directions;
 - their ways in: every browser session is deleted and every API token revoked;
 - their notifications are deleted, and other members' no longer name them as the actor;
+- their job applications, with their private notes, and their postings' skills (the
+  search index follows, by its triggers); applications others sent to their postings
+  stay, as the applicants' own;
 - the generator's ground-truth rows for their items (`planted_pii`).
 
 What is kept, and why:
@@ -51,6 +54,7 @@ from consentry.keys import KeyPurpose, Keyring
 from consentry.network import (
     api_tokens,
     connections,
+    jobs,
     messages,
     notifications,
     reactions,
@@ -156,6 +160,8 @@ def erase_content(session: Session, member_id: int, *, erased_key: bytes) -> dic
     counts["connection_requests"] = connections.forget_member(session, member_id)
     counts["message_notifications"] = messages.forget_member(session, member_id)
     counts["notifications"] = notifications.forget_member(session, member_id)
+    # Their job applications (with their private notes) and their postings' skills.
+    counts["job_applications"] = jobs.forget_member(session, member_id)
     session.execute(
         update(Member)
         .where(Member.id == member_id)
