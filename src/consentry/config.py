@@ -38,6 +38,9 @@ class Settings:
     session_idle_minutes: int = 120
     #: Hours a browser session lives in all, however busy, before its member signs in again.
     session_max_hours: int = 168
+    #: Whether the scrubber's NER stage runs where a pinned model is installed
+    #: (`CONSENTRY_SCRUB_NER`, on by default); off: rules only.
+    scrub_ner: bool = True
 
     @property
     def is_embedded(self) -> bool:
@@ -100,7 +103,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         server_threads=int(threads),
         session_idle_minutes=idle,
         session_max_hours=max_hours,
+        scrub_ner=scrub_ner(env),
     )
+
+
+def scrub_ner(env) -> bool:
+    """`CONSENTRY_SCRUB_NER`: `on` (the default) or `off`."""
+    value = env.get("CONSENTRY_SCRUB_NER", "on").strip().lower()
+    if value not in ("on", "off"):
+        raise ConfigError(f"CONSENTRY_SCRUB_NER must be on or off, not {value!r}")
+    return value == "on"
 
 
 def _bounded(env, name: str, default: str, low: int, high: int) -> int:

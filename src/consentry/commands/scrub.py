@@ -99,14 +99,24 @@ def scrub(
     region: str | None = typer.Option(
         None, "--region", help="Region hint for national phone numbers, e.g. DE or US-CA."
     ),
+    explain: bool = typer.Option(
+        False,
+        "--explain",
+        help='Name the detector of each span ("detector": "format:email", "ner:en_core_web_sm", ...).',
+    ),
 ) -> None:
     """Replace personal data in texts with typed placeholders.
 
     Reads {"id", "text"} per line (optional "author_names": [...], "region"); writes
-    {"id", "text", "spans": [{"start", "end", "type"}]} with spans on the input text.
-    Nothing is written to --output unless every line was scrubbed.
+    {"id", "text", "spans": [{"start", "end", "type"}]} with spans on the input text
+    (with --explain, each span also has "detector"). Nothing is written to --output
+    unless every line was scrubbed. The NER stage runs when a pinned model is installed
+    and CONSENTRY_SCRUB_NER is not off; otherwise a notice on stderr says that names and
+    places are found by rules only.
     """
+    from consentry.commands.context import settings
     from consentry.datasets.scrub import Scrubber
+    from consentry.datasets.scrub.ner import ENGLISH
 
     known: list[str] = []
     handles: list[str] = []
@@ -117,7 +127,17 @@ def scrub(
         db_names, handles, erased = _known_from_db(required=names_from_db is True)
         known += db_names
     hint = normalise_region(region) if region is not None else None
-    scrubber = Scrubber(known_names=known, known_handles=handles, erased=erased, region=hint)
+    use_ner = settings().scrub_ner
+    scrubber = Scrubber(
+        known_names=known, known_handles=handles, erased=erased, region=hint, ner=use_ner
+    )
+    if not scrubber.ner_models:
+        why = (
+            "CONSENTRY_SCRUB_NER=off"
+            if not use_ner
+            else f"no NER model installed (pip install {ENGLISH.package}=={ENGLISH.version})"
+        )
+        typer.echo(f"notice: {why}: names and places are found by rules only", err=True)
 
     if input == "-":
         source: IO[str] = sys.stdin
@@ -136,9 +156,9 @@ def scrub(
             for _, record in _records(source):
                 batch.append(record)
                 if len(batch) >= _BATCH:
-                    _write(scrubber, batch, tmp)
+                    _write(scrubber, batch, tmp, explain)
                     batch = []
-            _write(scrubber, batch, tmp)
+            _write(scrubber, batch, tmp, explain)
         if output == "-":
             with open(tmp_name, encoding="utf-8") as done:
                 shutil.copyfileobj(done, sys.stdout)
@@ -152,7 +172,7 @@ def scrub(
             os.unlink(tmp_name)
 
 
-def _write(scrubber, batch: list[dict], out: IO[str]) -> None:
+def _write(scrubber, batch: list[dict], out: IO[str], explain: bool) -> None:
     if not batch:
         return
     results = scrubber.scrub_batch(
@@ -161,7 +181,13 @@ def _write(scrubber, batch: list[dict], out: IO[str]) -> None:
         [r.get("region") for r in batch],
     )
     for record, result in zip(batch, results, strict=True):
-        spans = [{"start": s.start, "end": s.end, "type": s.type} for s in result.spans]
+        if explain:
+            spans = [
+                {"start": s.start, "end": s.end, "type": s.type, "detector": s.detector}
+                for s in result.explained()
+            ]
+        else:
+            spans = [{"start": s.start, "end": s.end, "type": s.type} for s in result.spans]
         row = {"id": record["id"], "text": result.text, "spans": spans}
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
 

@@ -48,6 +48,7 @@ from consentry.datasets.records import (
 )
 from consentry.datasets.scrub.columns import scrub_columns
 from consentry.datasets.scrub.known import network_scrubber
+from consentry.datasets.scrub.ner import configuration as ner_configuration
 from consentry.datasets.structure import attach_structure
 from consentry.errors import InvalidInput
 from consentry.keys import KeyPurpose, Keyring
@@ -179,6 +180,7 @@ def build_dataset(
         excluded=excluded,
         scrubbed=Counter(),
         reproduction=reproduction,
+        notes={"scrubber": ner_configuration(settings.scrub_ner)},
     )
 
     def write(staging: Path, scratch: Path) -> ShardWrite:
@@ -243,7 +245,7 @@ def stream_records(
     with session_scope(db) as session:
         # Erased names as they stand now, whatever the as-of: an erasure is never undone.
         scrubber, names = network_scrubber(
-            session, erased_key=keyring.key(KeyPurpose.ERASED_NAMES).secret
+            session, erased_key=keyring.key(KeyPurpose.ERASED_NAMES).secret, ner=settings.scrub_ner
         )
         result = session.execute(stmt.execution_options(yield_per=CHUNK_ROWS))
         for chunk in result.partitions(CHUNK_ROWS):

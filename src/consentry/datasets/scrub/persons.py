@@ -191,8 +191,10 @@ _ANY_TITLE = re.compile(rf"(?:{_TITLES})\.?[ \t]")
 
 def find_persons(
     text: str, known: NameIndex, author: NameIndex | None, *, titles: bool | None = None
-) -> list[tuple[int, int, str]]:
-    """PERSON spans for names in `text` (titles themselves are not part of the span).
+) -> list[tuple[int, int, str, str]]:
+    """PERSON spans for names in `text` (titles themselves are not part of the span), each
+    with the rule that found it: `known-name`, `author-name`, `rule:title` or
+    `rule:given-name`.
 
     `titles` may say whether `text` can hold a title at all (`_ANY_TITLE`), when the
     caller already knows; None lets this function look.
@@ -214,7 +216,7 @@ def find_persons(
             words = " ".join(_CAPITALISED.findall(text)).casefold().split()
         if multi.isdisjoint(words) and own_multi.isdisjoint(words):
             return []
-    out: list[tuple[int, int, str]] = []
+    out: list[tuple[int, int, str, str]] = []
     for m in RUN.finditer(text):
         base = m.start()
         run = m.group()
@@ -223,7 +225,7 @@ def find_persons(
         if len(words) == 1:
             # A one-word run: the general loop below reduces to exactly this test.
             if titled or words[0] in single or words[0] in own_single:
-                out.append((base, m.end(), "PERSON"))
+                out.append((base, m.end(), "PERSON", _one_word_rule(words[0], titled, own_single)))
             continue
         if not titled and multi.isdisjoint(words) and own_multi.isdisjoint(words):
             continue
@@ -234,31 +236,46 @@ def find_persons(
         while i < n:
             # The longest reading wins: "Thomas Davies" (known) over "Thomas" (the author's).
             length = known.match(words, i)
+            rule = "known-name"
             if author is not None:
-                length = max(length, author.match(words, i))
+                own = author.match(words, i)
+                if own > length:
+                    length, rule = own, "author-name"
             w = words[i]
             if titled and i == 0:
-                length = max(length, 1 + _surname_length(raw, words, 1))
+                more = 1 + _surname_length(raw, words, 1)
+                if more > length:
+                    length, rule = more, "rule:title"
             elif w in _TITLE_WORDS and i + 1 < n and not length:
                 more = _surname_length(raw, words, i + 1)
                 if more:
-                    out.append((tokens[i + 1][0], tokens[i + more][1], "PERSON"))
+                    out.append((tokens[i + 1][0], tokens[i + more][1], "PERSON", "rule:title"))
                     i += 1 + more
                     continue
             elif i and words[i - 1] in _PLACE_PREFIXES:
                 pass  # San Francisco, Saint Paul: a place, unless known as a name above
             elif w in solo:
-                length = max(length, 1 + _surname_length(raw, words, i + 1))
+                more = 1 + _surname_length(raw, words, i + 1)
+                if more > length:
+                    length, rule = more, "rule:given-name"
             elif w in needs_surname:
                 more = _surname_length(raw, words, i + 1)
-                if more:
-                    length = max(length, 1 + more)
+                if more and 1 + more > length:
+                    length, rule = 1 + more, "rule:given-name"
             if length:
-                out.append((tokens[i][0], tokens[i + length - 1][1], "PERSON"))
+                out.append((tokens[i][0], tokens[i + length - 1][1], "PERSON", rule))
                 i += length
             else:
                 i += 1
     return out
+
+
+def _one_word_rule(word: str, titled: bool, own: frozenset[str] | set[str]) -> str:
+    if titled:
+        return "rule:title"
+    if word in own:
+        return "author-name"
+    return "rule:given-name" if word in given_names()[0] else "known-name"
 
 
 def _surname_length(raw: list[str], words: list[str], j: int) -> int:

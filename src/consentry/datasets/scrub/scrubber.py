@@ -1,27 +1,42 @@
 """The scrubber: finds personal data in a text and replaces it with typed placeholders.
 
-`Scrubber.find` and `Scrubber.scrub` work on one text and run every detector;
-`Scrubber.scrub_batch` works on many (a dataset build and `consentry scrub` call it) and
-first asks the RE2 gates of `triggers`, vectorised over the batch, which detectors each
-text can need at all, then runs only those, in Python, with their validators. A gate never
-refuses a text its detector would find something in, so both give the same spans.
+A cascade, cheapest first:
+
+1. the RE2 gates of `triggers`, vectorised over a batch, say which format detectors each
+   text can need at all (`Scrubber.find` runs them all; a gate never refuses a text its
+   detector would find something in, so both give the same spans);
+2. the rules: formats and validators (`formats`, `phones`, python-stdnum), known member
+   names and handles, erased-name hashes, names by their context (`persons`, `context`),
+   spelled-out emails and phone numbers (`deobfuscate`);
+3. a pretrained NER model (`ner`), only for the texts the rules leave unsettled
+   (`cascade.needs_ner`), in batches, for names of people who are not members and for
+   places in address context.
 
 Overlaps are resolved once, the same way for every caller: structured types first, longer
 span first, then the more specific type (a checksum-validated CARD, IBAN or ID beats a
 PHONE over the same digits); PERSON spans fill in only where nothing structured was found,
 so a name never swallows an email, URL or address.
+
+Each span knows the detector that found it (`Detected.detector`: `format:email`,
+`validator:iban`, `known-name`, `rule:initial-surname`, `deobfuscated:email`,
+`ner:en_core_web_sm`, ...); `Span`, which callers unpack as (start, end, type), does not
+carry it, and `find(..., explain=True)` returns `Detected` spans instead.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple, overload
 
-from consentry.datasets.scrub import formats, handles, persons, phones
+from consentry.datasets.scrub import context, deobfuscate, formats, handles, persons, phones
 from consentry.datasets.scrub import triggers as g
+from consentry.datasets.scrub.cascade import needs_ner, read_entities
 from consentry.datasets.scrub.erased import ErasedNames
+from consentry.datasets.scrub.ner import ModelPin, available_models, entities, guess_language
 from consentry.datasets.scrub.triggers import triggers_batch
 
 TYPES = ("EMAIL", "PHONE", "PERSON", "ADDRESS", "URL", "ID", "CARD", "IBAN", "IP", "DOB")
@@ -32,6 +47,7 @@ _PRIORITY = {
     "CARD": 9, "IBAN": 9, "ID": 8, "EMAIL": 8, "IP": 7, "URL": 6, "DOB": 5, "PHONE": 4,
     "ADDRESS": 3, "PERSON": 1,
 }  # fmt: skip
+_PLACEHOLDER = re.compile("|".join(f"<{t}>" for t in TYPES))
 
 
 class Span(NamedTuple):
@@ -46,25 +62,60 @@ class Span(NamedTuple):
         return f"<{self.type}>"
 
 
+class Detected(NamedTuple):
+    """A span with the detector that found it (`find(..., explain=True)`)."""
+
+    start: int
+    end: int
+    type: str
+    detector: str
+
+    @property
+    def placeholder(self) -> str:
+        return f"<{self.type}>"
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end, self.type)
+
+
 @dataclass(frozen=True)
 class ScrubResult:
-    """The scrubbed text and the spans that were replaced, as offsets into the input text."""
+    """The scrubbed text and the spans that were replaced, as offsets into the input text;
+    `detectors[i]` names the detector of `spans[i]`."""
 
     text: str
     spans: list[Span]
+    detectors: tuple[str, ...] = field(default=(), compare=False)
+
+    def explained(self) -> list[Detected]:
+        """The spans with their detectors."""
+        return [Detected(*s, d) for s, d in zip(self.spans, self.detectors, strict=True)]
 
 
-def resolve(found: Iterable[tuple[int, int, str]], text: str | None = None) -> list[Span]:
+Found = tuple[int, int, str, str]
+
+
+def resolve(found: Iterable[tuple], text: str | None = None) -> list[Span]:
     """Non-overlapping spans, sorted by start: structured types first, then PERSON.
 
-    With `text`, a PERSON candidate that runs into a structured span ("Anna" in a run
-    "Anna Via Roma" whose "Via Roma 10" is an ADDRESS) keeps its words outside that span,
-    so that scrubbing the result again finds nothing new.
+    `found` holds (start, end, type) or (start, end, type, detector) tuples. With `text`,
+    a PERSON candidate that runs into a structured span ("Anna" in a run "Anna Via Roma"
+    whose "Via Roma 10" is an ADDRESS) keeps its words outside that span, so that
+    scrubbing the result again finds nothing new.
     """
+    tagged = [(f[0], f[1], f[2], f[3] if len(f) > 3 else "") for f in found]
+    return [d.span for d in _resolve(tagged, text)]
+
+
+def _resolve(found: Iterable[Found], text: str | None) -> list[Detected]:
     ordered = sorted(found, key=lambda f: (f[2] == "PERSON", f[0] - f[1], -_PRIORITY[f[2]], f[0]))
     taken: list[tuple[int, int]] = []
-    kept: list[Span] = []
-    for start, end, kind in ordered:
+    if text is not None and "<" in text:
+        # Placeholders of an earlier pass are not personal data, and no span may cut one.
+        taken = [(m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]
+    kept: list[Detected] = []
+    for start, end, kind, detector in ordered:
         if end <= start:
             continue
         if any(start < e and s < end for s, e in taken):
@@ -75,7 +126,7 @@ def resolve(found: Iterable[tuple[int, int, str]], text: str | None = None) -> l
                 continue
             start, end = piece
         taken.append((start, end))
-        kept.append(Span(start, end, kind))
+        kept.append(Detected(start, end, kind, detector))
     kept.sort()
     return kept
 
@@ -85,9 +136,9 @@ def resolve(found: Iterable[tuple[int, int, str]], text: str | None = None) -> l
 _MASKS_PHONES = frozenset({"IP", "IBAN", "EMAIL", "URL", "PERSON"})
 
 
-def _mask(text: str, found: list[tuple[int, int, str]], kinds: frozenset[str]) -> str:
+def _mask(text: str, found: list[Found], kinds: frozenset[str]) -> str:
     """`text` with the spans of `kinds` in `found` blanked by NULs (same length, no digits)."""
-    spans = [(s, e) for s, e, kind in found if kind in kinds]
+    spans = [(f[0], f[1]) for f in found if f[2] in kinds]
     if not spans:
         return text
     chars = list(text)
@@ -113,7 +164,7 @@ def _outside(start: int, end: int, taken: list[tuple[int, int]], text: str):
 _WORDS = re.compile(r"\W*(?P<words>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)*)?\W*")
 
 
-def apply(text: str, spans: Sequence[Span]) -> str:
+def apply(text: str, spans: Sequence[Span | Detected]) -> str:
     """`text` with each span replaced by its placeholder (spans sorted, non-overlapping)."""
     if not spans:
         return text
@@ -131,16 +182,14 @@ def apply(text: str, spans: Sequence[Span]) -> str:
 _MAX_PASSES = 3
 
 
-def _outside_placeholders(found: Sequence[Span], spans: Sequence[Span]) -> list[Span]:
+def _outside_placeholders(found: Sequence[Detected], spans: Sequence[Detected]) -> list[Detected]:
     """The spans `found` in `apply(text, spans)` that touch no placeholder, as offsets into
     `text` itself (a span that overlaps a placeholder cannot be mapped back and is left)."""
-    out: list[Span] = []
+    out: list[Detected] = []
     shift = 0  # how much longer `text` is than the scrubbed text, before the current span
     index = 0
-    at = 0  # where the current placeholder starts in the scrubbed text
-    edges: list[
-        tuple[int, int, int]
-    ] = []  # (start, end) of each placeholder, and the shift after it
+    # (start, end) of each placeholder in the scrubbed text, and the shift after it
+    edges: list[tuple[int, int, int]] = []
     for span in spans:
         at = span.start - shift
         shift += (span.end - span.start) - len(span.placeholder)
@@ -151,8 +200,16 @@ def _outside_placeholders(found: Sequence[Span], spans: Sequence[Span]) -> list[
         if index < len(edges) and edges[index][0] < f.end:
             continue  # overlaps a placeholder
         before = edges[index - 1][2] if index else 0
-        out.append(Span(f.start + before, f.end + before, f.type))
+        out.append(Detected(f.start + before, f.end + before, f.type, f.detector))
     return out
+
+
+def ner_setting(environ: dict[str, str] | os._Environ[str] | None = None) -> bool:
+    """The `CONSENTRY_SCRUB_NER` setting: whether the NER stage runs where a model is
+    installed (`on`, the default) or never (`off`). See `consentry.config`."""
+    from consentry.config import scrub_ner
+
+    return scrub_ner(os.environ if environ is None else environ)
 
 
 class Scrubber:
@@ -163,6 +220,11 @@ class Scrubber:
     of erased members' names (`erased.ErasedNames`), found as PERSON wherever their words
     appear. `region` is the default region hint for national-format phone numbers; a
     per-call `region` overrides it.
+
+    `ner`: whether the NER stage runs (True: with every pinned model that is installed;
+    False: rules only; None: as the `CONSENTRY_SCRUB_NER` setting says). `ner_models`
+    tells which models run; empty means rules only. `stats` counts the texts scrubbed
+    (`texts`) and those sent to the NER model (`ner_texts`), first passes only.
     """
 
     def __init__(
@@ -172,30 +234,75 @@ class Scrubber:
         *,
         erased: ErasedNames | None = None,
         region: str | None = None,
+        ner: bool | None = None,
     ) -> None:
         self.names = persons.NameIndex(known_names)
         self.erased = erased
         # Only handles that cannot be an ordinary word are matched bare ("anna.mueller84").
         self.handles = frozenset(h.casefold() for h in known_handles if h and not h.isalpha())
         self.region = region
+        self.ner_requested = ner_setting() if ner is None else ner
+        self.ner_models: tuple[ModelPin, ...] = available_models() if self.ner_requested else ()
+        self._given: frozenset[str] | None = None
+        self.stats: Counter[str] = Counter()
+
+    def describe(self) -> dict[str, object]:
+        """The scrubber's configuration as a manifest records it: the NER models used
+        (name, version, package), none when it ran on rules only."""
+        return {"ner_models": [pin.describe() for pin in self.ner_models]}
 
     def add_names(self, names: Iterable[str]) -> None:
         """Learn more known full names."""
         for name in names:
             self.names.add(name)
+        self._given = None
+
+    @property
+    def given_names(self) -> frozenset[str]:
+        """Known members' given names, for the cue rule (`context`)."""
+        if self._given is None:
+            self._given = context.given_names_of(self.names)
+        return self._given
+
+    @overload
+    def find(
+        self,
+        text: str,
+        *,
+        author_names: Iterable[str] = (),
+        region: str | None = None,
+        explain: Literal[False] = False,
+    ) -> list[Span]: ...
+
+    @overload
+    def find(
+        self,
+        text: str,
+        *,
+        author_names: Iterable[str] = (),
+        region: str | None = None,
+        explain: Literal[True],
+    ) -> list[Detected]: ...
 
     def find(
-        self, text: str, *, author_names: Iterable[str] = (), region: str | None = None
-    ) -> list[Span]:
-        """The personal data in `text`: sorted, non-overlapping spans."""
-        return self._find(text, g.ALL, author_names, region or self.region)
+        self,
+        text: str,
+        *,
+        author_names: Iterable[str] = (),
+        region: str | None = None,
+        explain: bool = False,
+    ) -> list[Span] | list[Detected]:
+        """The personal data in `text`: sorted, non-overlapping spans (with the detector
+        of each when `explain`)."""
+        found = self._find([text], [g.ALL], [tuple(author_names)], [region or self.region])[0]
+        return found if explain else [d.span for d in found]
 
     def scrub(
         self, text: str, *, author_names: Iterable[str] = (), region: str | None = None
     ) -> ScrubResult:
         """`text` with every span found replaced by its `<TYPE>` placeholder."""
-        spans = self.find(text, author_names=author_names, region=region)
-        return ScrubResult(apply(text, spans), spans)
+        found = self.find(text, author_names=author_names, region=region, explain=True)
+        return _result(text, found)
 
     def scrub_batch(
         self,
@@ -207,74 +314,125 @@ class Scrubber:
 
         `author_names[i]` and `regions[i]` belong to `texts[i]` when given.
         """
-        flags = triggers_batch(texts)
-        out: list[ScrubResult] = []
-        for i, text in enumerate(texts):
-            names = author_names[i] if author_names is not None else ()
-            region = (regions[i] if regions is not None else None) or self.region
-            spans = self._find(text, flags[i], names, region)
-            out.append(ScrubResult(apply(text, spans), spans))
-        return out
+        texts = list(texts)
+        names = [
+            tuple(author_names[i]) if author_names is not None else () for i in range(len(texts))
+        ]
+        hints = [
+            (regions[i] if regions is not None else None) or self.region for i in range(len(texts))
+        ]
+        found = self._find(texts, triggers_batch(texts), names, hints)
+        return [_result(text, spans) for text, spans in zip(texts, found, strict=True)]
 
     def _find(
-        self, text: str, t: int, author_names: Iterable[str], region: str | None
-    ) -> list[Span]:
-        names = tuple(author_names)
-        spans = self._find_once(text, t, names, region)
+        self,
+        texts: list[str],
+        flags: Sequence[int],
+        names: Sequence[tuple[str, ...]],
+        regions: Sequence[str | None],
+    ) -> list[list[Detected]]:
+        self.stats["texts"] += len(texts)
+        found = [self._rules(text, flags[i], names[i], regions[i]) for i, text in enumerate(texts)]
+        self._ner(texts, found, range(len(texts)), count=True)
+        spans = [_resolve(f, text) for f, text in zip(found, texts, strict=True)]
         # Detectors judge a candidate by its neighbours, and a longer span may swallow the
         # start of a shorter one ("x@y.com" cut by an address): once the first spans are
         # placeholders, what is left can read as personal data of its own. Scrub until
         # nothing new is found, so that scrubbing a scrubbed text changes nothing.
+        todo = [i for i, s in enumerate(spans) if s]
         for _ in range(_MAX_PASSES):
-            if not spans:
+            if not todo:
                 break
-            extra = _outside_placeholders(
-                self._find_once(apply(text, spans), g.ALL, names, region), spans
-            )
-            if not extra:
-                break
-            spans = sorted([*spans, *extra])
+            scrubbed = {i: apply(texts[i], spans[i]) for i in todo}
+            again = {i: self._rules(scrubbed[i], g.ALL, names[i], regions[i]) for i in todo}
+            self._ner(scrubbed, again, todo, count=False)
+            more = []
+            for i in todo:
+                extra = _outside_placeholders(_resolve(again[i], scrubbed[i]), spans[i])
+                if extra:
+                    spans[i] = sorted([*spans[i], *extra])
+                    more.append(i)
+            todo = more
         return spans
 
-    def _find_once(
-        self, text: str, t: int, author_names: Iterable[str], region: str | None
-    ) -> list[Span]:
-        found: list[tuple[int, int, str]] = []
+    def _ner(self, texts, found, which: Iterable[int], *, count: bool) -> None:
+        """Add the NER stage's spans to `found[i]` for each unsettled text `i` of `which`."""
+        if not self.ner_models:
+            return
+        languages = [pin.language for pin in self.ner_models]
+        by_language = {pin.language: pin for pin in self.ner_models}
+        groups: dict[ModelPin, list[int]] = {}
+        given = self.given_names
+        for i in which:
+            text = texts[i]
+            if needs_ner(text, [(f[0], f[1]) for f in found[i]], given):
+                pin = by_language[guess_language(text, languages)]
+                groups.setdefault(pin, []).append(i)
+        for pin, indices in groups.items():
+            if count:
+                self.stats["ner_texts"] += len(indices)
+            found_by_model = entities(pin, [texts[i] for i in indices])
+            for i, ents in zip(indices, found_by_model, strict=True):
+                rules = [(f[0], f[1], f[2]) for f in found[i]]
+                found[i].extend(read_entities(pin, texts[i], ents, rules))
+
+    def _rules(
+        self, text: str, t: int, author_names: tuple[str, ...], region: str | None
+    ) -> list[Found]:
+        found: list[Found] = []
         if t & g.AT:
-            found += formats.find_emails(text)
-            found += formats.find_mentions(text)
+            found += _tag(formats.find_emails(text), "format:email")
+            found += _tag(formats.find_mentions(text), "format:mention")
         if t & g.URL:
-            found += formats.find_urls(text)
+            found += _tag(formats.find_urls(text), "format:url")
         if t & g.DIGIT:
             if t & g.IBAN:
-                found += formats.find_ibans(text)
+                found += _tag(formats.find_ibans(text), "validator:iban")
             if t & g.CARD:
-                found += formats.find_cards(text)
+                found += _tag(formats.find_cards(text), "validator:card")
             if t & g.IPV4:
-                found += formats.find_ipv4s(text)
+                found += _tag(formats.find_ipv4s(text), "format:ip")
             if t & g.IPV6 and ":" in text:
-                found += formats.find_ipv6s(text)
+                found += _tag(formats.find_ipv6s(text), "format:ip")
             if t & g.PHONE:
                 # Phone candidates are loose digit runs: mask what stricter detectors
                 # already claimed, as a placeholder would on a second pass, so a number
                 # running into an IP or IBAN is judged on its own digits.
-                found += phones.find_phones(_mask(text, found, _MASKS_PHONES), region)
+                masked = _mask(text, found, _MASKS_PHONES)
+                found += _tag(phones.find_phones(masked, region), "validator:phone")
             if t & g.ADDRESS:
-                found += formats.find_addresses(text)
+                found += _tag(formats.find_addresses(text), "format:address")
             if t & g.BIRTH:
-                found += formats.find_dobs(text)
+                found += _tag(formats.find_dobs(text), "format:dob")
         if t & _ID_BITS:
             # Outside the digit test: an omocodia fiscal code may be written without a digit.
-            found += formats.find_ids(text, [n for n, b in _ID_SHAPES if t & b])
+            ids = formats.find_ids(text, [n for n, b in _ID_SHAPES if t & b])
+            found += _tag(ids, "validator:id")
         if self.handles and t & g.HANDLE:
-            found += handles.find_handles(text, self.handles)
-        found += persons.find_persons(
-            text, self.names, persons.author_index(author_names), titles=bool(t & g.TITLE)
-        )
+            found += _tag(handles.find_handles(text, self.handles), "known-handle")
+        author = persons.author_index(author_names)
+        found += persons.find_persons(text, self.names, author, titles=bool(t & g.TITLE))
+        found += context.find_initials(text)
+        found += context.find_lowercase_names(text, self.names)
+        if author is not None:
+            found += [(*f[:3], "author-name") for f in context.find_lowercase_names(text, author)]
+        found += context.find_cued_given_names(text, self.given_names)
+        found += deobfuscate.find_emails(text)
+        found += deobfuscate.find_phones(_mask(text, found, _MASKS_PHONES), region)
         if self.erased:
             # Any case and any accents: the hashes are of folded words (see `erased.py`).
-            found += self.erased.find(text)
-        return resolve(found, text) if found else []
+            found += _tag(self.erased.find(text), "erased-name")
+        return found
+
+
+def _tag(found: list[tuple[int, int, str]], detector: str) -> list[Found]:
+    return [(s, e, kind, detector) for s, e, kind in found]
+
+
+def _result(text: str, found: Sequence[Detected]) -> ScrubResult:
+    return ScrubResult(
+        apply(text, found), [d.span for d in found], tuple(d.detector for d in found)
+    )
 
 
 def scrub_batch(

@@ -1,0 +1,286 @@
+"""The NER stage of the cascade: which texts the model reads, and what its hits count as.
+
+The rules run on every text first. A text goes on to the NER model only when they cannot
+settle it (`needs_ner`):
+
+- it holds a capitalised word that no rule span covers and that is not explained as a
+  common word — a stop word of one of the network's languages, a word of the English
+  lexicon (WordNet, as the English pipeline ships it), a technology, company or role
+  word (`data/not_names.txt`), or an acronym; a word that is a given name (the shipped
+  list or a known member's) is never explained away;
+- or it has a person cue ("thanks ...", "met ...", "merci ...") or an address cue
+  ("lives in", "address", "wohne") followed by a word, which in lower-case text is the
+  only hint there is.
+
+Texts of lower-case common words, numbers and what the rules already replaced never reach
+the model. What the model finds is then kept only where it reads as personal data
+(`read_entities`): a PERSON hit loses cue words, titles and lower-case words at its edges
+and is dropped when it holds a digit or is made only of technology, company, role or
+common words; a place (GPE, LOC, FAC) becomes an ADDRESS only in address context — next
+to a street address the rules found, after an address cue, next to a postcode, or with a
+house number in it. A city named on its own ("based in Berlin") is not an address.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from consentry.datasets.scrub import persons
+from consentry.datasets.scrub.ner import ENGLISH, ModelPin
+
+_DATA = resources.files("consentry.datasets.scrub") / "data"
+
+_CAP_WORD = re.compile(rf"(?<![\w'’\-])[{persons._UPPER}][\w'’\-]*")
+_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+
+_CUES = (
+    r"thanks|thank\s+you|thx|ty|met|meeting|dear|hi|hello|hey|cc|congrats|congratulations|"
+    r"kudos\s+to|shout\s*out\s+to|ping|pinged|ask|asked|talked\s+to|spoke\s+(?:to|with)|"
+    r"introduced\s+(?:me\s+)?to|intro\s+to|call|called|emailed|told|"
+    r"merci|bravo|bonjour|salut|danke|hallo|gracias|hola|grazie|ciao|bedankt|dank|"
+    r"dzięki|dziękuję|tack|hej"
+)
+# A cue, then a word that is not an obvious non-name ("thanks all", "hi team").
+PERSON_CUE = re.compile(
+    rf"(?i)(?<![\w])(?:{_CUES})[\s,:]+(?!(?:the|a|an|all|everyone|everybody|you|team|"
+    r"for|to|so|again|guys|folks|again|much|a lot|lot|in|on|at|it|us|me|him|her|them)\b)"
+    r"[^\W\d_]{2,}"
+)
+ADDRESS_CUE = re.compile(
+    r"(?i)(?<![\w])(?:live[sd]?|living|reside[sd]?|residing|address|adresse|anschrift|"
+    r"direcci[oó]n|indirizzo|adres|wohne|wohnt|wohnhaft|habite|domicile|vivo|abito|"
+    r"woon|mieszkam|located\s+at|home\s+address|"
+    r"postcode|post\s+code|zip(?:\s*code)?|plz|code\s+postal|c\.?p\.?|cap)(?![\w])"
+)
+# A postcode right before or after a place: "75002 Paris", "Springfield, IL 62704",
+# "London SW1A 1AA", "00-950 Warszawa".
+_POSTCODE_AFTER = re.compile(
+    r"[\s,]{0,3}(?:[A-Z]{2}\s+)?(?:\d{4,5}(?:-\d{4})?|\d{2}-\d{3}|\d{3}\s\d{2}"
+    r"|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})(?![\w])"
+)
+_POSTCODE_BEFORE = re.compile(r"(?<![\w])(?:\d{4,5}|\d{2}-\d{3}|\d{3}\s\d{2})[\s,]{1,3}$")
+_JOIN = re.compile(r"[\s,]{0,3}")
+
+
+def _read_words(name: str) -> frozenset[str]:
+    text = (_DATA / name).read_text(encoding="utf-8")
+    return frozenset(
+        line.strip().casefold() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+@lru_cache(maxsize=1)
+def not_names() -> frozenset[str]:
+    """Technology, company and role words (casefolded) that are not a person's name."""
+    return _read_words("not_names.txt")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """The stop words of the network's languages as spaCy lists them (empty without it)."""
+    words: set[str] = set()
+    for lang in ("en", "fr", "de", "es", "it", "nl", "pt", "pl", "sv"):
+        try:
+            module = __import__(f"spacy.lang.{lang}.stop_words", fromlist=["STOP_WORDS"])
+        except ImportError:
+            continue
+        words.update(w.casefold() for w in module.STOP_WORDS)
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> frozenset[str]:
+    """Common English words: the WordNet lemma index the English pipeline ships for its
+    lemmatizer, with stop words, months and weekdays; minus every given name the rules
+    know, so that a name is never explained away as a word."""
+    words: set[str] = set(stop_words())
+    words.update(_CALENDAR.split())
+    folder = _english_lookups()
+    if folder is not None:
+        from spacy.lookups import Lookups
+
+        table = Lookups().from_disk(folder).get_table("lemma_index")
+        for pos in ("noun", "verb", "adj", "adv"):
+            words.update(w for w in table.get(pos, []) if "_" not in w)
+    solo, ambiguous = persons.given_names()
+    return frozenset(words - solo - ambiguous)
+
+
+_CALENDAR = (
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december"
+)
+
+
+def _is_common(word: str, explained: frozenset[str]) -> bool:
+    """`word` or its stem (the lexicon holds lemmas) is in `explained`: "Actions",
+    "Excited", "Looking", "Studies"."""
+    if word in explained:
+        return True
+    for suffix, ending in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"),
+                           ("ing", ""), ("ing", "e"), ("ly", "")):  # fmt: skip
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) > 2 and stem + ending in explained:
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _explained() -> frozenset[str]:
+    return lexicon() | not_names()
+
+
+@lru_cache(maxsize=1)
+def _not_name_words() -> frozenset[str]:
+    return not_names() | stop_words()
+
+
+def _english_lookups() -> Path | None:
+    try:
+        module = __import__(ENGLISH.module)
+    except ImportError:
+        return None
+    folder = Path(module.__file__).parent / f"{ENGLISH.meta_name}-{ENGLISH.version}"
+    lookups = folder / "lemmatizer" / "lookups"
+    return lookups if (lookups / "lookups.bin").exists() else None
+
+
+def _covered(spans: Sequence[tuple[int, int]], at: int) -> bool:
+    return any(s <= at < e for s, e in spans)
+
+
+def needs_ner(text: str, found: Sequence[tuple[int, int]], first_names: frozenset[str]) -> bool:
+    """Whether the rules leave `text` unsettled (module docstring); `found` are the spans
+    the rules found, `first_names` the casefolded given names of known members."""
+    if PERSON_CUE.search(text) or ADDRESS_CUE.search(text):
+        return True
+    caps = _CAP_WORD.findall(text)
+    if not caps:
+        return False
+    explained = _explained()
+    solo, ambiguous = persons.given_names()
+    for m in _CAP_WORD.finditer(text):
+        raw = m.group()
+        word = raw.casefold().rstrip("'’-")
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
+        if word in first_names or word in solo or word in ambiguous:
+            if not _covered(found, m.start()):
+                return True
+            continue
+        if _is_common(word, explained) or (raw.isupper() and len(raw) <= 5):
+            continue
+        if (
+            word.replace("-", "").isalpha()
+            and "-" in word
+            and all(p in explained for p in word.split("-") if p)
+        ):
+            continue  # "Co-Founder", "Follow-Up"
+        if not _covered(found, m.start()):
+            return True
+    return False
+
+
+# ---- what the model's hits count as ---------------------------------------------------------
+
+_EDGE_WORDS = frozenset(
+    ["thanks", "thank", "thx", "ty", "met", "dear", "hi", "hello", "hey", "cc", "congrats", "congratulations", "kudos", "ping", "merci", "bravo", "bonjour", "salut", "danke", "hallo", "gracias", "hola", "grazie", "ciao", "bedankt", "dank", "tack", "hej", "mr", "mrs", "ms", "mx", "miss", "dr", "prof", "professor", "sir", "dame", "herr", "frau", "mme", "mlle", "sr", "sra", "srta"]
+)
+
+
+def _person_span(text: str, start: int, end: int, lower_text: bool) -> tuple[int, int] | None:
+    """The part of a PERSON hit that reads as a name, or None (module docstring)."""
+    words = list(_WORD.finditer(text, start, end))
+    stop = stop_words()
+
+    def edge(m: re.Match[str]) -> bool:
+        w = m.group().casefold()
+        return w in stop or w in _EDGE_WORDS or (not lower_text and m.group()[0].islower())
+
+    while words and edge(words[0]):
+        words.pop(0)
+    while words and edge(words[-1]):
+        words.pop()
+    if not words or len(words) > 5:
+        return None
+    s, e = words[0].start(), words[-1].end()
+    piece = text[s:e]
+    if any(c.isdigit() or c in "@<>/#_" for c in piece):
+        return None
+    excluded = _not_name_words()
+    if all(m.group().casefold() in excluded for m in words):
+        return None
+    if len(words) == 1 and piece.isupper() and len(piece) > 1:
+        return None  # an acronym
+    if s and text[s - 1] in "#@":
+        return None  # a hashtag; a mention is the format detector's
+    if all(_common_word(m.group().casefold()) for m in words):
+        # "Lesson learned", "Graphic Designer": capitalised common words, no given name
+        return None
+    if lower_text and all(m.group().casefold() in lexicon() for m in words):
+        return None  # lower-case common words the model took for a name
+    return s, e
+
+
+def _common_word(word: str) -> bool:
+    solo, ambiguous = persons.given_names()
+    return _is_common(word, lexicon()) and word not in solo and word not in ambiguous
+
+
+def _place_is_address(text: str, start: int, end: int, addresses: list[tuple[int, int]]) -> bool:
+    if start and text[start - 1] in "#@":
+        return False  # a hashtag or a mention
+    if any(c.isdigit() for c in text[start:end]):
+        return True
+    if ADDRESS_CUE.search(text, max(0, start - 40), start):
+        return True
+    for s, e in addresses:
+        if e <= start and _JOIN.fullmatch(text, e, start):
+            return True
+        if end <= s and _JOIN.fullmatch(text, end, s):
+            return True
+    if _POSTCODE_AFTER.match(text, end):
+        return True
+    return _POSTCODE_BEFORE.search(text, max(0, start - 12), start) is not None
+
+
+def read_entities(
+    pin: ModelPin,
+    text: str,
+    entities: Iterable[tuple[int, int, str]],
+    found: Sequence[tuple[int, int, str]],
+) -> list[tuple[int, int, str, str]]:
+    """The PERSON and ADDRESS spans (with the detector, `ner:<model>`) that `pin`'s
+    `entities` in `text` count as; `found` are the rules' spans (their ADDRESS spans give
+    places their address context)."""
+    lower_text = not any(c.isupper() for c in text)
+    out: list[tuple[int, int, str, str]] = []
+    places: list[tuple[int, int]] = []
+    for start, end, label in entities:
+        if label in pin.person_labels:
+            span = _person_span(text, start, end, lower_text)
+            if span is not None:
+                out.append((*span, "PERSON", pin.detector))
+        elif label in pin.place_labels:
+            places.append((start, end))
+    if places:
+        addresses = [(s, e) for s, e, kind in found if kind == "ADDRESS"]
+        # A place next to an address is part of it, and so is the next place on.
+        changed = True
+        while changed and places:
+            changed = False
+            for place in list(places):
+                if _place_is_address(text, *place, addresses):
+                    start, end = place
+                    postcode = _POSTCODE_AFTER.match(text, end)
+                    if postcode is not None:
+                        end = postcode.end()  # "Springfield, IL 62704": the postcode too
+                    out.append((start, end, "ADDRESS", pin.detector))
+                    addresses.append((start, end))
+                    places.remove(place)
+                    changed = True
+    return out
