@@ -116,3 +116,44 @@ def test_names_from_db_include_erased_names(
     code, out, _ = _run(capsys, ["--names-from-db"], stdin, monkeypatch)
     assert code == 0
     assert json.loads(out)["text"] == "Lunch with <PERSON> today"
+
+
+def test_explain_names_the_detector_of_each_span(capsys, monkeypatch, settings_env) -> None:
+    stdin = (
+        json.dumps(
+            {
+                "id": 1,
+                "text": "mail marta dot ilic at gmail dot com, IBAN DE89 3704 0044 0532 0130 00",
+            }
+        )
+        + "\n"
+    )
+    code, out, _ = _run(capsys, ["--explain"], stdin, monkeypatch)
+    assert code == 0
+    row = json.loads(out)
+    assert [(s["type"], s["detector"]) for s in row["spans"]] == [
+        ("EMAIL", "deobfuscated:email"),
+        ("IBAN", "validator:iban"),
+    ]
+    assert row["text"] == "mail <EMAIL>, IBAN <IBAN>"
+    # Without --explain the spans keep their three keys.
+    code, out, _ = _run(capsys, [], stdin, monkeypatch)
+    assert set(json.loads(out)["spans"][0]) == {"start", "end", "type"}
+
+
+def test_rules_only_is_said_on_stderr(capsys, monkeypatch, settings_env) -> None:
+    monkeypatch.setenv("CONSENTRY_SCRUB_NER", "off")
+    stdin = json.dumps({"id": 1, "text": "Had coffee with Margarethe Oppenheimer"}) + "\n"
+    code, out, err = _run(capsys, [], stdin, monkeypatch)
+    assert code == 0
+    assert err.strip().splitlines() == [
+        "notice: CONSENTRY_SCRUB_NER=off: names and places are found by rules only"
+    ]
+    assert json.loads(out)["spans"] == []
+
+
+def test_a_wrong_ner_setting_is_one_line(capsys, monkeypatch, settings_env) -> None:
+    monkeypatch.setenv("CONSENTRY_SCRUB_NER", "maybe")
+    code, _, err = _run(capsys, [], '{"id": 1, "text": "x"}\n', monkeypatch)
+    assert code == 2
+    assert "CONSENTRY_SCRUB_NER must be on or off" in err and len(err.strip().splitlines()) == 1
