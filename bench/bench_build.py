@@ -14,7 +14,8 @@ is its own:
 Reports seconds, rows per second, peak RSS, and the build's ratio to the floor, as
 medians of `--repeat` runs. `--ner on off` runs the build once per setting of the
 scrubber's NER stage (CONSENTRY_SCRUB_NER), each beside the same floor; without it the
-build runs as the environment configures it. `--seed-only` seeds the network into `--data`
+build runs as the environment configures it. `--before SRC` adds a build by the code of
+another source tree (its `src/` folder, e.g. from `git archive` of an earlier commit). `--seed-only` seeds the network into `--data`
 and stops, so that a large network can be made ahead of the timed runs.
 
     python bench/bench_build.py --members 10000 --repeat 3
@@ -74,10 +75,12 @@ def child_build(data: Path, shards: int) -> dict:
 
     settings = load_settings()
     engine = open_engine(settings.database_url)
+    scrubbed = _count_scrubbing()
     start = time.perf_counter()
     result = build_dataset(engine, settings, purpose="train-genai", shards=shards)
     seconds = time.perf_counter() - start
     return {
+        "scrubber": dict(scrubbed),
         "seconds": seconds,
         "rows": result.counts["records"],
         "eligible": result.counts["eligible_items"],
@@ -87,10 +90,32 @@ def child_build(data: Path, shards: int) -> dict:
     }
 
 
-def run_child(kind: str, data: Path, shards: int, ner: str | None = None) -> dict:
+def _count_scrubbing():
+    """A counter that adds up every scrubber's `stats` (texts scrubbed, texts sent to the
+    NER stage) over the batches a build scrubs; empty for a scrubber that keeps none."""
+    from collections import Counter
+
+    from consentry.datasets.scrub.scrubber import Scrubber
+
+    total: Counter = Counter()
+    scrub_batch = Scrubber.scrub_batch
+
+    def counted(self, *args, **kwargs):
+        before = Counter(getattr(self, "stats", {}))
+        out = scrub_batch(self, *args, **kwargs)
+        total.update(Counter(getattr(self, "stats", {})) - before)
+        return out
+
+    Scrubber.scrub_batch = counted  # type: ignore[method-assign]
+    return total
+
+
+def run_child(kind: str, data: Path, shards: int, ner: str | None = None, src=None) -> dict:
     env = {**os.environ, "CONSENTRY_DATA_DIR": str(data)}
     if ner is not None:
         env["CONSENTRY_SCRUB_NER"] = ner
+    if src is not None:  # another source tree's consentry (`--before`)
+        env["PYTHONPATH"] = str(Path(src).resolve())
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--data", str(data), "--shards", str(shards)],
         env=env,
@@ -126,6 +151,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path)
     ap.add_argument("--child", choices=["floor", "build"])
     ap.add_argument("--ner", nargs="+", choices=["on", "off"], help="CONSENTRY_SCRUB_NER per build")
+    ap.add_argument("--before", type=Path, help="also build with this source tree's src/")
     ap.add_argument(
         "--seed-only", action="store_true", help="seed the network into --data, then stop"
     )
@@ -143,13 +169,16 @@ def main() -> None:
     if args.seed_only:
         print(f"seeded {data}")
         return
-    settings = args.ner or [None]
+    settings: list[str | None] = [*(args.ner or [None])] + (["before"] if args.before else [])
     floors: list[dict] = []
     builds: dict[str | None, list[dict]] = {ner: [] for ner in settings}
     for _ in range(args.repeat):
         for ner in settings:  # each build beside a floor of its own, so load hits both alike
             floors.append(run_child("floor", data, args.shards))
-            builds[ner].append(run_child("build", data, args.shards, ner))
+            if ner == "before":
+                builds[ner].append(run_child("build", data, args.shards, src=args.before))
+            else:
+                builds[ner].append(run_child("build", data, args.shards, ner))
     f = statistics.median(r["seconds"] for r in floors)
     print(f"machine: {os.cpu_count()} CPUs; members {args.members:,}; shards {args.shards}")
     print(f"| step | seconds (median of {args.repeat}) | rows | rows/s | peak RSS MB | x floor |")
@@ -162,7 +191,7 @@ def main() -> None:
     for ner, runs in builds.items():
         b = statistics.median(r["seconds"] for r in runs)
         br = runs[0]["rows"]
-        label = "" if ner is None else f", NER {ner}"
+        label = {None: "", "before": f", {args.before}"}.get(ner, f", NER {ner}")
         print(
             f"| build train-genai{label} ({runs[0]['eligible']:,} eligible items) | {b:.2f} | "
             f"{br:,} | {br / b:,.0f} | {max(r['peak_rss_mb'] for r in runs):.0f} | {b / f:.1f} |"
@@ -170,6 +199,11 @@ def main() -> None:
     print("floors (s): " + ", ".join(f"{r['seconds']:.2f}" for r in floors))
     for ner, runs in builds.items():
         print(f"build counts (NER {ner or 'as configured'}): {json.dumps(runs[0]['counts'])}")
+        scrubbed = runs[0]["scrubber"]
+        if scrubbed.get("texts"):
+            share = scrubbed.get("ner_texts", 0) / scrubbed["texts"]
+            print(f"texts the gates sent to NER (NER {ner or 'as configured'}): "
+                  f"{scrubbed.get('ner_texts', 0):,} of {scrubbed['texts']:,} ({100 * share:.1f}%)")  # fmt: skip
 
 
 if __name__ == "__main__":
