@@ -20,7 +20,11 @@ _words = st.sampled_from(
     ["the", "Anna", "Müller", "call", "born", "on", "12", "March", "1990", "+49", "151",
      "2345", "6789", "@bob", "x@y.com", "Street", "Via", "Roma", "10", "DE89", "3704",
      "0044", "0532", "0130", "00", "https://a.example.com/x", "Jan", "de", "Vries", "Dr.",
-     "Hauptstraße", "5,", "10115", "Berlin", ".", ",", "\n", "192.168.0.1", "née", "ID:"]
+     "Hauptstraße", "5,", "10115", "Berlin", ".", ",", "\n", "192.168.0.1", "née", "ID:",
+     # The context rules, de-obfuscation and the NER stage (on by default)
+     "Margarethe", "Oppenheimer", "Lisbon", "thanks", "met", "lives", "in", "T.", "Quennell",
+     "anna", "müller", "dot", "at", "gmail", "com", "[at]", "zero", "one", "five", "Mme",
+     "Python", "#Career", "Springfield,", "IL", "62704", "merci", "pour"]
 )  # fmt: skip
 texts = st.lists(st.one_of(_words, st.text(max_size=8)), max_size=40).map(" ".join)
 fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

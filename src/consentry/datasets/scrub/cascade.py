@@ -144,7 +144,7 @@ def _english_lookups() -> Path | None:
         module = __import__(ENGLISH.module)
     except ImportError:
         return None
-    folder = Path(module.__file__).parent / f"{ENGLISH.meta_name}-{ENGLISH.version}"
+    folder = Path(str(module.__file__)).parent / f"{ENGLISH.meta_name}-{ENGLISH.version}"
     lookups = folder / "lemmatizer" / "lookups"
     return lookups if (lookups / "lookups.bin").exists() else None
 
@@ -188,7 +188,53 @@ def needs_ner(text: str, found: Sequence[tuple[int, int]], first_names: frozense
 # ---- what the model's hits count as ---------------------------------------------------------
 
 _EDGE_WORDS = frozenset(
-    ["thanks", "thank", "thx", "ty", "met", "dear", "hi", "hello", "hey", "cc", "congrats", "congratulations", "kudos", "ping", "merci", "bravo", "bonjour", "salut", "danke", "hallo", "gracias", "hola", "grazie", "ciao", "bedankt", "dank", "tack", "hej", "mr", "mrs", "ms", "mx", "miss", "dr", "prof", "professor", "sir", "dame", "herr", "frau", "mme", "mlle", "sr", "sra", "srta"]
+    [
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "met",
+        "dear",
+        "hi",
+        "hello",
+        "hey",
+        "cc",
+        "congrats",
+        "congratulations",
+        "kudos",
+        "ping",
+        "merci",
+        "bravo",
+        "bonjour",
+        "salut",
+        "danke",
+        "hallo",
+        "gracias",
+        "hola",
+        "grazie",
+        "ciao",
+        "bedankt",
+        "dank",
+        "tack",
+        "hej",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "miss",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "dame",
+        "herr",
+        "frau",
+        "mme",
+        "mlle",
+        "sr",
+        "sra",
+        "srta",
+    ]
 )
 
 

@@ -31,7 +31,27 @@ INITIALS = re.compile(
 )
 # Abbreviations written as initials that are not a person's.
 _NOT_INITIALS = frozenset(
-    ["u.s.", "u.k.", "e.u.", "u.n.", "u.s.a.", "d.c.", "l.a.", "n.y.", "p.s.", "a.m.", "p.m.", "e.g.", "i.e.", "no.", "st.", "mt.", "ft.", "q.", "a."]
+    [
+        "u.s.",
+        "u.k.",
+        "e.u.",
+        "u.n.",
+        "u.s.a.",
+        "d.c.",
+        "l.a.",
+        "n.y.",
+        "p.s.",
+        "a.m.",
+        "p.m.",
+        "e.g.",
+        "i.e.",
+        "no.",
+        "st.",
+        "mt.",
+        "ft.",
+        "q.",
+        "a.",
+    ]
 )
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 _CUE_THEN_WORD = re.compile(
@@ -46,7 +66,41 @@ _CUE_THEN_WORD = re.compile(
 # Words after which a capital letter and a full stop are a label, not an initial
 # ("plan B. Then", "vitamin D. Sources", "Figure 3A. Results").
 _LABEL_WORDS = frozenset(
-    ["plan", "vitamin", "section", "grade", "type", "class", "option", "part", "appendix", "figure", "fig", "step", "level", "model", "version", "tier", "series", "phase", "unit", "room", "block", "gate", "row", "category", "item", "point", "exhibit", "chapter", "table", "group", "team", "column", "box"]
+    [
+        "plan",
+        "vitamin",
+        "section",
+        "grade",
+        "type",
+        "class",
+        "option",
+        "part",
+        "appendix",
+        "figure",
+        "fig",
+        "step",
+        "level",
+        "model",
+        "version",
+        "tier",
+        "series",
+        "phase",
+        "unit",
+        "room",
+        "block",
+        "gate",
+        "row",
+        "category",
+        "item",
+        "point",
+        "exhibit",
+        "chapter",
+        "table",
+        "group",
+        "team",
+        "column",
+        "box",
+    ]
 )
 _LABEL_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
 
@@ -57,7 +111,27 @@ def _surname_ok(word: str) -> bool:
 
 
 _CALENDAR = frozenset(
-    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
 
 

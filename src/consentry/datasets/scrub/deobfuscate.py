@@ -37,7 +37,47 @@ _DOT_ANY = re.compile(
 _AT_WEAK = re.compile(rf"(?i)\s+(?:{_AT_WORDS})\s+")
 _HINT = re.compile(rf"(?i)(?:{_AT_WORDS}|{_DOT_WORDS}|@)")
 _PROVIDERS = frozenset(
-    ["gmail", "googlemail", "yahoo", "ymail", "hotmail", "outlook", "live", "msn", "icloud", "me", "mac", "aol", "gmx", "web", "proton", "protonmail", "pm", "mail", "email", "yandex", "zoho", "orange", "free", "sfr", "laposte", "wanadoo", "libero", "virgilio", "tiscali", "wp", "o2", "onet", "interia", "seznam", "hey", "fastmail", "tutanota", "posteo", "mailbox"]
+    [
+        "gmail",
+        "googlemail",
+        "yahoo",
+        "ymail",
+        "hotmail",
+        "outlook",
+        "live",
+        "msn",
+        "icloud",
+        "me",
+        "mac",
+        "aol",
+        "gmx",
+        "web",
+        "proton",
+        "protonmail",
+        "pm",
+        "mail",
+        "email",
+        "yandex",
+        "zoho",
+        "orange",
+        "free",
+        "sfr",
+        "laposte",
+        "wanadoo",
+        "libero",
+        "virgilio",
+        "tiscali",
+        "wp",
+        "o2",
+        "onet",
+        "interia",
+        "seznam",
+        "hey",
+        "fastmail",
+        "tutanota",
+        "posteo",
+        "mailbox",
+    ]
 )
 
 Mapper = list[tuple[int, int]]

@@ -111,7 +111,7 @@ def installed(pin: ModelPin) -> bool:
     except ImportError:
         _MISSING.add(pin)
         return False
-    check(pin, json.loads((Path(module.__file__).parent / "meta.json").read_text()))
+    check(pin, _meta(module))
     _INSTALLED.add(pin)
     return True
 
@@ -125,12 +125,21 @@ def load(pin: ModelPin) -> Any | None:
     if not installed(pin):
         return None
     module = importlib.import_module(pin.module)
-    meta = json.loads((Path(module.__file__).parent / "meta.json").read_text())
+    meta = _meta(module)
     others = [c for c in meta.get("components", []) if c != "ner"]
     nlp = module.load(exclude=others)
     check(pin, nlp.meta)
     _LOADED[pin] = nlp
     return nlp
+
+
+def package_folder(module: Any) -> Path:
+    """The folder an installed model package lives in."""
+    return Path(str(module.__file__)).parent
+
+
+def _meta(module: Any) -> dict[str, Any]:
+    return json.loads((package_folder(module) / "meta.json").read_text(encoding="utf-8"))
 
 
 def check(pin: ModelPin, meta: dict[str, Any]) -> None:
