@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_MEMBERS ?= 3000
-# Test processes (pytest-xdist): the suite is sized for two cores.
+# Test processes (pytest-xdist): the suite is sized for two cores. Tests marked with one
+# xdist_group (a browser module's) run on one process, so its chromium and network start once.
 TEST_WORKERS ?= 2
 
 .PHONY: setup test lint demo bench clean browser
@@ -36,7 +37,7 @@ browser:
 	npm ci --prefix tests/web/axe --no-audit --no-fund --loglevel=error
 
 test: setup lint browser
-	$(BIN)/pytest -q -n $(TEST_WORKERS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # The demo runs in its own data folder, made afresh each time: the consent ledger is
 # append-only, so a network with a history is never reset in place.

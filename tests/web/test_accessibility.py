@@ -23,7 +23,8 @@ from consentry.store.tables import Member
 from consentry.web.app import create_app
 from web.browser_support import AccessibilityLog, axe_context, chromium, served
 
-pytestmark = pytest.mark.slow
+# One chromium and one trained network for the module, on one test process.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-accessibility")]
 
 LEAVER = {"email": "leaver@example.test", "password": "a leaving member's password"}
 
@@ -103,7 +104,17 @@ def first_href(page, selector: str, pattern: str = r".+") -> str:
 
 def test_pages_before_logging_in(visit, live):
     page, log = visit
-    check_paths(page, log, live, ["/login", "/demo"])
+    check_paths(page, log, live, ["/login", "/demo", "/signup"])
+    page.goto(f"{live}/signup")
+    page.get_by_label("Email").fill("too-young@example.test")
+    page.get_by_label("Password", exact=True).fill("a long enough pass phrase")
+    page.get_by_label("First name").fill("Tim")
+    page.get_by_label("Last name").fill("Young")
+    page.get_by_label("Birth date").fill("2020-01-01")
+    page.get_by_label("Where you live").fill("DE")
+    page.get_by_role("button", name="Create my account").click()
+    assert page.get_by_role("alert").is_visible()
+    log.check(page, "/signup refused (too young)")
     page.goto(f"{live}/login")
     page.get_by_label("Email").fill(LENA.email)
     page.get_by_label("Password").fill("not the password")
@@ -135,8 +146,17 @@ def test_member_pages(visit, live):
             "/ai",
             "/ai/profile-assistant",
             "/ai/chat",
+            "/connections",
+            "/messages",
+            "/notifications",
+            "/jobs/applied",
+            "/search?q=data",
+            "/search?q=data&type=posts",
+            "/search?q=data&type=jobs",
         ],
     )
+    page.goto(f"{live}/messages")
+    check_paths(page, log, live, [first_href(page, "main a[href^='/messages/']")])
     page.goto(f"{live}/feed")
     check_paths(page, log, live, [first_href(page, "main a[href^='/members/']")])
     page.goto(f"{live}/jobs")
@@ -175,7 +195,15 @@ def test_erased_account_page(visit, live):
 def test_recruiter_pages(visit, live):
     page, log = visit
     log_in(page, live, RAVI.email)
-    check_paths(page, log, live, ["/feed", "/jobs", "/ai", "/ai/job-post", "/ai/outreach"])
+    check_paths(
+        page,
+        log,
+        live,
+        ["/feed", "/jobs", "/jobs/new", "/jobs/posted", "/ai", "/ai/job-post", "/ai/outreach"],
+    )
+    page.goto(f"{live}/jobs/posted")
+    applicants = first_href(page, "main a[href$='/applicants']")
+    check_paths(page, log, live, [applicants, applicants.replace("/applicants", "/edit")])
     page.goto(f"{live}/ai/job-post")
     page.get_by_label("Job title").fill("Data Engineer")
     page.get_by_label("Company").fill("Globex")

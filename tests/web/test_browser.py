@@ -36,7 +36,8 @@ from consentry.store.engine import utcnow
 from consentry.store.tables import Member
 from consentry.web.app import create_app
 
-pytestmark = pytest.mark.slow
+# One chromium and one trained network for the module, on one test process.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-journey")]
 
 CHROMIUM = Path(os.environ.get("CONSENTRY_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
