@@ -8,17 +8,15 @@ main page, as each demo account, with screenshots under test-output/screenshots/
 console error (a Content-Security-Policy violation would be one).
 
 Chromium is never downloaded: these tests use the system's /usr/bin/chromium (or
-$CONSENTRY_CHROMIUM). Without it they fail under CI=true and are skipped elsewhere.
+$CONSENTRY_CHROMIUM). Without it they fail under CI=true and are skipped elsewhere (see
+browser_support).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import socket
-import threading
 import time
 import zipfile
 from datetime import date
@@ -35,57 +33,25 @@ from consentry.rights.worker import background_worker
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
 from consentry.web.app import create_app
+from web.browser_support import VIEWPORT, PageErrors, chromium, served
 
 # One chromium and one trained network for the module, on one test process.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-journey")]
 
-CHROMIUM = Path(os.environ.get("CONSENTRY_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 NEWCOMER = {"email": "newcomer@example.test", "password": "a new member's own password"}
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}: CI must run the browser tests (install Debian's chromium)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        _unavailable(f"no chromium at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium(axe=False) as launched:
         yield launched
-        launched.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, sqlite_template):
     """The app, served for real on 127.0.0.1, over a trained network with a newcomer's
     empty account; yields (base URL, world)."""
-    import uvicorn
-
     folder = tmp_path_factory.mktemp("live")
     shutil.copyfile(sqlite_template, folder / "consentry.db")
     engine = sealed_engine(f"sqlite:///{folder / 'consentry.db'}", folder / "data")
@@ -108,22 +74,12 @@ def live(tmp_path_factory, sqlite_template):
                 updated_at=now,
             )
         )
-    app = create_app(world.settings, engine)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
     # As under `consentry serve`: a propagation worker beside the server.
-    with background_worker(engine, world.settings):
-        yield f"http://127.0.0.1:{port}", world
-    server.should_exit = True
-    thread.join(timeout=10)
+    with (
+        served(create_app(world.settings, engine)) as base,
+        background_worker(engine, world.settings),
+    ):
+        yield base, world
     engine.dispose()
 
 
@@ -131,26 +87,9 @@ def live(tmp_path_factory, sqlite_template):
 def page(browser):
     """A fresh browser context (no cookies) and page; console errors and failed
     stylesheet, script or image loads are collected and must stay none."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    tab = context.new_page()
-    errors: list[str] = []
-
-    def on_console(message) -> None:
-        # Failed loads are judged below, per resource; everything else (a script error,
-        # a Content-Security-Policy refusal) is an error.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(message.text)
-
-    def on_response(response) -> None:
-        # Pages answer 4xx on purpose (a refused draft is a 403); what they load must not.
-        # Browsers also ask for /favicon.ico on their own; the app has none.
-        kind = response.request.resource_type
-        if response.status >= 400 and kind != "document" and "/favicon.ico" not in response.url:
-            errors.append(f"{response.status} for {kind} {response.url}")
-
-    tab.on("console", on_console)
-    tab.on("response", on_response)
-    tab.on("pageerror", lambda e: errors.append(str(e)))
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    errors = PageErrors()
+    tab = errors.watch(context.new_page())
     tab.errors = errors
     yield tab
     context.close()
