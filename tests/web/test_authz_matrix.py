@@ -60,11 +60,19 @@ ADMIN_PREFIXES = ("/admin", "/api/v1/admin")
 # what it offers, with a 403): signed-in roles may get a 403 there, never a 401 or a leak.
 FEATURE_GATED = ("/ai", "/api/v1/ai")
 OWNED = {"post_id", "receipt_id", "request_id"}  # filled with Alice's; 404 for anyone else
-ROLES = ("anonymous", "alice", "bob", "rita", "olga")
+# A recruiter's own job postings: on a recruiter route, {job_id} is Rita's, and Rex, the
+# other recruiter, gets a 404 for it as for a posting that does not exist (members and
+# operators are refused the route itself with a 403). On member routes (the posting's
+# page, applying) any member may use it.
+RECRUITER_OWNED = {"job_id"}
+RECRUITERS = ("rita", "rex")
+ROLES = ("anonymous", "alice", "bob", "rita", "rex", "olga")
 # Valid bodies for routes on owned items, so the ownership check itself is exercised.
 BODIES = {
     ("POST", "/settings/ai/posts/{post_id}"): {"data": {"no_ai_training": "1"}},
     ("PUT", "/api/v1/posts/{post_id}/usage"): {"json": {"no_ai_training": True}},
+    ("POST", "/jobs/{job_id}/edit"): {"data": {"title": "Taken over", "company": "Globex"}},
+    ("PATCH", "/api/v1/jobs/{job_id}"): {"json": {"title": "Taken over"}},
 }
 
 
@@ -137,6 +145,23 @@ def world(app, sqlite_engine, network):
                 updated_at=now,
             )
         ).inserted_primary_key[0]
+        # Rex: a second recruiter, with no postings of his own.
+        conn.execute(
+            insert(Member).values(
+                handle="rex",
+                first_name="Rex",
+                last_name="Hunter",
+                display_name="Rex Hunter",
+                email=network.email("rex"),
+                password_hash=hash_password(PASSWORD),
+                region="GB",
+                birth_date=date(1980, 3, 3),
+                role="recruiter",
+                premium=False,
+                created_at=now,
+                updated_at=now,
+            )
+        )
     alice = network.members["alice"]
     with sqlite_engine.begin() as conn:
         # Carol's invitation to Alice: Alice's to answer (and no one else's to touch).
@@ -232,7 +257,7 @@ def test_matrix_every_route_every_role(app, network, world):
             allowed = (
                 kind == "member"
                 or (kind == "admin" and role == "olga")
-                or (kind == "recruiter" and role == "rita")
+                or (kind == "recruiter" and role in RECRUITERS)
             )
             if not allowed:
                 assert response.status_code == 403, where
@@ -244,7 +269,10 @@ def test_matrix_every_route_every_role(app, network, world):
             owned = {name for name in OWNED if "{" + name + "}" in template}
             if owned and role != "alice":
                 assert response.status_code == 404, where
-            if role in ("bob", "rita"):
+            recruiter_owned = any("{" + name + "}" in template for name in RECRUITER_OWNED)
+            if kind == "recruiter" and recruiter_owned and role != "rita":
+                assert response.status_code == 404, where
+            if role in ("bob", "rita", "rex"):
                 # Nothing of Alice's private data reaches another member, errors included.
                 assert alice_email not in body, where
                 assert world["receipt_id"] not in body, where

@@ -1,4 +1,5 @@
-"""The member-facing pages: feed (with the compose form), profiles and jobs.
+"""The member-facing pages: feed (with the compose form) and profiles (jobs are
+`web.jobs_pages`).
 
 Routes stay thin: read through `consentry.network.queries`, write through
 `consentry.network.publishing`, render a template. They work without JavaScript.
@@ -128,23 +129,3 @@ def member_page(
             "max_note": connections.MAX_NOTE,
         },
     )
-
-
-@router.get("/jobs")
-def jobs(
-    request: Request,
-    db: DbSession,
-    member: CurrentMember,
-    q: Annotated[str, Query(max_length=200)] = "",
-    page: PageNumber = 1,
-) -> Response:
-    found = queries.jobs(db, q=q, page=page, per_page=request.app.state.options.per_page)
-    return render(request, "jobs.html", {"jobs": found, "q": q})
-
-
-@router.get("/jobs/{job_id}")
-def job(request: Request, db: DbSession, member: CurrentMember, job_id: ItemId) -> Response:
-    found = queries.job(db, job_id=job_id)
-    if found is None:
-        raise HTTPException(404, "That job posting does not exist or was taken down.")
-    return render(request, "job.html", {"job": found})
