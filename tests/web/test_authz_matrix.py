@@ -24,7 +24,7 @@ from datetime import date
 import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from builders import PASSWORD, publish_default_policy
 from consentry.network.accounts import hash_password
@@ -32,7 +32,7 @@ from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
 from consentry.store.engine import utcnow
 from consentry.store.social_tables import ConnectionRequest
-from consentry.store.tables import Member
+from consentry.store.tables import Comment, Education, Member, Position, Skill
 from consentry.web.csrf import UNSAFE_METHODS
 from web.helpers import csrf_from, log_in, make_app
 
@@ -59,7 +59,26 @@ ADMIN_PREFIXES = ("/admin", "/api/v1/admin")
 # Premium and recruiter AI features gate inside the route (a member without Premium sees
 # what it offers, with a 403): signed-in roles may get a 403 there, never a 401 or a leak.
 FEATURE_GATED = ("/ai", "/api/v1/ai")
-OWNED = {"post_id", "receipt_id", "request_id"}  # filled with Alice's; 404 for anyone else
+OWNED = {  # filled with Alice's; 404 for anyone else
+    "post_id",
+    "receipt_id",
+    "request_id",
+    "comment_id",
+    "position_id",
+    "education_id",
+    "skill_id",
+}
+# Routes whose {post_id} names a post others may read and act on (Alice's public post):
+# reading it, commenting and reacting are open to every member who can see it.
+READABLE_BY_OTHERS = {
+    ("GET", "/posts/{post_id}"),
+    ("POST", "/posts/{post_id}/comments"),
+    ("POST", "/posts/{post_id}/reaction"),
+    ("GET", "/api/v1/posts/{post_id}/comments"),
+    ("POST", "/api/v1/posts/{post_id}/comments"),
+    ("PUT", "/api/v1/posts/{post_id}/reaction"),
+    ("DELETE", "/api/v1/posts/{post_id}/reaction"),
+}
 # A recruiter's own job postings: on a recruiter route, {job_id} is Rita's, and Rex, the
 # other recruiter, gets a 404 for it as for a posting that does not exist (members and
 # operators are refused the route itself with a 403). On member routes (the posting's
@@ -71,6 +90,16 @@ ROLES = ("anonymous", "alice", "bob", "rita", "rex", "olga")
 BODIES = {
     ("POST", "/settings/ai/posts/{post_id}"): {"data": {"no_ai_training": "1"}},
     ("PUT", "/api/v1/posts/{post_id}/usage"): {"json": {"no_ai_training": True}},
+    ("POST", "/posts/{post_id}/usage"): {"data": {"no_ai_training": "1"}},
+    ("POST", "/comments/{comment_id}/usage"): {"data": {"no_ai_training": "1"}},
+    ("PATCH", "/api/v1/posts/{post_id}"): {"json": {"text": "Taken over"}},
+    ("PATCH", "/api/v1/comments/{comment_id}"): {"json": {"text": "Taken over"}},
+    ("PUT", "/api/v1/comments/{comment_id}/usage"): {"json": {"no_ai_training": True}},
+    ("PATCH", "/api/v1/me/positions/{position_id}"): {"json": {"title": "Taken over"}},
+    ("PATCH", "/api/v1/me/education/{education_id}"): {"json": {"school": "Taken over"}},
+    ("PATCH", "/api/v1/me/skills/{skill_id}"): {"json": {"name": "Taken over"}},
+    ("POST", "/api/v1/posts/{post_id}/comments"): {"json": {"text": "A reply"}},
+    ("PUT", "/api/v1/posts/{post_id}/reaction"): {"json": {"kind": "like"}},
     ("POST", "/jobs/{job_id}/edit"): {"data": {"title": "Taken over", "company": "Globex"}},
     ("PATCH", "/api/v1/jobs/{job_id}"): {"json": {"title": "Taken over"}},
 }
@@ -174,6 +203,21 @@ def world(app, sqlite_engine, network):
                 created_at=now,
             )
         ).inserted_primary_key[0]
+    with sqlite_engine.begin() as conn:
+        # Alice's own comment on her own post: no one else may edit or delete it.
+        comment_id = conn.execute(
+            insert(Comment).values(
+                post_id=network.posts["alice_public"],
+                member_id=alice,
+                text="Alice's own comment",
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+        position_id, education_id, skill_id = (
+            conn.execute(select(table.id).where(table.member_id == alice)).scalars().first()
+            for table in (Position, Education, Skill)
+        )
     done = withdraw(sqlite_engine, settings, alice, "train-ai", source="settings", actor="test")
     outcome = propagate_now(sqlite_engine, settings, done.job_id)
     assert outcome is not None and outcome.receipt_id
@@ -190,6 +234,10 @@ def world(app, sqlite_engine, network):
             "post_id": str(network.posts["alice_public"]),
             "receipt_id": outcome.receipt_id,
             "request_id": str(request_id),
+            "comment_id": str(comment_id),
+            "position_id": str(position_id),
+            "education_id": str(education_id),
+            "skill_id": str(skill_id),
             # Nobody's: proves the route is signed-in only; owner checks live in its tests.
             "conversation_id": "no-such-conversation",
             # Nobody's session or API token: ending one is signed-in only and answers
@@ -267,7 +315,7 @@ def test_matrix_every_route_every_role(app, network, world):
             assert response.status_code != 401, where
             assert gated or response.status_code != 403, where
             owned = {name for name in OWNED if "{" + name + "}" in template}
-            if owned and role != "alice":
+            if owned and role != "alice" and (method, template) not in READABLE_BY_OTHERS:
                 assert response.status_code == 404, where
             recruiter_owned = any("{" + name + "}" in template for name in RECRUITER_OWNED)
             if kind == "recruiter" and recruiter_owned and role != "rita":
