@@ -204,3 +204,21 @@ def test_the_feed_shows_each_posts_two_latest_live_comments(engine, net):
         assert [c.text for c in shown.latest_comments] == ["two", "three"]
         other = next(p for p in queries.feed(s, viewer_id=alice).items if p.id != post)
         assert other.latest_comments == ()
+
+
+def test_the_export_holds_the_current_text_and_nothing_deleted(engine, net):
+    from consentry.network.export import member_files
+
+    alice, bob = net.members["alice"], net.members["bob"]
+    post = net.posts["alice_public"]
+    with session_scope(engine) as s:
+        kept = add_comment(s, author_id=bob, post_id=post, text="Bob before").id
+        gone = add_comment(s, author_id=bob, post_id=post, text="Bob regrets this").id
+        edit_comment(s, bob, kept, "Bob after")
+        delete_comment(s, bob, gone)
+        edit_post(s, alice, post, text="Alice after")
+    with session_scope(engine) as s:
+        bobs = member_files(s, bob, base_url="https://consentry.example")["Comments.csv"].decode()
+        alices = member_files(s, alice, base_url="https://consentry.example")["Shares.csv"].decode()
+    assert "Bob after" in bobs and "Bob before" not in bobs and "Bob regrets this" not in bobs
+    assert "Alice after" in alices and "Alice public hello" not in alices

@@ -90,6 +90,14 @@ def test_the_schema_lists_every_api_route(app):
         "/api/v1/me/sessions/{session}",
         "/api/v1/me/tokens",
         "/api/v1/me/tokens/{token}",
+        "/api/v1/me/profile",
+        "/api/v1/me/positions/{position_id}",
+        "/api/v1/me/education/{education_id}",
+        "/api/v1/me/skills/{skill_id}",
+        "/api/v1/posts/{post_id}/comments",
+        "/api/v1/posts/{post_id}/reaction",
+        "/api/v1/comments/{comment_id}",
+        "/api/v1/comments/{comment_id}/usage",
     ):
         assert path in paths, path
     assert "application/zip" in str(paths["/api/v1/me/export"]["post"]["responses"]["200"])
