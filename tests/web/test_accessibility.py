@@ -150,6 +150,7 @@ def test_member_pages(visit, live):
             "/messages",
             "/notifications",
             "/jobs/applied",
+            "/profile/edit",
             "/search?q=data",
             "/search?q=data&type=posts",
             "/search?q=data&type=jobs",
@@ -159,6 +160,14 @@ def test_member_pages(visit, live):
     check_paths(page, log, live, [first_href(page, "main a[href^='/messages/']")])
     page.goto(f"{live}/feed")
     check_paths(page, log, live, [first_href(page, "main a[href^='/members/']")])
+    page.goto(f"{live}/feed")
+    check_paths(
+        page, log, live, [first_href(page, "main a[href^='/posts/']", r"/posts/\d+#comments")]
+    )
+    page.goto(f"{live}/profile")
+    check_paths(
+        page, log, live, [first_href(page, "main a[href^='/posts/']", r"/posts/\d+#comments")]
+    )
     page.goto(f"{live}/jobs")
     check_paths(page, log, live, [first_href(page, "main a[href^='/jobs/']", r"/jobs/\d+")])
 
