@@ -136,10 +136,16 @@ def newcomer(browser, live, shots) -> Newcomer:
     boxes = page.locator("form[action='/signup/choices'] input[type=checkbox]")
     assert boxes.count() >= 1
     assert not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    allowed = boxes.first.get_attribute("value")
+    refused = [boxes.nth(i).get_attribute("value") for i in range(1, boxes.count())]
     boxes.first.check()
     page.get_by_role("button", name="Save my choices and continue").click()
     page.wait_for_url(lambda url: "/signup" not in url)
     sam.step("after-choices")
+    sam.go("/settings/ai")
+    assert page.locator(f"#state-{allowed}").inner_text() == "On"
+    assert all(page.locator(f"#state-{key}").inner_text() == "Off" for key in refused)
+    sam.step("data-for-ai")
     sam.go("/profile")
     profile = page.locator("main").inner_text()
     assert SAM_NAME in profile
