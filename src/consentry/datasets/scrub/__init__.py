@@ -13,12 +13,16 @@ Decisions worth knowing:
   known issuer prefix; mod-97 with the country's length; each ID's check rule), so order
   numbers and versions are left alone. PHONE spans are confirmed by `phonenumbers`.
 - DOB is a date within a few words of a birth cue; other dates are not personal data here.
+- Names of people who are not members, and places in address context, come from a pinned
+  spaCy NER model run only on the texts the rules leave unsettled (`cascade`, `ner`);
+  without spaCy or the model the rules run alone. docs/scrubbing.md has the details.
 """
 
 from __future__ import annotations
 
 from consentry.datasets.scrub.scrubber import (
     TYPES,
+    Detected,
     Scrubber,
     ScrubResult,
     Span,
@@ -27,4 +31,13 @@ from consentry.datasets.scrub.scrubber import (
     scrub_batch,
 )
 
-__all__ = ["TYPES", "ScrubResult", "Scrubber", "Span", "apply", "resolve", "scrub_batch"]
+__all__ = [
+    "TYPES",
+    "Detected",
+    "ScrubResult",
+    "Scrubber",
+    "Span",
+    "apply",
+    "resolve",
+    "scrub_batch",
+]
