@@ -45,6 +45,7 @@ def test_a_plain_email_stays_the_format_detectors() -> None:
         "meet at 5 at the cafe",
         "I presented at kubecon.io and at devoxx.fr",
         "arrive at noon dot",
+        "The agile at scale point is underrated.",
     ],
 )
 def test_everyday_at_and_dot_are_not_an_email(text: str) -> None:

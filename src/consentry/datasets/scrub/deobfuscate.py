@@ -81,6 +81,7 @@ _PROVIDERS = frozenset(
 )
 
 Mapper = list[tuple[int, int]]
+_KNOWN_TLDS = frozenset(formats._TLDS.split("|")) | {"edu", "gov", "mil", "int", "ru", "br"}
 
 
 def _normalise(text: str, rules: list[tuple[re.Pattern[str], Callable[[re.Match], str]]]):
@@ -141,6 +142,8 @@ def find_emails(text: str) -> Found:
         start, end = _back(where, m.start(), m.end())
         if not any(start <= s and e <= end for s, e, _ in replaced):
             continue  # written plainly: the format detector's
+        if m.group().rsplit(".", 1)[-1].casefold() not in _KNOWN_TLDS:
+            continue  # "agile at scale point is": a spelled-out email ends in a real TLD
         weak = view.find("\0", m.start(), m.end()) >= 0
         if weak and not _earned(m.group(), replaced, start, end, text):
             continue
