@@ -39,6 +39,7 @@ from consentry.store.engine import sessions
 from consentry.store.throttle_storage import SqlStorage
 from consentry.web import (
     account,
+    account_settings,
     ai_pages,
     api,
     api_admin,
@@ -221,6 +222,7 @@ def create_app(
         account,
         security,
         api_member,
+        account_settings,
         profile_pages,
         post_pages,
         api_content,
