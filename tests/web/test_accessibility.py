@@ -150,6 +150,7 @@ def test_member_pages(visit, live):
             "/messages",
             "/notifications",
             "/jobs/applied",
+            "/account",
             "/profile/edit",
             "/search?q=data",
             "/search?q=data&type=posts",
@@ -168,6 +169,10 @@ def test_member_pages(visit, live):
     check_paths(
         page, log, live, [first_href(page, "main a[href^='/posts/']", r"/posts/\d+#comments")]
     )
+    page.goto(f"{live}/account")
+    page.get_by_label("New region").fill("FR")
+    page.get_by_role("button", name="See what changes").click()
+    log.check(page, "/account: what changes with a new region")
     page.goto(f"{live}/jobs")
     check_paths(page, log, live, [first_href(page, "main a[href^='/jobs/']", r"/jobs/\d+")])
 
@@ -260,3 +265,29 @@ def test_operator_pages(visit, live):
     page.get_by_role("button", name="Verify the ledger now").click()
     assert "The ledger verifies" in page.locator("main").inner_text()
     log.check(page, "/admin/ledger verified")
+
+
+def test_member_pages_on_a_phone(browser, live):
+    """The same rules on a phone-sized screen, where the header wraps and targets crowd."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, bypass_csp=True, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    log = AccessibilityLog()
+    log_in(page, live, LENA.email)
+    check_paths(
+        page,
+        log,
+        live,
+        [
+            "/feed",
+            "/profile",
+            "/profile/edit",
+            "/connections",
+            "/messages",
+            "/jobs",
+            "/settings/ai",
+        ],
+    )
+    context.close()
+    log.assert_clean()
