@@ -122,6 +122,7 @@ class PropagationProgress(_Recorded):
     indexes: list[str] = Field(default_factory=list)
     purged: Purged | None = None
     verified: Verified | None = None
+    reason: str | None = None  # a refresh only: what changed (deleted, edited, region)
 
     @classmethod
     def parse(cls, document: str | dict[str, Any]) -> PropagationProgress:

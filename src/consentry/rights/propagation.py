@@ -84,7 +84,9 @@ class Outcome:
     error: str | None = None
 
     def summary(self) -> str:
-        what = "erasure" if self.kind == JobKind.ERASE else f"withdrawal of {self.purpose}"
+        what = {JobKind.ERASE: "erasure", JobKind.REFRESH: "refresh"}.get(
+            JobKind(self.kind), f"withdrawal of {self.purpose}"
+        )
         if self.status != JobStatus.DONE:
             return (
                 f"job {self.job_id} (member {self.member_id}, {what}): {self.status}: {self.error}"
@@ -118,7 +120,7 @@ class _Run:
             self.hook(PropagationEvent(self.job.id, step, detail))
 
     def in_scope(self, purpose: str) -> bool:
-        return self.job.kind == JobKind.ERASE or purpose == self.job.purpose
+        return self.job.kind in (JobKind.ERASE, JobKind.REFRESH) or purpose == self.job.purpose
 
     # -- datasets -------------------------------------------------------------------
 
@@ -154,6 +156,20 @@ class _Run:
                 return
             entries.extend({"parent": i} for i in extra)
 
+    def member_records(self, dataset_id: str) -> int:
+        with session_scope(self.db) as s:
+            return (
+                s.scalar(
+                    select(func.count())
+                    .select_from(DatasetLineageRow)
+                    .where(
+                        DatasetLineageRow.dataset_id == dataset_id,
+                        DatasetLineageRow.member_id == self.job.member_id,
+                    )
+                )
+                or 0
+            )
+
     def succeed(self, entry: dict[str, Any]) -> None:
         member, erase = self.job.member_id, self.job.kind == JobKind.ERASE
         with session_scope(self.db) as s:
@@ -183,6 +199,11 @@ class _Run:
                     reused_shards=list(done.reused_shards),
                     files_deleted=done.parent_files_deleted,
                 )
+                if self.job.kind == JobKind.REFRESH:
+                    # The member stays: what left is what the fresh selection no longer holds.
+                    entry["records_removed"] = max(
+                        0, entry["records_removed"] - self.member_records(done.successor_id)
+                    )
                 return
             except Exception:
                 # A concurrent propagation retired the parent first (the successor build
@@ -345,7 +366,9 @@ class _Run:
                 for m in registry.models_containing(s, self.job.member_id)
                 if m.feature == "retrieval" and self.in_scope(m.purpose)
             ]
-        if holding:
+        # A refresh keeps the member (still consenting): the models step moved every index
+        # trained on a refreshed dataset, and that is all a content change asks of them.
+        if holding and self.job.kind != JobKind.REFRESH:
             changed = sisa.remove_member(self.db, self.settings, self.job.member_id)
             known.extend(i for i in changed if i not in known)
 

@@ -24,7 +24,7 @@ from consentry.rights.receipt_model import FORMAT
 from consentry.store.consent_tables import ConsentEvent
 from consentry.store.dataset_tables import DatasetShardRow, DatasetVersionRow
 from consentry.store.engine import get_row, immediate, session_scope, utcnow
-from consentry.store.rights_tables import PropagationJob
+from consentry.store.rights_tables import JobKind, PropagationJob
 from consentry.store.training_tables import ModelShardRow, ModelVersionRow
 
 
@@ -77,7 +77,10 @@ def _model(session: Session, model_id: str) -> dict:
 
 def build_document(session: Session, job: PropagationJob, progress: dict[str, Any]) -> dict:
     """The unsigned receipt of `job`, from its progress and the artifacts' rows now."""
-    event = get_row(session, ConsentEvent, job.ledger_seq)
+    # A refresh answers a change of content or region, not a consent event: the ledger
+    # position it was queued at is another member's entry, never named in this receipt.
+    refresh = job.kind == JobKind.REFRESH
+    event = None if refresh else get_row(session, ConsentEvent, job.ledger_seq)
     now = utcnow()
     datasets, models = [], []
     for entry in progress.get("datasets", []):
@@ -110,7 +113,9 @@ def build_document(session: Session, job: PropagationJob, progress: dict[str, An
         "member_id": job.member_id,
         "kind": job.kind,
         "purpose": job.purpose,
-        "ledger_entry": {
+        "ledger_entry": None
+        if event is None
+        else {
             "seq": event.seq,
             "hash": event.hash,
             "action": event.action,
@@ -118,6 +123,7 @@ def build_document(session: Session, job: PropagationJob, progress: dict[str, An
             "source": event.source,
             "occurred_at": _time(event.occurred_at),
         },
+        **({"reason": progress.get("reason") or "changed"} if refresh else {}),
         "timings": {
             "requested_at": _time(job.created_at),
             "started_at": _time(job.started_at),

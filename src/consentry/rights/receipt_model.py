@@ -23,12 +23,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT = "consentry-propagation-receipt/3"
+FORMAT = "consentry-propagation-receipt/4"
 """Signed with Ed25519 as a detached JWS: verifiable with the public keys alone. States,
-for an erasure, what the check of the data folder after the purge found."""
-PREVIOUS_FORMAT = "consentry-propagation-receipt/2"
-"""Signed as format 3. Its `files_deleted` fields said what the purge set out to delete,
-not what was checked; such receipts still verify, and are no longer issued."""
+for an erasure, what the check of the data folder after the purge found, and covers
+refreshes (content or region changes), whose `ledger_entry` is null and `reason` set."""
+PREVIOUS_FORMATS = ("consentry-propagation-receipt/3", "consentry-propagation-receipt/2")
+"""Signed as format 4 and still verified; no longer issued. Format 3 had no refreshes.
+Format 2's `files_deleted` fields said what the purge set out to delete, not what was
+checked."""
 LEGACY_FORMAT = "consentry-propagation-receipt/1"
 """Signed with HMAC-SHA256 under the server's secret: only that server can verify it."""
 SCHEMA_ID = "https://consentry.example/schemas/receipt.schema.json"
@@ -171,6 +173,7 @@ class Receipt(_Part):
     )
 
     format: Literal[
+        "consentry-propagation-receipt/4",
         "consentry-propagation-receipt/3",
         "consentry-propagation-receipt/2",
         "consentry-propagation-receipt/1",
@@ -180,9 +183,16 @@ class Receipt(_Part):
     issuer: str
     job_id: int
     member_id: int
-    kind: str = Field(description="withdraw or erase")
-    purpose: str = Field(description="The purpose withdrawn, or * for an erasure.")
-    ledger_entry: LedgerEntry
+    kind: str = Field(description="withdraw, erase or refresh")
+    purpose: str = Field(description="The purpose withdrawn, or * for an erasure or a refresh.")
+    ledger_entry: LedgerEntry | None = Field(
+        description="The consent event answered; null for a refresh, which answers a change "
+        "to the member's content or region, not a consent event."
+    )
+    reason: str | None = Field(
+        default=None,
+        description="A refresh only: what changed (deleted, edited, region).",
+    )
     timings: Timings
     datasets: list[DatasetChange]
     models: list[ModelChange]

@@ -40,7 +40,7 @@ from pydantic import ValidationError
 
 from consentry.errors import InvalidInput
 from consentry.keys import Keyring
-from consentry.rights.receipt_model import FORMAT, LEGACY_FORMAT, PREVIOUS_FORMAT, Receipt
+from consentry.rights.receipt_model import FORMAT, LEGACY_FORMAT, PREVIOUS_FORMATS, Receipt
 from consentry.rights.receipts import read_json_object
 from consentry.signing import (
     ALGORITHM,
@@ -100,7 +100,7 @@ def verify(
         return ReceiptCheck(False, "the receipt carries no signature")
     if document.get("format") == LEGACY_FORMAT:
         return _verify_legacy(document, sig, legacy_key)
-    if document.get("format") not in (FORMAT, PREVIOUS_FORMAT):
+    if document.get("format") not in (FORMAT, *PREVIOUS_FORMATS):
         return ReceiptCheck(False, f"not a Consentry receipt (format {document.get('format')!r})")
     problem = check_detached(document, jwks, JWS_TYPE, issued_at=str(document.get("issued_at")))
     if problem is None:

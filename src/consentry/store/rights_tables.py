@@ -20,11 +20,14 @@ from consentry.store.tables import Base
 
 
 class JobKind(StrEnum):
-    """What caused a propagation: a withdrawal (or objection) of one purpose, or an
-    erasure of the whole account."""
+    """What caused a propagation: a withdrawal (or objection) of one purpose, an erasure
+    of the whole account, or a refresh: the member's content or region changed (a post
+    deleted or edited, a move to a region with other rules), so every live dataset holding
+    the member is selected again for their shard, with no consent event behind it."""
 
     WITHDRAW = "withdraw"
     ERASE = "erase"
+    REFRESH = "refresh"
 
 
 class JobStatus(StrEnum):
