@@ -25,6 +25,11 @@ from sqlalchemy.engine import make_url
 
 from consentry.store import migrate, open_engine
 
+# The scrubber's NER stage costs about 3 ms per text it reads; the tests of the scrubber
+# itself (tests/datasets/scrub, which switch it back on) and the builds there cover it.
+# Everywhere else a build scrubs with the rules only, so the suite stays fast.
+os.environ.setdefault("CONSENTRY_SCRUB_NER", "off")
+
 PG_URL = os.environ.get(
     "CONSENTRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
