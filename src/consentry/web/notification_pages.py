@@ -88,7 +88,10 @@ class NotificationsOut(BaseModel):
 
 class ReadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ids: list[int] | None = Field(None, max_length=500, description="Omit to mark all read.")
+    # Row ids are 32-bit on every database we run on; a larger one is a client's mistake.
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(
+        None, max_length=500, description="Omit to mark all read."
+    )
 
 
 class ReadOut(BaseModel):
