@@ -10,6 +10,7 @@ test's back except through the same units of work the product uses.
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select, update
 
-from consentry.config import Settings
+from consentry.config import Settings, scrub_ner
 from consentry.consent.ledger import ConsentChange, append, ledger_session, sealed
 from consentry.consent.ledger_seal import ledger_key
 from consentry.consent.policy import load_policy
@@ -477,8 +478,17 @@ class World:
             return session.scalar(select(Member.id).where(Member.email == email))
 
 
+def make_settings(data_dir: Path, database_url: str) -> Settings:
+    """Settings for a test installation. `Settings()` alone would run the scrubber's NER
+    stage whatever the environment says; this follows `CONSENTRY_SCRUB_NER`, which the
+    suite sets off outside the scrubber's own tests (tests/conftest.py)."""
+    return Settings(
+        data_dir=Path(data_dir), database_url=database_url, scrub_ner=scrub_ner(os.environ)
+    )
+
+
 def settings_for(engine: Engine, data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, database_url=engine.url.render_as_string(False))
+    return make_settings(data_dir, engine.url.render_as_string(False))
 
 
 def build_world(
@@ -542,7 +552,7 @@ def sealed_store(settings: Settings) -> Engine:
 
 def sealed_engine(url: str, data_dir: Path) -> Engine:
     """An engine on `url` carrying the ledger key of the installation in `data_dir`."""
-    return sealed_store(Settings(data_dir=data_dir, database_url=url))
+    return sealed_store(make_settings(data_dir, url))
 
 
 def copy_trained(template: Path, dest: Path) -> Trained:
@@ -550,7 +560,7 @@ def copy_trained(template: Path, dest: Path) -> Trained:
     (stored paths are relative to it, so the copy finds its own files)."""
     shutil.copytree(template / "data", dest / "data")
     data = dest / "data"
-    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'consentry.db'}")
+    settings = make_settings(data, f"sqlite:///{data / 'consentry.db'}")
     engine = sealed_store(settings)
     with session_scope(engine) as s:
         genai, ai = (

@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, insert, select
 
-from builders import add_named_member, hand_network, sealed_store
-from consentry.config import Settings
+from builders import add_named_member, hand_network, make_settings, sealed_store
 from consentry.errors import Conflict, ConsentryError, InvalidInput, NotFound
 from consentry.network import connections as net
 from consentry.store.engine import session_scope, sessions, utcnow
@@ -236,7 +235,7 @@ class Requests(RuleBasedStateMachine):
         super().__init__()
         self.root = Path(tempfile.mkdtemp(prefix="connections-"))
         self.url, self.cleanup = make_db(self.root)
-        self.engine = sealed_store(Settings(data_dir=self.root / "data", database_url=self.url))
+        self.engine = sealed_store(make_settings(self.root / "data", self.url))
         self.ids = [add_named_member(self.engine, f"P{i}", "Person") for i in range(N)]
         # The oracle.
         self.requests: dict[int, tuple[int, int, str]] = {}  # id -> sender, recipient, status

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from builders import copy_trained, sealed_store, train_network
-from consentry.config import Settings
+from builders import copy_trained, make_settings, sealed_store, train_network
 from consentry.store import migrate
 
 
@@ -20,7 +19,7 @@ def trained_template(tmp_path_factory) -> Path:
     """A folder holding a trained network: `data/` (with `consentry.db` inside)."""
     root = tmp_path_factory.mktemp("trained")
     data = root / "data"
-    settings = Settings(data_dir=data, database_url=f"sqlite:///{data / 'consentry.db'}")
+    settings = make_settings(data, f"sqlite:///{data / 'consentry.db'}")
     engine = sealed_store(settings)
     migrate(engine)
     train_network(engine, settings)

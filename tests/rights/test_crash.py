@@ -89,7 +89,7 @@ def test_an_erasure_interrupted_at_every_step_resumes_to_the_same_result(
 WORKER = textwrap.dedent(
     """
     import os, signal, sys
-    from consentry.config import Settings
+    from consentry.config import Settings, scrub_ner
     from consentry.store import open_engine
     from consentry.rights.worker import run_worker
     data, url, step, detail = sys.argv[1:5]
@@ -97,7 +97,7 @@ WORKER = textwrap.dedent(
         if event.step == step and (detail == "*" or event.detail == detail):
             os.kill(os.getpid(), signal.SIGKILL)
     run_worker(open_engine(url), Settings(data_dir=__import__("pathlib").Path(data),
-               database_url=url), once=True, hook=hook)
+               database_url=url, scrub_ner=scrub_ner(os.environ)), once=True, hook=hook)
     """
 )
 

@@ -36,8 +36,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select, update
 
-from builders import edit_post, grant, new_member, publish_preset, sealed_store
-from consentry.config import Settings
+from builders import edit_post, grant, make_settings, new_member, publish_preset, sealed_store
 from consentry.consent.ledger import head as ledger_head
 from consentry.datasets.audit import audit_all
 from consentry.datasets.build import build_dataset
@@ -81,7 +80,7 @@ class Guarantees(RuleBasedStateMachine):
         super().__init__()
         self.root = Path(tempfile.mkdtemp(prefix="stateful-"))
         self.url, self.cleanup = make_db(self.root)
-        self.settings = Settings(data_dir=self.root / "data", database_url=self.url)
+        self.settings = make_settings(self.root / "data", self.url)
         self.engine = sealed_store(self.settings)
         self.texts = itertools.count()
         # The oracle.

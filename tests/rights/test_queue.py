@@ -22,13 +22,14 @@ from rights.helpers import assert_reached
 
 WORKER = textwrap.dedent(
     """
-    import sys
+    import os, sys
     from pathlib import Path
-    from consentry.config import Settings
+    from consentry.config import Settings, scrub_ner
     from consentry.store import open_engine
     from consentry.rights.worker import run_worker
     data, url = sys.argv[1:3]
-    outcomes = run_worker(open_engine(url), Settings(data_dir=Path(data), database_url=url),
+    outcomes = run_worker(open_engine(url), Settings(data_dir=Path(data), database_url=url,
+                          scrub_ner=scrub_ner(os.environ)),
                           once=True)
     print(len(outcomes), [o.status for o in outcomes])
     """

@@ -9,15 +9,14 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from builders import DEMO_PASSWORD, PASSWORD
-from consentry.config import Settings
+from builders import DEMO_PASSWORD, PASSWORD, make_settings
 from consentry.web.app import WebOptions, create_app
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def make_app(engine: Engine, data_dir: Path, **options):
-    settings = Settings(data_dir=data_dir, database_url=engine.url.render_as_string())
+    settings = make_settings(data_dir, engine.url.render_as_string())
     return create_app(settings, engine, options=WebOptions(**options))
 
 
