@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.datasets.catalog import datasets_holding
@@ -40,7 +41,7 @@ from consentry.rights.erasure_check import verify_erasure
 from consentry.rights.progress import PropagationStep
 from consentry.rights.receipt_document import issue
 from consentry.store.dataset_tables import DatasetLineageRow, DatasetStatus, DatasetVersionRow
-from consentry.store.engine import get_row, session_scope
+from consentry.store.engine import get_row, session_scope, utcnow
 from consentry.store.locations import resolve_location
 from consentry.store.rights_tables import JobKind, JobStatus
 from consentry.store.training_tables import ModelStatus, ModelVersionRow
@@ -124,9 +125,27 @@ class _Run:
 
     # -- datasets -------------------------------------------------------------------
 
+    def to_replace(self, session: Session, dataset_ids: list[str]) -> list[str]:
+        """Those of `dataset_ids` (each holding the member) this job must replace. A
+        withdrawal or erasure replaces every one. A refresh replaces only those selected
+        before it started: one selected later already read the changed content, and holds
+        the member, still consenting, by design."""
+        if self.job.kind != JobKind.REFRESH or not dataset_ids:
+            return dataset_ids
+        cutoff = self.job.started_at or utcnow()
+        fresh = set(
+            session.scalars(
+                select(DatasetVersionRow.id).where(
+                    DatasetVersionRow.id.in_(dataset_ids),
+                    DatasetVersionRow.as_of_time >= cutoff,
+                )
+            )
+        )
+        return [i for i in dataset_ids if i not in fresh]
+
     def holders(self) -> list[str]:
         with session_scope(self.db) as s:
-            ids = datasets_holding(s, self.job.member_id)
+            ids = self.to_replace(s, datasets_holding(s, self.job.member_id))
             purposes = dict(
                 s.execute(
                     select(DatasetVersionRow.id, DatasetVersionRow.purpose).where(
@@ -149,8 +168,12 @@ class _Run:
                     self.save("datasets", entry["parent"])
             # A build that took its snapshot before the withdrawal may publish after it,
             # and a successor made for someone else may have reused this member's shard:
-            # whatever still holds the member is handled too.
-            known = {e["parent"] for e in entries}
+            # whatever still holds the member is handled too. The successors made here are
+            # not: after a refresh they hold the member (still consenting) by design, and
+            # rebuilding them would never end.
+            known = {e["parent"] for e in entries} | {
+                e["successor"] for e in entries if e.get("successor")
+            }
             extra = [i for i in self.holders() if i not in known]
             if not extra:
                 return
@@ -253,11 +276,13 @@ class _Run:
         # sweep until no active model of the scope was trained on a dataset holding them.
         for _ in range(MAX_SWEEPS):
             with session_scope(self.db) as s:
-                stale = [
+                held = [
                     m
                     for m in registry.models_containing(s, self.job.member_id)
                     if self.in_scope(m.purpose)
                 ]
+                replace = set(self.to_replace(s, sorted({m.dataset_id for m in held})))
+                stale = [m for m in held if m.dataset_id in replace]
             if not stale:
                 return
             by_parent = {e["parent"]: e for e in entries}
@@ -336,7 +361,7 @@ class _Run:
                         DatasetLineageRow.member_id == self.job.member_id,
                     )
                 )
-            if not holds:
+            if not holds or not self.to_replace(s, [current]):
                 return current
             entry: dict[str, Any] = {"parent": current, "models": []}
             self.succeed(entry)

@@ -60,6 +60,9 @@ class ClaimedJob:
     attempts: int
     progress: dict[str, Any]
     worker: str
+    #: When a worker first took the job. A refresh covers every change made before then
+    #: (a change made later queues a refresh of its own).
+    started_at: datetime | None = None
 
 
 def worker_id() -> str:
@@ -165,6 +168,7 @@ def claim(
                 job.attempts,
                 PropagationProgress.parse(job.progress).to_json(),
                 worker,
+                job.started_at,
             )
     return None
 
