@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from builders import LENA, MAYA, OPS, RAVI, build_trained_world, build_world, sealed_engine
 from consentry.consent.decide import decide
+from consentry.network.jobs import close_job
 from consentry.store.engine import session_scope
 from consentry.store.tables import Job
 from consentry.web.app import create_app
@@ -267,3 +268,23 @@ def test_pages_say_the_models_are_not_trained_instead_of_failing(sqlite_engine, 
     assert set(api.json()["missing_models"]) == {"phrasing", "skills"}
     ravi = client_for(app, RAVI.email)
     assert "run `consentry train`" in ravi.get("/ai/outreach").text
+
+
+def test_outreach_leaves_out_a_closed_posting(app, trained):
+    ravi = client_for(app, RAVI.email)
+    own = [int(j) for j in re.findall(r'<option value="(\d+)"', ravi.get("/ai/outreach").text)]
+    closing = own[-1]
+    recruiter = trained.member_id(RAVI.email)
+    with session_scope(trained.engine) as session:
+        close_job(session, recruiter, closing)
+    try:
+        page = ravi.get("/ai/outreach").text
+        assert f'<option value="{closing}"' not in page
+        refused = ravi.post(
+            "/ai/outreach",
+            data={"job_id": closing, "candidate": LENA.handle, "csrf_token": csrf_from(page)},
+        )
+        assert refused.status_code in (400, 403, 404) and "Draft to" not in refused.text
+    finally:  # the module's network is shared by its tests: reopen the posting
+        with session_scope(trained.engine) as session:
+            session.get(Job, closing).closed_at = None

@@ -135,11 +135,17 @@ def draft_outreach(
 
 
 def own_jobs(session: Session, recruiter_id: int) -> list[Job]:
-    """The recruiter's live postings, newest first: outreach is only for these."""
+    """The recruiter's live postings (neither deleted nor closed), newest first: outreach
+    is only for these; nobody is invited to apply for a job that no longer takes
+    applications."""
     return list(
         session.scalars(
             select(Job)
-            .where(Job.recruiter_id == recruiter_id, Job.deleted_at.is_(None))
+            .where(
+                Job.recruiter_id == recruiter_id,
+                Job.deleted_at.is_(None),
+                Job.closed_at.is_(None),
+            )
             .order_by(Job.created_at.desc(), Job.id.desc())
         )
     )
