@@ -8,6 +8,7 @@ import sys
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from consentry import __version__
 from consentry.commands import (
@@ -78,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         # Without standalone mode click returns, rather than raises, a command's exit code.
         code = app(args=argv, standalone_mode=False)
     except ConsentryError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        # Escaped: a message may hold brackets (`consentry[spark]`, `[PERSON]`).
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         return 2
     except click.exceptions.Abort:
         err.print("aborted")

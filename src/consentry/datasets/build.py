@@ -34,7 +34,7 @@ from consentry.datasets.eligibility import (
     consented_items,
     private_count,
 )
-from consentry.datasets.engines import ShardWrite, get_engine
+from consentry.datasets.engines import DatasetEngine, ShardWrite, get_engine
 from consentry.datasets.lineage_events import emit_run_event
 from consentry.datasets.manifest import write_documents
 from consentry.datasets.publish import Publication, publish
@@ -134,7 +134,7 @@ def build_dataset(
     purpose: str,
     as_of: int | None = None,
     shards: int = 4,
-    engine: str = "duckdb",
+    engine: str | DatasetEngine = "duckdb",
     dry_run: bool = False,
     progress: Progress | None = None,
     policy_version: int | None = None,
@@ -142,6 +142,7 @@ def build_dataset(
     """Build (or with `dry_run`, count) a dataset version for `purpose` as of ledger
     position `as_of` (default: the head when the build starts).
 
+    `engine` is an engine's name (`get_engine`) or an engine itself.
     `policy_version` pins the policy version (refused while in its notice period); by
     default the newest version whose notice period has passed applies.
     Raises ConsentryError for an unknown purpose, a position past the head, a policy
@@ -149,7 +150,7 @@ def build_dataset(
     """
     if shards < 1 or shards > 4096:
         raise InvalidInput("--shards must be between 1 and 4096")
-    dataset_engine = get_engine(engine)
+    dataset_engine = get_engine(engine) if isinstance(engine, str) else engine
     with session_scope(db) as session:
         snap = snapshots.take(session, purpose=purpose, as_of=as_of, policy_version=policy_version)
         # As of an earlier position the build reproduces the past exactly, members who
@@ -162,7 +163,7 @@ def build_dataset(
             None,
             snap,
             shards,
-            engine,
+            dataset_engine.name,
             counts,
             excluded,
             {},
@@ -215,7 +216,7 @@ def build_dataset(
         pub.dataset_id,
         pub.snap,
         shards,
-        engine,
+        dataset_engine.name,
         pub.counts,
         pub.excluded,
         dict(pub.scrubbed),

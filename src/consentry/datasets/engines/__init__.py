@@ -13,7 +13,12 @@ engine must:
    some shards) as one Parquet file named by `shard_name`, rows in `record_id` order,
    columns exactly `RECORD_SCHEMA` (an empty shard is an empty file);
 4. return, for each shard, its file, row count and sha256, and a Parquet file in
-   `scratch` of the lineage rows (`LINEAGE_SCHEMA`) of every record it kept.
+   `scratch` of the lineage rows (`LINEAGE_SCHEMA`) of every record it kept, in every
+   shard (not only those in `only`), ordered by shard, then `record_id`.
+
+Every file is written through `ParquetSink`, whose row groups are cut at fixed counts,
+so the same input gives byte-identical files (and the same sha256 in the manifest) on
+every engine; `tests/datasets/engines/test_conformance.py` holds each engine to this.
 
 Engines declare what they can do in `EngineCapabilities` rather than callers testing
 their names. The same input must give the same records on every engine.
@@ -51,17 +56,56 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_parquet(batches: Iterable[pa.RecordBatch], schema: pa.Schema, path: Path) -> int:
-    """Stream `batches` into one zstd Parquet file with exactly `schema`; returns rows.
+#: Rows per Parquet row group in every file an engine writes. Row groups are cut at fixed
+#: counts, whatever the size of the batches an engine produces, so that the same rows give
+#: the same bytes (and sha256) on every engine.
+ROW_GROUP_ROWS = 50_000
 
-    An empty stream still writes a valid file with the schema.
-    """
-    rows = 0
-    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+
+class ParquetSink:
+    """One zstd Parquet file with exactly `schema`, written batch by batch in row groups
+    of `ROW_GROUP_ROWS`; `close` returns the rows written. A file closed without rows is
+    still a valid file with the schema."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.rows = 0
+        self._pending: list[pa.Table] = []
+        self._held = 0
+        self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        if not batch.num_rows:
+            return
+        self._pending.append(pa.Table.from_batches([batch]).cast(self.schema))
+        self._held += batch.num_rows
+        self.rows += batch.num_rows
+        while self._held >= ROW_GROUP_ROWS:
+            table = pa.concat_tables(self._pending)
+            self._flush(table.slice(0, ROW_GROUP_ROWS))
+            rest = table.slice(ROW_GROUP_ROWS)
+            self._pending, self._held = [rest], rest.num_rows
+
+    def _flush(self, table: pa.Table) -> None:
+        # One contiguous chunk per column: page boundaries then depend on the rows alone.
+        self._writer.write_table(table.combine_chunks(), row_group_size=ROW_GROUP_ROWS)
+
+    def close(self) -> int:
+        if self._held:
+            self._flush(pa.concat_tables(self._pending))
+        self._pending, self._held = [], 0
+        self._writer.close()
+        return self.rows
+
+
+def write_parquet(batches: Iterable[pa.RecordBatch], schema: pa.Schema, path: Path) -> int:
+    """Stream `batches` into one `ParquetSink` file at `path`; returns rows."""
+    sink = ParquetSink(path, schema)
+    try:
         for batch in batches:
-            if batch.num_rows:
-                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
-                rows += batch.num_rows
+            sink.write(batch)
+    finally:
+        rows = sink.close()
     return rows
 
 
@@ -118,8 +162,10 @@ def get_engine(name: str) -> DatasetEngine:
         try:
             from consentry.datasets.engines.spark import SparkEngine
         except ImportError as exc:
+            if (exc.name or "").split(".")[0] not in ("pyspark", "py4j"):
+                raise
             raise Conflict(
-                f"the spark engine needs PySpark and Java 17 ({exc}); install the 'spark' extra"
+                "the spark engine needs PySpark: pip install 'consentry[spark]'"
             ) from None
         return SparkEngine()
     raise InvalidInput(f"unknown dataset engine {name!r}; choose duckdb or spark")

@@ -81,7 +81,7 @@ class DuckDBEngine:
                 files.append(ShardFile(shard, path, rows, file_sha256(path)))
             lineage_path = scratch / "lineage.parquet"
             reader = con.sql(
-                "SELECT member_id, shard, record_id, record_hash FROM kept ORDER BY record_id"
+                "SELECT member_id, shard, record_id, record_hash FROM kept ORDER BY shard, record_id"
             ).to_arrow_reader(BATCH_ROWS)
             write_parquet(reader, LINEAGE_SCHEMA, lineage_path)
         finally:
