@@ -25,7 +25,7 @@ import pytest
 from pyspark.sql import SparkSession
 from sqlalchemy import select
 
-from builders import make_settings, seed_network
+from builders import grant, make_settings, members_by_shard, members_of, seed_network
 from consentry.cli import main
 from consentry.datasets.build import build_dataset
 from consentry.datasets.engines import (
@@ -38,6 +38,7 @@ from consentry.datasets.engines import (
     write_parquet,
 )
 from consentry.datasets.records import BUILD_SCHEMA, RECORD_SCHEMA, shard_name, shard_of
+from consentry.datasets.successor import build_successor
 from consentry.store.dataset_tables import DatasetStatus, DatasetVersionRow
 from consentry.store.engine import session_scope
 
@@ -288,6 +289,18 @@ def test_a_spark_build_gives_the_duckdb_manifest_but_for_the_engine(
     with session_scope(sqlite_engine) as s:
         status = dict(s.execute(select(DatasetVersionRow.id, DatasetVersionRow.status)).all())
     assert status == {ids["duckdb"]: DatasetStatus.RETIRED, ids["spark"]: DatasetStatus.ACTIVE}
+
+    # A withdrawal's successor is built by its parent's engine, and rewrites one shard.
+    member = members_by_shard(sqlite_engine, ids["spark"])[1][0]
+    grant(sqlite_engine, [member], "train-ai", action="withdraw")
+    succession = build_successor(
+        sqlite_engine, settings, ids["spark"], member_ids=(member,), reason="withdrawal"
+    )
+    assert (succession.rebuilt_shards, succession.reused_shards) == ((1,), (0, 2, 3))
+    assert succession.records_removed > 0
+    successor = _manifest(settings, succession.successor_id)
+    assert successor["engine"]["name"] == "spark"
+    assert member not in members_of(sqlite_engine, succession.successor_id)
 
 
 def test_asking_for_spark_without_pyspark_says_how_to_install_it(sqlite_engine, settings_env):
