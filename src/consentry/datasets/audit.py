@@ -20,7 +20,9 @@ consented query, the decision code, the snapshot or the build itself):
 - currency, for what is in use (an active dataset; the shards an active model was trained
   on): no author whose present decision denies the purpose or who erased, no item deleted
   or denied by its preference now;
-- residual PII: every text column re-scanned by the scrubber (`audit_pii`).
+- residual PII: every text column re-scanned for members' names and handles, erased
+  names, e-mail addresses, phone numbers, IBANs and card numbers by a finder of its own
+  (`audit_pii`, `audit_contacts`) that shares no code with the scrubber it checks.
 
 Every finding is a violation (`audit_report`). A record whose author has since erased
 cannot have its text compared (erasure removes every revision by design): it is counted
