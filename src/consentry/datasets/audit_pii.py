@@ -61,6 +61,7 @@ _PLACEHOLDER = re.compile(r"<[A-Z]{2,12}>")
 # Erased names are hashed in windows of 1 to at least this many tokens.
 _WINDOW = 3
 _MAX_WINDOW = 8
+_MEMO_LIMIT = 500_000
 
 
 @dataclass(frozen=True, order=True)
@@ -178,7 +179,8 @@ class NameIndex:
 
 
 class ErasedIndex:
-    """The stored erased-name digests, matched by hashing token windows."""
+    """The stored erased-name digests, matched by hashing token windows (a memo of the
+    windows seen is kept: one per audit, not shared between threads)."""
 
     def __init__(self, key: bytes, digests: Iterable[tuple[str, int]]) -> None:
         self.key = key
@@ -188,6 +190,8 @@ class ErasedIndex:
             self.digests.add(digest)
             longest = max(longest, min(words, _MAX_WINDOW))
         self.windows = tuple(range(longest, 0, -1))  # the longest match wins
+        # Windows already hashed: texts repeat their words, and a hash costs more than a look-up.
+        self._seen: dict[tuple[str, ...], bool] = {}
 
     def find(self, tokens: Sequence[_Token]) -> Iterator[tuple[int, int, str]]:
         """PERSON spans whose token windows hash to a stored digest."""
@@ -199,8 +203,13 @@ class ErasedIndex:
             for k in self.windows:
                 if i + k > n or not all(tokens[i + j].joins for j in range(k - 1)):
                     continue
-                words = [t.word for t in tokens[i : i + k]]
-                if erased_name_digest(self.key, words) in self.digests:
+                words = tuple(t.word for t in tokens[i : i + k])
+                hit = self._seen.get(words)
+                if hit is None:
+                    if len(self._seen) > _MEMO_LIMIT:
+                        self._seen.clear()
+                    hit = self._seen[words] = erased_name_digest(self.key, words) in self.digests
+                if hit:
                     length = k
                     break
             if length:
