@@ -24,16 +24,35 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, Select, String, and_, case, func, literal, select, values
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    FromClause,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    values,
+)
 from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session
 
 from consentry.consent import ledger
 from consentry.consent.jurisdictions import country_of, is_region, region_name
 from consentry.consent.policy import LegalBasis
+from consentry.consent.state import CHOICES
 from consentry.consent.versions import ActivePolicy, resolve_policy
 from consentry.errors import InvalidInput, NotFound
-from consentry.store.consent_tables import ConsentAction, ConsentEvent, ConsentSource
+from consentry.store.consent_tables import (
+    ConsentAction,
+    ConsentEvent,
+    ConsentSource,
+    ConsentState,
+)
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
 
@@ -55,6 +74,8 @@ class DecisionCode(StrEnum):
 
 ALLOWED_CODES = frozenset({DecisionCode.GRANTED, DecisionCode.DEFAULT_ON})
 _DECIDING = (ConsentAction.GRANT, ConsentAction.WITHDRAW, ConsentAction.OBJECT)
+#: The other actions a state row can hold (an erasure; the state table keeps no notices).
+_NOT_DECIDING = tuple(a.value for a in CHOICES if a not in _DECIDING)
 
 
 def _code(code: DecisionCode):
@@ -246,6 +267,134 @@ def decide(
     return result(DecisionCode.DEFAULT_ON)
 
 
+def _regions(session: Session) -> list[str]:
+    """The distinct regions of members: one probe of the region index per region (a
+    loose index scan, as a recursive query) instead of reading a million members."""
+    walk = select(func.min(Member.region).label("region")).cte("walk", recursive=True)
+    after = select(func.min(Member.region)).where(Member.region > walk.c.region)
+    walk = walk.union_all(select(after.scalar_subquery()).where(walk.c.region.is_not(None)))
+    return [r for r in session.scalars(select(walk.c.region)) if r is not None]
+
+
+@dataclass(frozen=True)
+class _Choices:
+    """Where a batch decision finds each member's latest choice and erasure: the outer
+    joins onto `members` to add, and expressions over them for the choice's action and
+    policy version (NULL when none) and for "erased"."""
+
+    joins: tuple[tuple[FromClause, ColumnElement[bool]], ...]
+    action: ColumnElement[str]
+    policy_version: ColumnElement[int]
+    erased: ColumnElement[bool]
+
+
+def _erased(seq: int) -> Select:
+    return (
+        select(ConsentEvent.member_id)
+        .where(
+            ConsentEvent.purpose == "*",
+            ConsentEvent.action == ConsentAction.ERASE,
+            ConsentEvent.seq <= seq,
+        )
+        .group_by(ConsentEvent.member_id)
+    )
+
+
+def _from_ledger(purpose: str, seq: int) -> _Choices:
+    """Latest choices and erasures as of `seq` by GROUP BY over the whole ledger."""
+    latest = (
+        select(ConsentEvent.member_id, func.max(ConsentEvent.seq).label("seq"))
+        .where(
+            ConsentEvent.purpose == purpose,
+            ConsentEvent.action.in_(_DECIDING),
+            ConsentEvent.seq <= seq,
+        )
+        .group_by(ConsentEvent.member_id)
+        .cte("latest_choice")
+    )
+    choice = ConsentEvent.__table__.alias("choice")
+    erased = _erased(seq).cte("erased")
+    return _Choices(
+        joins=(
+            (latest, latest.c.member_id == Member.id),
+            (choice, choice.c.seq == latest.c.seq),
+            (erased, erased.c.member_id == Member.id),
+        ),
+        action=choice.c.action,
+        policy_version=choice.c.policy_version,
+        erased=erased.c.member_id.is_not(None),
+    )
+
+
+def _from_state(purpose: str, seq: int) -> _Choices:
+    """Latest choices and erasures as of `seq` from the current-state table.
+
+    A state row holds a member's latest choice for the purpose over the whole ledger. It
+    answers directly when it is a deciding choice at or before `seq` (for `*`: an erasure
+    at or before `seq`). Every other row is stale for this position (a choice after
+    `seq`, an erasure recorded under the purpose), and for that row alone the ledger is
+    asked, by a lookup driven from the row (`ix_consent_events_purpose`). The stale rows
+    are found through `ix_consent_state_stale`: at the head there are none, and the
+    ledger is not read at all.
+    """
+    s = ConsentState
+    deciding = [a.value for a in _DECIDING]
+    erase = ConsentAction.ERASE.value
+    mine = and_(ConsentEvent.member_id == s.member_id, ConsentEvent.seq <= seq)
+    before = (
+        select(func.max(ConsentEvent.seq))
+        .where(mine, ConsentEvent.purpose == purpose, ConsentEvent.action.in_(deciding))
+        .scalar_subquery()
+    )
+    stale = (
+        select(s.member_id, before.label("seq"))
+        .where(
+            s.purpose == purpose,
+            or_(and_(s.action.in_(deciding), s.seq > seq), s.action.in_(_NOT_DECIDING)),
+        )
+        .subquery("stale")
+    )
+    stale_choice = (
+        select(stale.c.member_id, ConsentEvent.action, ConsentEvent.policy_version)
+        .join(ConsentEvent, ConsentEvent.seq == stale.c.seq)
+        .cte("stale_choice")
+    )
+    # A scalar subquery, not EXISTS: PostgreSQL turns EXISTS into a join driven from every
+    # erasure in the ledger; this stays a lookup per stale row.
+    erased_before = (
+        select(func.min(ConsentEvent.seq))
+        .where(mine, ConsentEvent.purpose == "*", ConsentEvent.action == erase)
+        .scalar_subquery()
+    )
+    stale_erased = (
+        select(s.member_id)
+        .where(
+            s.purpose == "*",
+            or_(and_(s.action == erase, s.seq > seq), s.action.in_(deciding)),
+            erased_before.is_not(None),
+        )
+        .cte("stale_erased")
+    )
+    current_table = ConsentState.__table__.alias("current_choice")
+    wiped_table = ConsentState.__table__.alias("current_erasure")
+    current, wiped = current_table.c, wiped_table.c
+    fresh = and_(current.action.in_(deciding), current.seq <= seq)
+    return _Choices(
+        joins=(
+            (current_table, and_(current.member_id == Member.id, current.purpose == purpose)),
+            (wiped_table, and_(wiped.member_id == Member.id, wiped.purpose == "*")),
+            (stale_choice, stale_choice.c.member_id == Member.id),
+            (stale_erased, stale_erased.c.member_id == Member.id),
+        ),
+        action=case((fresh, current.action), else_=stale_choice.c.action),
+        policy_version=case((fresh, current.policy_version), else_=stale_choice.c.policy_version),
+        erased=or_(
+            and_(wiped.action == erase, wiped.seq <= seq),
+            stale_erased.c.member_id.is_not(None),
+        ),
+    )
+
+
 def decide_all(
     session: Session,
     purpose: str,
@@ -253,20 +402,25 @@ def decide_all(
     as_of_seq: int,
     at: datetime,
     policy: ActivePolicy | None = None,
+    use_state: bool | None = None,
 ) -> Select:
     """Every member's decision for `purpose` as of (`as_of_seq`, `at`), as ONE SQL query.
 
     Returns a SELECT of (member_id, allowed, basis, reason_code) over every member created
     at or before `at`. The per-region basis and age cutoff are computed once per distinct
-    region with the same code `decide` uses and joined in as a VALUES table; the latest
-    choice per member comes from a GROUP BY over the ledger. Compose it into a larger
-    query (a dataset build) or run it with `session.execute`.
+    region with the same code `decide` uses and joined in as a VALUES table.
+
+    The latest choice per member comes from the current-state table (`consent.state`)
+    when the position is the ledger head (the common case: a build now), otherwise from a
+    GROUP BY over the ledger; `use_state` forces one or the other. Both give the same
+    answer at every position (`_from_state`). Compose it into a larger query (a dataset
+    build), run it with `session.execute`, or fetch it as Arrow (`decide_arrow`).
     """
     active = policy or resolve_policy(session, at)
     pol = active.policy
     pol.purpose(purpose)
     seq = min(as_of_seq, ledger.position_at(session, at))
-    regions = session.scalars(select(Member.region).distinct()).all()
+    regions = _regions(session)
     rows = [
         (
             r,
@@ -285,58 +439,36 @@ def decide_all(
         .data(rows)
         .cte("region_rules")
     )
-    latest = (
-        select(ConsentEvent.member_id, func.max(ConsentEvent.seq).label("seq"))
-        .where(
-            ConsentEvent.purpose == purpose,
-            ConsentEvent.action.in_(_DECIDING),
-            ConsentEvent.seq <= seq,
-        )
-        .group_by(ConsentEvent.member_id)
-        .cte("latest_choice")
-    )
-    erased = (
-        select(ConsentEvent.member_id)
-        .where(
-            ConsentEvent.purpose == "*",
-            ConsentEvent.action == ConsentAction.ERASE,
-            ConsentEvent.seq <= seq,
-        )
-        .group_by(ConsentEvent.member_id)
-        .cte("erased")
-    )
-    choice = ConsentEvent.__table__.alias("choice")
+    if use_state is None:
+        use_state = seq >= ledger.head(session).seq
+    found = (_from_state if use_state else _from_ledger)(purpose, seq)
+    action = found.action
     floor = active.renewal_floor.get(purpose, 0)
     code = case(
         (rules.c.basis == LegalBasis.EXCLUDED, _code(DecisionCode.EXCLUDED)),
         (Member.birth_date > rules.c.cutoff, _code(DecisionCode.UNDER_AGE)),
-        (erased.c.member_id.is_not(None), _code(DecisionCode.ERASED)),
-        (choice.c.action == ConsentAction.WITHDRAW, _code(DecisionCode.WITHDRAWN)),
-        (choice.c.action == ConsentAction.OBJECT, _code(DecisionCode.OBJECTED)),
+        (found.erased, _code(DecisionCode.ERASED)),
+        (action == ConsentAction.WITHDRAW, _code(DecisionCode.WITHDRAWN)),
+        (action == ConsentAction.OBJECT, _code(DecisionCode.OBJECTED)),
         (
-            and_(choice.c.action == ConsentAction.GRANT, choice.c.policy_version >= floor),
+            and_(action == ConsentAction.GRANT, found.policy_version >= floor),
             _code(DecisionCode.GRANTED),
         ),
         (
-            and_(choice.c.action == ConsentAction.GRANT, rules.c.basis == LegalBasis.CONSENT),
+            and_(action == ConsentAction.GRANT, rules.c.basis == LegalBasis.CONSENT),
             _code(DecisionCode.RENEWAL_NEEDED),
         ),
         (rules.c.basis == LegalBasis.CONSENT, _code(DecisionCode.NOT_ALLOWED)),
         else_=_code(DecisionCode.DEFAULT_ON),
     )
-    inner = (
-        select(
-            Member.id.label("member_id"),
-            rules.c.basis.label("basis"),
-            code.label("reason_code"),
-        )
-        .join(rules, rules.c.region == Member.region)
-        .outerjoin(latest, latest.c.member_id == Member.id)
-        .outerjoin(choice, choice.c.seq == latest.c.seq)
-        .outerjoin(erased, erased.c.member_id == Member.id)
-        .where(Member.created_at <= at)
-        .subquery("decisions")
-    )
+    joined = select(
+        Member.id.label("member_id"),
+        rules.c.basis.label("basis"),
+        code.label("reason_code"),
+    ).join(rules, rules.c.region == Member.region)
+    for table, on in found.joins:
+        joined = joined.outerjoin(table, on)
+    inner = joined.where(Member.created_at <= at).subquery("decisions")
     return select(
         inner.c.member_id,
         inner.c.reason_code.in_(sorted(c.value for c in ALLOWED_CODES)).label("allowed"),

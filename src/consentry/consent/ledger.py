@@ -188,6 +188,13 @@ def head(session: Session) -> Head:
 
 def position_at(session: Session, at: datetime) -> int:
     """The ledger position as of time `at`: the last entry that occurred at or before it."""
+    top = head(session)
+    if top.occurred_at is None:
+        return 0
+    if top.occurred_at <= at:
+        # The common case (a decision now): the clock never runs backwards (`append`), so
+        # the head is the answer, read by primary key instead of scanning every entry.
+        return top.seq
     seq = session.scalar(select(func.max(ConsentEvent.seq)).where(ConsentEvent.occurred_at <= at))
     return seq or 0
 

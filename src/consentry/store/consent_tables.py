@@ -102,11 +102,14 @@ class ConsentEvent(Base):
 class ConsentState(Base):
     """The latest choice per (member, purpose), kept in step with the ledger for fast reads.
 
-    Derived data: `rebuild_state` recomputes it from `consent_events`. An erasure is one
-    row with purpose `*`.
+    Derived data: `consent.state.rebuild` recomputes it from `consent_events`, and
+    `ledger verify` names any row that differs from what the ledger implies. An erasure is
+    one row with purpose `*`. `ix_consent_state_stale` (migration 0016) lets a batch
+    decision find, per purpose, the few rows newer than the position it decides at.
     """
 
     __tablename__ = "consent_state"
+    __table_args__ = (Index("ix_consent_state_stale", "purpose", "action", "seq"),)
     member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
     action: Mapped[str] = mapped_column(String(16), nullable=False)
