@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from consentry.datasets.scrub import Scrubber
@@ -58,6 +58,8 @@ _RENDERINGS = (
 )
 
 
+# No deadline: the first example may load the NER model and the lexicon (seconds, once).
+@settings(deadline=None)
 @given(
     first=word,
     last=word,

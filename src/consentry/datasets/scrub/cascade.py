@@ -156,14 +156,54 @@ def _covered(spans: Sequence[tuple[int, int]], at: int) -> bool:
 def needs_ner(text: str, found: Sequence[tuple[int, int]], first_names: frozenset[str]) -> bool:
     """Whether the rules leave `text` unsettled (module docstring); `found` are the spans
     the rules found, `first_names` the casefolded given names of known members."""
-    if PERSON_CUE.search(text) or ADDRESS_CUE.search(text):
+    return bool(unsettled(text, found, first_names))
+
+
+def unsettled(
+    text: str, found: Sequence[tuple[int, int]], first_names: frozenset[str]
+) -> list[tuple[int, int]]:
+    """The stretches of `text` the model has to read: its sentences that the rules leave
+    unsettled (`needs_ner`), adjacent ones joined; none when the rules settle it all. A
+    sentence with only common words, numbers and what the rules found is not read."""
+    out: list[tuple[int, int]] = []
+    for s, e in sentences(text):
+        if _sentence_unsettled(text, s, e, found, first_names):
+            if out and out[-1][1] >= s - 2:
+                out[-1] = (out[-1][0], e)
+            else:
+                out.append((s, e))
+    return out
+
+
+# A sentence ends at . ! ? or a line break, then white space; not after a title, an
+# initial or a short abbreviation ("Dr. Okafor", "A. Allain", "e.g. this").
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*")
+_NO_END = re.compile(r"(?:^|[\s(])(?:[^\W\d_]{1,3}|" + persons._TITLES + r"|[^\W\d_]\.[^\W\d_])\.$")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, cut where a sentence surely ends."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if text[m.start() - 1] == "." and _NO_END.search(text, max(0, m.start() - 12), m.start()):
+            continue
+        if m.start() > start:
+            out.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def _sentence_unsettled(
+    text: str, start: int, end: int, found: Sequence[tuple[int, int]], first_names: frozenset[str]
+) -> bool:
+    if PERSON_CUE.search(text, start, end) or ADDRESS_CUE.search(text, start, end):
         return True
-    caps = _CAP_WORD.findall(text)
-    if not caps:
-        return False
     explained = _explained()
     solo, ambiguous = persons.given_names()
-    for m in _CAP_WORD.finditer(text):
+    for m in _CAP_WORD.finditer(text, start, end):
         raw = m.group()
         word = raw.casefold().rstrip("'’-")
         if word.endswith(("'s", "’s")):
@@ -245,6 +285,8 @@ def _person_span(text: str, start: int, end: int, lower_text: bool) -> tuple[int
 
     def edge(m: re.Match[str]) -> bool:
         w = m.group().casefold()
+        if lower_text and _common_word(w):
+            return True  # "anna meyer lunch": in lower case, common words are not the name
         return w in stop or w in _EDGE_WORDS or (not lower_text and m.group()[0].islower())
 
     while words and edge(words[0]):
@@ -269,7 +311,30 @@ def _person_span(text: str, start: int, end: int, lower_text: bool) -> tuple[int
         return None
     if lower_text and all(m.group().casefold() in lexicon() for m in words):
         return None  # lower-case common words the model took for a name
+    if len(words) == 1 and not lower_text and not _lone_name(text, s, e):
+        return None
     return s, e
+
+
+# A person cue or title right before a lone word: "ping Lesley", "bring Floris too".
+_CUE_BEFORE = re.compile(
+    rf"(?i)(?:{_CUES}|{persons._TITLES}|with|and|by|from|to|for|mit|avec|con|com|met|"
+    r"de|di|van|von|und|et|y|e|i|en)\.?[\s,:]+$"
+)
+
+
+def _lone_name(text: str, start: int, end: int) -> bool:
+    """Whether a one-word PERSON hit reads as a name: a given name, a cue or title before
+    it, or a possessive after it. A lone capitalised word otherwise is, far more often, a
+    company, a place or a noun of another language read by the English model ("Umsatz",
+    "Zespół", "Ericsson")."""
+    word = text[start:end].casefold()
+    solo, ambiguous = persons.given_names()
+    if word in solo or word in ambiguous:
+        return True
+    if text.startswith(("'s", "’s"), end):
+        return True
+    return _CUE_BEFORE.search(text, max(0, start - 24), start) is not None
 
 
 def _common_word(word: str) -> bool:
@@ -306,6 +371,7 @@ def read_entities(
     lower_text = not any(c.isupper() for c in text)
     out: list[tuple[int, int, str, str]] = []
     places: list[tuple[int, int]] = []
+    entities = list(entities)
     for start, end, label in entities:
         if label in pin.person_labels:
             span = _person_span(text, start, end, lower_text)
@@ -313,6 +379,8 @@ def read_entities(
                 out.append((*span, "PERSON", pin.detector))
         elif label in pin.place_labels:
             places.append((start, end))
+    labelled = [(s, e) for s, e, label in entities if label in _NOT_A_PERSON]
+    out += _capitalised_names(text, labelled, pin.detector)
     if places:
         addresses = [(s, e) for s, e, kind in found if kind == "ADDRESS"]
         # A place next to an address is part of it, and so is the next place on.
@@ -330,3 +398,60 @@ def read_entities(
                     places.remove(place)
                     changed = True
     return out
+
+
+# Two to four capitalised words inside a sentence: "contattate Giuseppina Pavone al",
+# "account holder Lara Dörschner, IBAN". Particles may sit between them ("Luísa da
+# Conceição").
+_CAPITALISED_RUN = re.compile(
+    r"(?:(?<=[^\W\d_][ \t(])|(?<=[^\W\d_][,:][ \t]))"
+    rf"[{persons._UPPER}][^\W\d_]+(?:-[{persons._UPPER}][^\W\d_]+)?"
+    rf"(?:[ \t]+(?:(?:{persons._PARTICLES})[ \t]+)*[{persons._UPPER}][^\W\d_]+"
+    rf"(?:-[{persons._UPPER}][^\W\d_]+)?){{1,3}}(?![\w.\-]\w)"
+)
+# Words before a place ("in", "w", "à", "em"): a capitalised run after them is a town.
+_PLACE_BEFORE = re.compile(
+    r"(?i)(?<![\w])(?:in|at|near|from|w|we|à|au|en|em|na|no|nel|nella|op|aus|bei|nach|im|"
+    r"te|to|into|via|across|around|of|de|del|di|da|do|van|von)[ \t]+$"
+)
+
+
+def _capitalised_names(
+    text: str, labelled: Sequence[tuple[int, int]], detector: str
+) -> list[tuple[int, int, str, str]]:
+    """PERSON spans for runs of capitalised words inside a sentence that are all names:
+    no word common, a technology or company word, and no label of the model's other
+    than a person's on them (an organisation, a place, a product)."""
+    out: list[tuple[int, int, str, str]] = []
+    for m in _CAPITALISED_RUN.finditer(text):
+        s, e = m.span()
+        if any(a < e and s < b for a, b in labelled):
+            continue
+        if _PLACE_BEFORE.search(text, max(0, s - 12), s):
+            continue
+        words = [w for w in m.group().split() if w.casefold() not in persons._PARTICLE_WORDS]
+        # The surname must not be a word; the given name may ("Tristan Maas", "Rose Webb")
+        if _name_word(words[-1]) and all(_name_word(w, loose=True) for w in words[:-1]):
+            out.append((s, e, "PERSON", f"{detector}+rule"))
+    return out
+
+
+# Labels of the model that say a run is not a person's name, whatever its words. (Not ORG:
+# the English model reads many names of other languages as organisations.)
+_NOT_A_PERSON = frozenset(
+    {"GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "NORP", "MISC"}
+)
+
+
+def _name_word(word: str, *, loose: bool = False) -> bool:
+    w = word.casefold()
+    solo, ambiguous = persons.given_names()
+    if w in solo or w in ambiguous:
+        return True
+    if w in stop_words() or w in not_names() or w in persons._NOT_SURNAME:
+        return False
+    if word.isupper():
+        return False  # an acronym
+    if loose:
+        return True
+    return not any(_is_common(part, _explained()) for part in w.split("-"))

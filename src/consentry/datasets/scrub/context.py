@@ -203,3 +203,172 @@ def given_names_of(known: persons.NameIndex) -> frozenset[str]:
     counts only with its capital, see `find_cued_given_names`.)"""
     excluded = not_names()
     return frozenset(w for w in known.first_words() if len(w) > 1 and w not in excluded)
+
+
+# ---- names that only a cue gives away, known or not --------------------------------------
+
+# Greetings, thanks, sign-offs and verbs of asking or meeting, in the network's languages,
+# after which a capitalised word that is not a common word is a person's name: "hola
+# Corona", "ping Lesley", "bring Floris too", "Saludos, Olegario Montes".
+_GREETING_CUES = (
+    r"hi|hey|hello|dear|thanks|thank\s+you|thx|cc|ping|bring|ask|met|meet|"
+    r"congrats|congratulations|kudos\s+to|shout\s*out\s+to|regards|best|cheers|"
+    r"hallo|hoi|hola|oi|olá|ciao|salut|bonjour|coucou|cześć|hej|servus|moin|"
+    r"danke|merci|gracias|grazie|obrigad[oa]|bedankt|dzięki|dziękuję|"
+    r"grüße|gruß|viele\s+grüße|cordialement|bien\s+à\s+vous|saluti|cordiali\s+saluti|"
+    r"saludos|un\s+saludo|groet|groeten|met\s+vriendelijke\s+groet|pozdrawiam|"
+    r"pozdrowienia|abraços|atenciosamente|frag|demande\s+à|chiedi\s+a|pregúntale\s+a|"
+    r"pergunta\s+pro|zapytaj|vraag\s+het"
+)
+_GREETING = re.compile(
+    rf"(?i:(?<![\w])(?:{_GREETING_CUES}))[\s,:!]+"
+    rf"(?P<name>[{_UP}][^\W\d_]+(?:[\-'’][{_UP}][^\W\d_]+)?"
+    rf"(?:[ \t]+(?:(?:{persons._PARTICLES})[ \t]+)*[{_UP}][^\W\d_]+(?:-[{_UP}][^\W\d_]+)?){{0,2}})"
+    r"(?![\w\-]|\.\w)"  # not a file or domain name: "Nuxt.js"
+)
+# Words that introduce a person written in lower case, as chat does: "it's sharon berry",
+# "hier ist lidija ackermann", "sono loretta prodi", "aqui é cauê da mata", "who is
+# lupita salom", "shoutout to luke rhodes", "frag natan zygmuntowicz".
+_INTRO_CUES = (
+    r"it'?s|it\s+is|i'?m|i\s+am|this\s+is|my\s+name\s+is|who\s+is|shout\s*out\s+to|"
+    r"ask|met|meet|thanks|thank\s+you|cc|ping|hier\s+ist|ich\s+bin|frag|c'est|je\s+suis|"
+    r"demande\s+à|sono|chiedi\s+a|soy|pregúntale\s+a|aqui\s+é|sou|pergunta\s+pro|"
+    r"met|vraag\s+het|tu|jestem|zapytaj|mówi|"
+    # chat interjections that open a sentence before a name: "lol joy meijer just sent"
+    r"lol|omg|btw|fyi|pls|plz|ok|okay|so|haha|wow"
+)
+# Chat words that are not names (and not in a dictionary).
+_CHAT = frozenset(
+    [
+        "lol",
+        "omg",
+        "btw",
+        "fyi",
+        "pls",
+        "plz",
+        "thx",
+        "tbh",
+        "imo",
+        "idk",
+        "asap",
+        "ok",
+        "okay",
+        "haha",
+        "xd",
+        "np",
+        "brb",
+        "ty",
+        "u",
+        "ur",
+        "ya",
+        "yep",
+        "nope",
+        "hmm",
+        "ugh",
+        "wow",
+        "lmao",
+        "jk",
+    ]
+)
+# Words after a greeting that address a group, not a person.
+_GROUP = frozenset(
+    [
+        "team",
+        "all",
+        "everyone",
+        "everybody",
+        "world",
+        "folks",
+        "guys",
+        "there",
+        "friends",
+        "people",
+        "y'all",
+    ]
+)
+_LOWER_NAME = (
+    r"(?P<first>[^\W\d_A-Z]{2,})[ \t]+(?P<rest>(?:(?:" + persons._PARTICLES + r")[ \t]+){0,2}"
+    r"[^\W\d_A-Z][^\W\d_]+(?:-[^\W\d_]+)?)"
+)
+_INTRO = re.compile(rf"(?i:(?<![\w])(?:{_INTRO_CUES}))[ \t,:]+{_LOWER_NAME}(?![\w@.])")
+# A lower-case name opening a sentence of a chat text: "joy meijer just sent me ...".
+_OPENING = re.compile(rf"(?:^|(?<=[.!?]\s)|(?<=\n)){_LOWER_NAME}(?![\w@.])")
+
+
+def _unexplained(word: str) -> bool:
+    """Not a stop word, common English word, or technology / company / role word."""
+    from consentry.datasets.scrub.cascade import _is_common, lexicon
+
+    w = word.casefold()
+    if w in persons.given_names()[0]:
+        return True
+    if w in stop_words() or w in not_names() or w in _CALENDAR:
+        return False
+    return not _is_common(w, lexicon())
+
+
+_GREETED = re.compile(
+    r"(?i)(?:hi|hey|hello|dear|hallo|hoi|hola|oi|olá|ciao|salut|bonjour|coucou|cześć|hej)\W"
+)
+
+
+def _greeted(cue: str) -> bool:
+    return _GREETED.match(cue) is not None
+
+
+def _plain_word(word: str) -> bool:
+    """A capitalised word right after a greeting is a name even when it is also a word
+    ("hola Corona", "hi Rose"), unless it is a stop word, a group or a known non-name."""
+    return word not in stop_words() and word not in not_names() and word not in _GROUP
+
+
+def _given_then_surname(first: str, last: str) -> bool:
+    return (
+        first.casefold() in persons.given_names()[0] and last.casefold() not in persons._NOT_SURNAME
+    )
+
+
+def _surname(word: str) -> bool:
+    w = word.strip("'’").casefold()
+    return w not in stop_words() and w not in persons._NOT_SURNAME and w not in not_names()
+
+
+def find_cued_names(text: str) -> Found:
+    """PERSON spans for names after a greeting, thanks or sign-off (capitalised, any name)
+    and for lower-case names after a self-introduction or a reference cue, or opening a
+    chat sentence (two words, the first not a common word, the second not a stop word)."""
+    out: Found = []
+    for m in _GREETING.finditer(text):
+        words = m.group("name").split()
+        first = words[0].strip("'’").casefold()
+        if first in persons._TITLE_WORDS:
+            continue  # "Gracias, Sra. López": the title rule's
+        not_a_name = first in _GROUP or first in persons._PARTICLE_WORDS or not _unexplained(first)
+        # a word after a greeting is a name even when it is also a word ("hola Corona")
+        if not_a_name and not (len(words) == 1 and _greeted(m.group()) and _plain_word(first)):
+            continue
+        # drop trailing words that are not a surname ("thanks Anna Team")
+        while len(words) > 1 and not _surname(words[-1]):
+            words.pop()
+        start = m.start("name")
+        piece = " ".join(words)
+        if text[start : start + len(piece)] != piece:
+            piece = words[0]
+        if piece.isupper() and len(piece) > 1:
+            continue  # an acronym
+        out.append((start, start + len(piece), "PERSON", "rule:cue-name"))
+    for pattern in (_INTRO, _OPENING):
+        for m in pattern.finditer(text):
+            first, rest = m.group("first"), m.group("rest")
+            last = rest.split()[-1]
+            if first in _CHAT or first in stop_words() or last.casefold() in stop_words():
+                continue
+            if not _unexplained(first):
+                continue  # "it's going well", "met lunch guests"
+            if not _unexplained(last) and not _given_then_surname(first, last):
+                continue  # "met anna lunch": a surname is not a common word, unless
+                # the first word is a given name ("sharon berry")
+            if pattern is _OPENING and not (_unexplained(first) and _unexplained(last)):
+                continue  # a sentence opening needs both words to be unknown
+            out.append((m.start("first"), m.end("rest"), "PERSON", "rule:cue-name"))
+    return out

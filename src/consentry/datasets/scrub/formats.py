@@ -12,10 +12,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
+from typing import TypeVar
 
 from consentry.datasets.scrub import validators as ck
 
 Found = list[tuple[int, int, str]]
+# A found span with or without its detector.
+F = TypeVar("F", tuple[int, int, str], tuple[int, int, str, str])
 
 EMAIL = re.compile(
     r"(?<![\w.+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@"
@@ -257,6 +260,26 @@ def find_dobs(text: str) -> Found:
                 seen.add(m.start())
                 out.append((m.start(), m.end(), "DOB"))
     return out
+
+
+# An IBAN's shape: country, check digits, then groups of letters and digits.
+_IBAN_SHAPE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{1,4}){3,8}(?![A-Za-z0-9])")
+
+
+def outside_bad_ibans(text: str, found: list[F]) -> list[F]:
+    """`found` without the PHONE and CARD spans inside an IBAN-shaped run that is not a
+    valid IBAN: digit groups of an IBAN whose check digits fail are not a phone number
+    or a card ("GB88 WXTW 7180 3205 4584 80")."""
+    shapes = [m.span() for m in _IBAN_SHAPE.finditer(text)]
+    if not shapes:
+        return found
+    ibans = [(f[0], f[1]) for f in found if f[2] == "IBAN"]
+    bad = [(s, e) for s, e in shapes if not any(s < ie and is_ < e for is_, ie in ibans)]
+    return [
+        f
+        for f in found
+        if f[2] not in ("PHONE", "CARD") or not any(s <= f[0] and f[1] <= e for s, e in bad)
+    ]
 
 
 # ---- street addresses -----------------------------------------------------------------------

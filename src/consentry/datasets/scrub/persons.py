@@ -30,7 +30,10 @@ _PARTICLES = (
 )
 _TITLES = (
     "Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Sir|Dame|Herr|Frau|Mme|Mlle|M|Sr|Sra|Srta|Dña|Don|"
-    "Dott|Dott\\.ssa|Sig|Sig\\.ra|Ing|Mevr|Dhr|Pan|Pani"
+    "Dott|Dott\\.ssa|Sig|Sig\\.ra|Ing|Mevr|Dhr|Pan|Pani|Madame|Monsieur|Mademoiselle|Signora|"
+    "Signor|Signorina|Señor|Señora|Señorita|Senhor|Senhora|Mevrouw|Meneer|"
+    # written in lower case inside a sentence: "il sig. Accardo", "la sra. Ruiz"
+    "sig|sig\\.ra|dott|dott\\.ssa|sr|sra|srta|dña"
 )
 # The look-behind follows the first letter so that `re` can skip ahead to capitals fast.
 RUN = re.compile(

@@ -32,9 +32,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, overload
 
-from consentry.datasets.scrub import context, deobfuscate, formats, handles, persons, phones
+from consentry.datasets.scrub import (
+    addresses,
+    context,
+    deobfuscate,
+    formats,
+    handles,
+    persons,
+    phones,
+)
 from consentry.datasets.scrub import triggers as g
-from consentry.datasets.scrub.cascade import needs_ner, read_entities
+from consentry.datasets.scrub.cascade import read_entities, unsettled
 from consentry.datasets.scrub.erased import ErasedNames
 from consentry.datasets.scrub.ner import ModelPin, available_models, entities, guess_language
 from consentry.datasets.scrub.triggers import triggers_batch
@@ -333,19 +341,44 @@ class Scrubber:
     ) -> list[list[Detected]]:
         self.stats["texts"] += len(texts)
         found = [self._rules(text, flags[i], names[i], regions[i]) for i, text in enumerate(texts)]
-        self._ner(texts, found, range(len(texts)), count=True)
+        for f, text in zip(found, texts, strict=True):
+            f += addresses.join(f, text)
         spans = [_resolve(f, text) for f, text in zip(found, texts, strict=True)]
         # Detectors judge a candidate by its neighbours, and a longer span may swallow the
         # start of a shorter one ("x@y.com" cut by an address): once the first spans are
         # placeholders, what is left can read as personal data of its own. Scrub until
         # nothing new is found, so that scrubbing a scrubbed text changes nothing.
-        todo = [i for i, s in enumerate(spans) if s]
+        self._until_settled(texts, spans, [i for i, s in enumerate(spans) if s], names, regions)
+        if not self.ner_models:
+            return spans
+        # The model reads each text once, as the rules left it (their finds replaced by
+        # placeholders): what it finds there it would find again in the scrubbed text, so
+        # only the texts it added something to are scrubbed again, with the model.
+        ruled = [apply(text, s) for text, s in zip(texts, spans, strict=True)]
+        by_model: list[list[Found]] = [[] for _ in texts]
+        self._ner(ruled, by_model, range(len(texts)), count=True)
+        todo = []
+        for i, hits in enumerate(by_model):
+            extra = _outside_placeholders(_resolve(hits, ruled[i]), spans[i])
+            if extra:
+                merged: list[Found] = [*spans[i], *extra]
+                spans[i] = _resolve(merged + addresses.join(merged, texts[i]), texts[i])
+                todo.append(i)
+        self._until_settled(texts, spans, todo, names, regions, ner=True)
+        return spans
+
+    def _until_settled(self, texts, spans, todo, names, regions, *, ner: bool = False) -> None:
+        """Scrub the texts `todo` again (rules, and the model when `ner`) until nothing new
+        is found, adding what is found to `spans[i]` (offsets into `texts[i]`)."""
         for _ in range(_MAX_PASSES):
             if not todo:
                 break
             scrubbed = {i: apply(texts[i], spans[i]) for i in todo}
             again = {i: self._rules(scrubbed[i], g.ALL, names[i], regions[i]) for i in todo}
-            self._ner(scrubbed, again, todo, count=False)
+            if ner:
+                self._ner(scrubbed, again, todo, count=False)
+            for i in todo:
+                again[i] += addresses.join(again[i], scrubbed[i])
             more = []
             for i in todo:
                 extra = _outside_placeholders(_resolve(again[i], scrubbed[i]), spans[i])
@@ -353,7 +386,6 @@ class Scrubber:
                     spans[i] = sorted([*spans[i], *extra])
                     more.append(i)
             todo = more
-        return spans
 
     def _ner(self, texts, found, which: Iterable[int], *, count: bool) -> None:
         """Add the NER stage's spans to `found[i]` for each unsettled text `i` of `which`."""
@@ -363,18 +395,31 @@ class Scrubber:
         by_language = {pin.language: pin for pin in self.ner_models}
         groups: dict[ModelPin, list[int]] = {}
         given = self.given_names
+        # Placeholders already in a text count as found (an `<ADDRESS>` gives a place next
+        # to it its address context), so the model reads a text the same way whether its
+        # placeholders were put there by this call or by an earlier one.
+        marks: dict[int, list[Found]] = {}
+        windows: dict[int, list[tuple[int, int]]] = {}
         for i in which:
             text = texts[i]
-            if needs_ner(text, [(f[0], f[1]) for f in found[i]], given):
+            marks[i] = _placeholders(text)
+            covered = [(f[0], f[1]) for f in [*found[i], *marks[i]]]
+            windows[i] = unsettled(text, covered, given)
+            if windows[i]:
                 pin = by_language[guess_language(text, languages)]
                 groups.setdefault(pin, []).append(i)
         for pin, indices in groups.items():
             if count:
                 self.stats["ner_texts"] += len(indices)
-            found_by_model = entities(pin, [texts[i] for i in indices])
-            for i, ents in zip(indices, found_by_model, strict=True):
-                rules = [(f[0], f[1], f[2]) for f in found[i]]
-                found[i].extend(read_entities(pin, texts[i], ents, rules))
+            # Only the unsettled sentences are read, each with its offset in the text.
+            pieces = [(i, s, texts[i][s:e]) for i in indices for s, e in windows[i]]
+            found_by_model = entities(pin, [p for _, _, p in pieces])
+            ents: dict[int, list[tuple[int, int, str]]] = {i: [] for i in indices}
+            for (i, offset, _), hits in zip(pieces, found_by_model, strict=True):
+                ents[i] += [(offset + s, offset + e, label) for s, e, label in hits]
+            for i in indices:
+                rules = [(f[0], f[1], f[2]) for f in [*found[i], *marks[i]]]
+                found[i].extend(read_entities(pin, texts[i], ents[i], rules))
 
     def _rules(
         self, text: str, t: int, author_names: tuple[str, ...], region: str | None
@@ -400,8 +445,11 @@ class Scrubber:
                 # running into an IP or IBAN is judged on its own digits.
                 masked = _mask(text, found, _MASKS_PHONES)
                 found += _tag(phones.find_phones(masked, region), "validator:phone")
+            if t & g.IBAN:
+                found = formats.outside_bad_ibans(text, found)
             if t & g.ADDRESS:
                 found += _tag(formats.find_addresses(text), "format:address")
+            found += addresses.find_streets(text)
             if t & g.BIRTH:
                 found += _tag(formats.find_dobs(text), "format:dob")
         if t & _ID_BITS:
@@ -417,12 +465,22 @@ class Scrubber:
         if author is not None:
             found += [(*f[:3], "author-name") for f in context.find_lowercase_names(text, author)]
         found += context.find_cued_given_names(text, self.given_names)
+        found += context.find_cued_names(text)
         found += deobfuscate.find_emails(text)
         found += deobfuscate.find_phones(_mask(text, found, _MASKS_PHONES), region)
         if self.erased:
             # Any case and any accents: the hashes are of folded words (see `erased.py`).
             found += _tag(self.erased.find(text), "erased-name")
         return found
+
+
+def _placeholders(text: str) -> list[Found]:
+    """The placeholders in `text`, as spans of their type."""
+    if "<" not in text:
+        return []
+    return [
+        (m.start(), m.end(), m.group()[1:-1], "placeholder") for m in _PLACEHOLDER.finditer(text)
+    ]
 
 
 def _tag(found: list[tuple[int, int, str]], detector: str) -> list[Found]:
