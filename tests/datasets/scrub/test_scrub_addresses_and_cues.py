@@ -113,3 +113,37 @@ def test_capitalised_names_inside_a_sentence_with_the_model() -> None:
     assert _typed(NER, text, "PERSON") == ["Edvige Sbarbaro"]
     # A lone capitalised noun of another language is not a name.
     assert _typed(NER, "Unser Umsatz ist im letzten Quartal gestiegen.", "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Regards, Grace Hill", "Grace Hill"),
+        ("Cheers, Rusty Fields", "Rusty Fields"),
+        ("thanks Dawn!", "Dawn"),
+        ("merci Olive, à demain", "Olive"),
+        ("ximena okoro here, call me back", "ximena okoro"),
+        ("per A. Wróblik, the budget is final", "A. Wróblik"),
+        ("who is ingrid baker? she emailed twice", "ingrid baker"),
+        ("Hi all, I am Radoslava Penkova, the new treasurer.", "Radoslava Penkova"),
+        ("pergunta pro tiago novaes sobre o prazo", "tiago novaes"),
+    ],
+)
+def test_names_that_are_also_words_after_a_sign_off_thanks_or_introduction(
+    text: str, name: str
+) -> None:
+    assert _typed(RULES, text, "PERSON") == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Best, The Team",
+        "ok here we go again",
+        "I got an A. Great result for the class.",
+        "it's getting late, this is kinda weird",
+        "ask questions early and often",
+    ],
+)
+def test_sign_offs_and_introductions_without_a_name(text: str) -> None:
+    assert _typed(RULES, text, "PERSON") == []

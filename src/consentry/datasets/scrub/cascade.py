@@ -380,7 +380,8 @@ def read_entities(
         elif label in pin.place_labels:
             places.append((start, end))
     labelled = [(s, e) for s, e, label in entities if label in _NOT_A_PERSON]
-    out += _capitalised_names(text, labelled, pin.detector)
+    organisations = [(s, e) for s, e, label in entities if label == "ORG"]
+    out += _capitalised_names(text, labelled, organisations, pin.detector)
     if places:
         addresses = [(s, e) for s, e, kind in found if kind == "ADDRESS"]
         # A place next to an address is part of it, and so is the next place on.
@@ -403,26 +404,40 @@ def read_entities(
 # Two to four capitalised words inside a sentence: "contattate Giuseppina Pavone al",
 # "account holder Lara Dörschner, IBAN". Particles may sit between them ("Luísa da
 # Conceição").
-_CAPITALISED_RUN = re.compile(
-    r"(?:(?<=[^\W\d_][ \t(])|(?<=[^\W\d_][,:][ \t]))"
+_RUN_BODY = (
     rf"[{persons._UPPER}][^\W\d_]+(?:-[{persons._UPPER}][^\W\d_]+)?"
     rf"(?:[ \t]+(?:(?:{persons._PARTICLES})[ \t]+)*[{persons._UPPER}][^\W\d_]+"
     rf"(?:-[{persons._UPPER}][^\W\d_]+)?){{1,3}}(?![\w.\-]\w)"
 )
+_CAPITALISED_RUN = re.compile(r"(?:(?<=[^\W\d_][ \t(])|(?<=[^\W\d_][,:][ \t]))" + _RUN_BODY)
+# The same at the start of a text or sentence, where companies open sentences too
+# ("Deutsche Bahn opens ..."): there every word must be a name and the model must not
+# call the run an organisation.
+_OPENING_RUN = re.compile(r"(?:^|(?<=[.!?][ \t])|(?<=\n))" + _RUN_BODY)
 # Words before a place ("in", "w", "à", "em"): a capitalised run after them is a town.
 _PLACE_BEFORE = re.compile(
-    r"(?i)(?<![\w])(?:in|at|near|from|w|we|à|au|en|em|na|no|nel|nella|op|aus|bei|nach|im|"
-    r"te|to|into|via|across|around|of|de|del|di|da|do|van|von)[ \t]+$"
+    r"(?i)(?<![\w])(?:in|at|near|w|we|à|au|en|em|na|no|nel|nella|op|aus|bei|nach|im|"
+    r"te|via|across|around)[ \t]+$"
 )
 
 
 def _capitalised_names(
-    text: str, labelled: Sequence[tuple[int, int]], detector: str
+    text: str,
+    labelled: Sequence[tuple[int, int]],
+    organisations: Sequence[tuple[int, int]],
+    detector: str,
 ) -> list[tuple[int, int, str, str]]:
     """PERSON spans for runs of capitalised words inside a sentence that are all names:
     no word common, a technology or company word, and no label of the model's other
     than a person's on them (an organisation, a place, a product)."""
     out: list[tuple[int, int, str, str]] = []
+    for m in _OPENING_RUN.finditer(text):
+        s, e = m.span()
+        if any(a < e and s < b for a, b in [*labelled, *organisations]):
+            continue
+        words = [w for w in m.group().split() if w.casefold() not in persons._PARTICLE_WORDS]
+        if all(_name_word(w) for w in words):
+            out.append((s, e, "PERSON", f"{detector}+rule"))
     for m in _CAPITALISED_RUN.finditer(text):
         s, e = m.span()
         if any(a < e and s < b for a, b in labelled):

@@ -135,6 +135,13 @@ _CALENDAR = frozenset(
 )
 
 
+def _rare_surname(word: str) -> bool:
+    from consentry.datasets.scrub.cascade import lexicon
+
+    w = word.casefold()
+    return w not in lexicon() and w not in stop_words() and w not in _CALENDAR
+
+
 def find_initials(text: str) -> Found:
     """PERSON spans for initials followed by a surname."""
     if "." not in text:
@@ -142,8 +149,8 @@ def find_initials(text: str) -> Found:
     out: Found = []
     for m in INITIALS.finditer(text):
         initials = m.group(1).replace(" ", "").replace("\t", "").casefold()
-        if initials in _NOT_INITIALS:
-            continue
+        if initials in _NOT_INITIALS and not (initials == "a." and _rare_surname(m.group(2))):
+            continue  # "A." stands for a surname only before a name no dictionary holds
         surname = m.group(2)
         if not _surname_ok(surname):
             continue
@@ -218,7 +225,10 @@ _GREETING_CUES = (
     r"grüße|gruß|viele\s+grüße|cordialement|bien\s+à\s+vous|saluti|cordiali\s+saluti|"
     r"saludos|un\s+saludo|groet|groeten|met\s+vriendelijke\s+groet|pozdrawiam|"
     r"pozdrowienia|abraços|atenciosamente|frag|demande\s+à|chiedi\s+a|pregúntale\s+a|"
-    r"pergunta\s+pro|zapytaj|vraag\s+het"
+    r"pergunta\s+pro|zapytaj|vraag\s+het|"
+    # introductions: "I am Tiffany Tanner", "ich bin Jonas Pohl", "je suis Léa Roux"
+    r"i\s+am|i'm|my\s+name\s+is|this\s+is|it's|ich\s+bin|hier\s+ist|je\s+suis|c'est|"
+    r"sono|soy|sou|aqui\s+é|jestem|tu\s+jest|ik\s+ben"
 )
 _GREETING = re.compile(
     rf"(?i:(?<![\w])(?:{_GREETING_CUES}))[\s,:!]+"
@@ -291,12 +301,23 @@ _LOWER_NAME = (
     r"[^\W\d_A-Z][^\W\d_]+(?:-[^\W\d_]+)?)"
 )
 _INTRO = re.compile(rf"(?i:(?<![\w])(?:{_INTRO_CUES}))[ \t,:]+{_LOWER_NAME}(?![\w@.])")
+# Cues that introduce a person by name and nothing else: after them even a surname that
+# is also a dictionary word is one ("it's hazel bailey", "who is janet mills").
+_NAMING = re.compile(
+    r"(?i)(?:it'?s|it\s+is|i'?m|i\s+am|this\s+is|my\s+name\s+is|who\s+is|"
+    r"shout\s*out\s+to|hier\s+ist|ich\s+bin|c'est|je\s+suis|sono|soy|aqui\s+é|sou|"
+    r"jestem|ik\s+ben)[ \t,:]+$"
+)
 # A lower-case name opening a sentence of a chat text: "joy meijer just sent me ...".
 _OPENING = re.compile(rf"(?:^|(?<=[.!?]\s)|(?<=\n)){_LOWER_NAME}(?![\w@.])")
+# A chat message signed at its start: "shannon lambert here", "joseph harrison here!"
+_HERE = re.compile(rf"(?:^|(?<=[.!?]\s)|(?<=\n)){_LOWER_NAME}[ \t]+here(?![\w'’])")
 
 
-def _unexplained(word: str) -> bool:
-    """Not a stop word, common English word, or technology / company / role word."""
+def _unexplained(word: str, *, stems: bool = True) -> bool:
+    """Not a stop word, common English word, or technology / company / role word. With
+    `stems=False` only the word itself is looked up, not its stem: a surname after a
+    given name may look like an inflected word ("novaes", "dias", "mads")."""
     from consentry.datasets.scrub.cascade import _is_common, lexicon
 
     w = word.casefold()
@@ -304,11 +325,18 @@ def _unexplained(word: str) -> bool:
         return True
     if w in stop_words() or w in not_names() or w in _CALENDAR:
         return False
-    return not _is_common(w, lexicon())
+    return w not in lexicon() if not stems else not _is_common(w, lexicon())
 
 
 _GREETED = re.compile(
-    r"(?i)(?:hi|hey|hello|dear|hallo|hoi|hola|oi|olá|ciao|salut|bonjour|coucou|cześć|hej)\W"
+    r"(?i)(?:hi|hey|hello|dear|hallo|hoi|hola|oi|olá|ciao|salut|bonjour|coucou|cześć|hej|"
+    r"thanks|thank\s+you|thx|merci|danke|gracias|grazie|obrigad[oa]|bedankt|dzięki|dziękuję)\W"
+)
+# A sign-off with a comma: the capitalised words after it are the writer's name, even
+# when they are also words ("Regards, Grace Hill", "Groet, Jet de Mol").
+_SIGNED = re.compile(
+    r"(?i)(?:regards|best|cheers|grüße|gruß|cordialement|saluti|saludos|groet|groeten|"
+    r"pozdrawiam|pozdrowienia|abraços|atenciosamente),[ \t]*\n?[ \t]*\S"
 )
 
 
@@ -345,7 +373,9 @@ def find_cued_names(text: str) -> Found:
             continue  # "Gracias, Sra. López": the title rule's
         not_a_name = first in _GROUP or first in persons._PARTICLE_WORDS or not _unexplained(first)
         # a word after a greeting is a name even when it is also a word ("hola Corona")
-        if not_a_name and not (len(words) == 1 and _greeted(m.group()) and _plain_word(first)):
+        signed = _SIGNED.match(m.group()) is not None
+        greeted = (len(words) == 1 and _greeted(m.group())) or signed
+        if not_a_name and not (greeted and _plain_word(first)):
             continue
         # drop trailing words that are not a surname ("thanks Anna Team")
         while len(words) > 1 and not _surname(words[-1]):
@@ -357,6 +387,11 @@ def find_cued_names(text: str) -> Found:
         if piece.isupper() and len(piece) > 1:
             continue  # an acronym
         out.append((start, start + len(piece), "PERSON", "rule:cue-name"))
+    for m in _HERE.finditer(text):
+        first, last = m.group("first"), m.group("rest").split()[-1]
+        if first in _CHAT or first in stop_words() or not _surname(last):
+            continue
+        out.append((m.start("first"), m.end("rest"), "PERSON", "rule:cue-name"))
     for pattern in (_INTRO, _OPENING):
         for m in pattern.finditer(text):
             first, rest = m.group("first"), m.group("rest")
@@ -365,7 +400,14 @@ def find_cued_names(text: str) -> Found:
                 continue
             if not _unexplained(first):
                 continue  # "it's going well", "met lunch guests"
-            if not _unexplained(last) and not _given_then_surname(first, last):
+            naming = pattern is _INTRO and _NAMING.search(text, m.start(), m.start("first"))
+            if naming and (last.casefold() in persons._NOT_SURNAME or last in _CHAT):
+                continue
+            if (
+                not naming
+                and not _unexplained(last, stems=False)
+                and not _given_then_surname(first, last)
+            ):
                 continue  # "met anna lunch": a surname is not a common word, unless
                 # the first word is a given name ("sharon berry")
             if pattern is _OPENING and not (_unexplained(first) and _unexplained(last)):
