@@ -123,15 +123,18 @@ class SparkEngine:
 
         spark = self.session()
         staged = spark.read.parquet(str(scratch / "staged"))
+        # One shuffle: hash-partitioning on `shard` already clusters the window's keys
+        # (shard first), so every shard's records meet in one task, where the window
+        # keeps the first of each content and the sort orders the shard's rows; a task
+        # then streams each of its shards into one file. Every kept shard (not only those
+        # in `only`) goes through, for its lineage rows.
         first = Window.partitionBy("shard", "data_class", "title", "text").orderBy("record_id")
-        kept = (
-            staged.withColumn("_n", F.row_number().over(first)).where(F.col("_n") == 1).drop("_n")
-        )
-        # Every shard's records meet in one task (hash partitioning on `shard`), sorted,
-        # so a task streams each of its shards into one file; every kept shard (not only
-        # those in `only`) goes through, for its lineage rows.
-        by_shard = kept.repartition(max(1, min(shards, 1024)), "shard").sortWithinPartitions(
-            "shard", "record_id"
+        by_shard = (
+            staged.repartition(max(1, min(shards, 1024)), "shard")
+            .withColumn("_n", F.row_number().over(first))
+            .where(F.col("_n") == 1)
+            .drop("_n")
+            .sortWithinPartitions("shard", "record_id")
         )
         task = _shard_writer(str(out_dir), str(parts), shards, set(wanted))
         written = {row["shard"]: row for row in by_shard.mapInArrow(task, _WRITTEN).collect()}
