@@ -73,11 +73,12 @@ def decide_all_arrow(
     query = decide_all(
         session, purpose, as_of_seq=as_of_seq, at=at, policy=policy, use_state=use_state
     )
-    # Ordered here, not by the database: without ORDER BY it hash-joins the members in
-    # one pass, and sorting a column of ids takes numpy milliseconds.
-    query = query.order_by(None)
     if session.connection().dialect.name == "postgresql":
-        return _packed(session, query)
+        # Ordered here, not by the database: without ORDER BY it hash-joins the members
+        # in one pass, and sorting a column of ids takes numpy milliseconds.
+        return _packed(session, query.order_by(None))
+    # SQLite keeps the ORDER BY: it then walks the members in id order (sequential reads
+    # of the table) instead of by region, and sorts nothing.
     return _fetch_blocks(session, query)
 
 
