@@ -13,10 +13,12 @@ settle it (`needs_ner`):
   only hint there is.
 
 Texts of lower-case common words, numbers and what the rules already replaced never reach
-the model. What the model finds is then kept only where it reads as personal data
+the model, and of the others it reads only the unsettled sentences (`unsettled`). What the model finds is then kept only where it reads as personal data
 (`read_entities`): a PERSON hit loses cue words, titles and lower-case words at its edges
 and is dropped when it holds a digit or is made only of technology, company, role or
-common words; a place (GPE, LOC, FAC) becomes an ADDRESS only in address context — next
+common words, or is one word without a cue, title, possessive or listed given name; runs
+of capitalised words inside a sentence whose surname no dictionary holds are names too,
+unless the model calls them a place, a product or an event; a place (GPE, LOC, FAC) becomes an ADDRESS only in address context — next
 to a street address the rules found, after an address cue, next to a postcode, or with a
 house number in it. A city named on its own ("based in Berlin") is not an address.
 """

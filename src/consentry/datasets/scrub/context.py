@@ -9,6 +9,13 @@
 - **A known person's given name after a person cue**: "thanks theodora", "met Theodora",
   "merci Théodora" — the given name of a member the network knows, right after a cue.
   A given name that is also a stop word ("will", "may") needs its capital.
+- **Any name after a cue** (`find_cued_names`): capitalised words after a greeting, thanks
+  or a sign-off in the network's languages ("hola Ximena", "Pozdrawiam, Bożena
+  Wróblewska"); lower-case names after an introduction or a reference cue ("it's wanjiru
+  kamau", "sono ottavia brambilla", "shoutout to zdenka horvatova"), opening a chat
+  sentence, or before "here" ("ximena okoro here"). Words the lexicon, the stop words or
+  the technology list explain are not taken for a name, except where the cue leaves no
+  other reading (docs/scrubbing.md).
 
 Titles followed by capitalised words ("Dr. Amara Okafor", "Herr Schmidt", "Mme Dubois")
 are found in `persons.py`, with the other capitalised names.
