@@ -359,8 +359,9 @@ def _from_state(purpose: str, seq: int) -> _Choices:
         .join(ConsentEvent, ConsentEvent.seq == stale.c.seq)
         .cte("stale_choice")
         # Computed once (usually empty), not per member: SQLite would otherwise fold it
-        # into the join and probe the stale rows once per member.
-        .prefix_with("MATERIALIZED")
+        # into the join and probe the stale rows once per member. Not on PostgreSQL,
+        # whose planner then knows no row count for it and walks the members by index.
+        .prefix_with("MATERIALIZED", dialect="sqlite")
     )
     # A scalar subquery, not EXISTS: PostgreSQL turns EXISTS into a join driven from every
     # erasure in the ledger; this stays a lookup per stale row.
@@ -377,7 +378,7 @@ def _from_state(purpose: str, seq: int) -> _Choices:
             erased_before.is_not(None),
         )
         .cte("stale_erased")
-        .prefix_with("MATERIALIZED")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
     )
     current_table = ConsentState.__table__.alias("current_choice")
     wiped_table = ConsentState.__table__.alias("current_erasure")
