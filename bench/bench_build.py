@@ -18,9 +18,16 @@ build runs as the environment configures it. `--before SRC` adds a build by the 
 another source tree (its `src/` folder, e.g. from `git archive` of an earlier commit). `--seed-only` seeds the network into `--data`
 and stops, so that a large network can be made ahead of the timed runs.
 
+`--engine duckdb spark` runs the same build on each dataset engine (`--spark-master
+local[1] local[2]`: once per Spark master), each beside the same floor. A Spark build's
+child starts its session before the clock starts and reports that start-up apart: it is
+paid once per process, not per build.
+
     python bench/bench_build.py --members 10000 --repeat 3
     python bench/bench_build.py --members 100000 --repeat 1     # about 1,000,000 posts
     python bench/bench_build.py --members 100000 --repeat 1 --ner on off --data DIR
+    python bench/bench_build.py --members 20000 --repeat 3 --engine duckdb spark \
+        --spark-master local[1] local[2]
 """
 
 from __future__ import annotations
@@ -68,19 +75,30 @@ def child_floor(data: Path) -> dict:
     return {"seconds": seconds, "rows": rows}
 
 
-def child_build(data: Path, shards: int) -> dict:
+def child_build(data: Path, shards: int, engine_name: str = "duckdb") -> dict:
     from consentry.config import load_settings
     from consentry.datasets.build import build_dataset
+    from consentry.datasets.engines import get_engine
     from consentry.store import open_engine
 
     settings = load_settings()
     engine = open_engine(settings.database_url)
     scrubbed = _count_scrubbing()
+    dataset_engine = get_engine(engine_name)
+    started = time.perf_counter()
+    if hasattr(dataset_engine, "session"):  # Spark: its JVM and session, timed apart
+        dataset_engine.session()
+    startup = time.perf_counter() - started
+    engine_seconds = _time_engine(dataset_engine)
     start = time.perf_counter()
-    result = build_dataset(engine, settings, purpose="train-genai", shards=shards)
+    result = build_dataset(
+        engine, settings, purpose="train-genai", shards=shards, engine=dataset_engine
+    )
     seconds = time.perf_counter() - start
     return {
         "scrubber": dict(scrubbed),
+        "startup_seconds": startup,
+        "engine_seconds": engine_seconds[0],
         "seconds": seconds,
         "rows": result.counts["records"],
         "eligible": result.counts["eligible_items"],
@@ -88,6 +106,36 @@ def child_build(data: Path, shards: int) -> dict:
         # texts the cheap gates sent on to the NER stage, ...): every numeric count.
         "counts": {k: v for k, v in result.counts.items() if isinstance(v, int | float)},
     }
+
+
+def _time_engine(dataset_engine) -> list[float]:
+    """Seconds the engine's `write_shards` spends on its own work: its whole call less the
+    time spent producing its input (the build's query, scrubbing and hashing run lazily,
+    inside the engine's loop over the batches)."""
+    spent = [0.0]
+    write = dataset_engine.write_shards
+
+    def producing(batches):
+        it = iter(batches)
+        while True:
+            start = time.perf_counter()
+            try:
+                batch = next(it)
+            except StopIteration:
+                spent[0] -= time.perf_counter() - start
+                return
+            spent[0] -= time.perf_counter() - start
+            yield batch
+
+    def timed(batches, **kwargs):
+        start = time.perf_counter()
+        try:
+            return write(producing(batches), **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - start
+
+    dataset_engine.write_shards = timed
+    return spent
 
 
 def _count_scrubbing():
@@ -110,14 +158,25 @@ def _count_scrubbing():
     return total
 
 
-def run_child(kind: str, data: Path, shards: int, ner: str | None = None, src=None) -> dict:
+def run_child(
+    kind: str,
+    data: Path,
+    shards: int,
+    ner: str | None = None,
+    src=None,
+    engine: str = "duckdb",
+    master: str | None = None,
+) -> dict:
     env = {**os.environ, "CONSENTRY_DATA_DIR": str(data)}
     if ner is not None:
         env["CONSENTRY_SCRUB_NER"] = ner
     if src is not None:  # another source tree's consentry (`--before`)
         env["PYTHONPATH"] = str(Path(src).resolve())
+    if master is not None:
+        env["CONSENTRY_SPARK_MASTER"] = master
+    args = ["--data", str(data), "--shards", str(shards), "--engine", engine]
     out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--data", str(data), "--shards", str(shards)],
+        [sys.executable, __file__, "--child", kind, *args],
         env=env,
         capture_output=True,
         text=True,
@@ -153,11 +212,22 @@ def main() -> None:
     ap.add_argument("--ner", nargs="+", choices=["on", "off"], help="CONSENTRY_SCRUB_NER per build")
     ap.add_argument("--before", type=Path, help="also build with this source tree's src/")
     ap.add_argument(
+        "--engine", nargs="+", choices=["duckdb", "spark"], help="dataset engines to build with"
+    )
+    ap.add_argument(
+        "--spark-master", nargs="+", help="CONSENTRY_SPARK_MASTER per Spark build (local[2])"
+    )
+    ap.add_argument(
         "--seed-only", action="store_true", help="seed the network into --data, then stop"
     )
     args = ap.parse_args()
     if args.child:
-        fn = child_floor if args.child == "floor" else lambda d: child_build(d, args.shards)
+        engine_name = (args.engine or ["duckdb"])[0]
+        fn = (
+            child_floor
+            if args.child == "floor"
+            else lambda d: child_build(d, args.shards, engine_name)
+        )
         result = fn(args.data)
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
@@ -169,35 +239,58 @@ def main() -> None:
     if args.seed_only:
         print(f"seeded {data}")
         return
-    settings: list[str | None] = [*(args.ner or [None])] + (["before"] if args.before else [])
+    engines: list[tuple[str, str | None]] = []
+    for name in args.engine or ["duckdb"]:
+        masters = (args.spark_master or [None]) if name == "spark" else [None]
+        engines += [(name, master) for master in masters]
+    # (NER setting or "before", engine, Spark master) of each build variant.
+    variants = [(ner, e, m) for ner in (args.ner or [None]) for e, m in engines]
+    variants += [("before", "duckdb", None)] if args.before else []
     floors: list[dict] = []
-    builds: dict[str | None, list[dict]] = {ner: [] for ner in settings}
+    builds: dict[tuple, list[dict]] = {v: [] for v in variants}
     for _ in range(args.repeat):
-        for ner in settings:  # each build beside a floor of its own, so load hits both alike
+        for v in variants:  # each build beside a floor of its own, so load hits both alike
+            ner, eng, master = v
             floors.append(run_child("floor", data, args.shards))
             if ner == "before":
-                builds[ner].append(run_child("build", data, args.shards, src=args.before))
+                builds[v].append(run_child("build", data, args.shards, src=args.before))
             else:
-                builds[ner].append(run_child("build", data, args.shards, ner))
+                builds[v].append(
+                    run_child("build", data, args.shards, ner, engine=eng, master=master)
+                )
+            last = builds[v][-1]
+            print(f"run {v}: {last['seconds']:.2f} s", file=sys.stderr, flush=True)
     f = statistics.median(r["seconds"] for r in floors)
     print(f"machine: {os.cpu_count()} CPUs; members {args.members:,}; shards {args.shards}")
-    print(f"| step | seconds (median of {args.repeat}) | rows | rows/s | peak RSS MB | x floor |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        f"| step | seconds (median of {args.repeat}) | rows | rows/s | peak RSS MB | x floor "
+        "| engine's own s |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     fr = floors[0]["rows"]
     print(
         f"| floor: posts to Parquet | {f:.2f} | {fr:,} | {fr / f:,.0f} | "
-        f"{max(r['peak_rss_mb'] for r in floors):.0f} | 1.0 |"
+        f"{max(r['peak_rss_mb'] for r in floors):.0f} | 1.0 | |"
     )
-    for ner, runs in builds.items():
+    for (ner, eng, master), runs in builds.items():
         b = statistics.median(r["seconds"] for r in runs)
+        own = statistics.median(r.get("engine_seconds", float("nan")) for r in runs)
         br = runs[0]["rows"]
         label = {None: "", "before": f", {args.before}"}.get(ner, f", NER {ner}")
+        if args.engine:
+            label += f", {eng}" + (f" {master}" if master else "")
         print(
             f"| build train-genai{label} ({runs[0]['eligible']:,} eligible items) | {b:.2f} | "
-            f"{br:,} | {br / b:,.0f} | {max(r['peak_rss_mb'] for r in runs):.0f} | {b / f:.1f} |"
+            f"{br:,} | {br / b:,.0f} | {max(r['peak_rss_mb'] for r in runs):.0f} | {b / f:.1f} | {own:.2f} |"
         )
     print("floors (s): " + ", ".join(f"{r['seconds']:.2f}" for r in floors))
-    for ner, runs in builds.items():
+    for (_ner, eng, master), runs in builds.items():
+        if eng == "spark":
+            up = statistics.median(r.get("startup_seconds", 0.0) for r in runs)
+            print(f"spark {master or 'default master'}: session start-up (not in the build's "
+                  f"seconds) median {up:.2f} s; builds (s): "
+                  + ", ".join(f"{r['seconds']:.2f}" for r in runs))  # fmt: skip
+    for (ner, _eng, _master), runs in builds.items():
         print(f"build counts (NER {ner or 'as configured'}): {json.dumps(runs[0]['counts'])}")
         scrubbed = runs[0]["scrubber"]
         if scrubbed.get("texts"):
