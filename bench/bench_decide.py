@@ -1,121 +1,260 @@
 """Benchmark: batch consent decisions (`decide_all`) for N members, SQLite and PostgreSQL.
 
-Members are written with a bare bulk insert (not the network generator), the ledger is
-filled through `ledger.append` (about one event per member, plus erasures), and the
-one-statement batch decision is timed for each purpose.
+Members are bulk-written (COPY on PostgreSQL, one executemany on SQLite; not the network
+generator). The ledger gets about one event per member with a real hash chain and real
+seals, computed here and bulk-written the same way, after which the current-state table
+is rebuilt from it (the set-based statement the migration back-fills with); a last
+batch of 1,000 events then goes through `ledger.append`, so the state table is also
+exercised by the append path.
 
-    python bench/bench_decide.py --members 1000000 [--postgres URL]
+For each purpose the same run times, as medians of `--runs` runs:
+- the GROUP BY over the ledger fetched as Python rows (how `decide_all` ran before the
+  current-state table: the baseline),
+- the GROUP BY over the ledger fetched as Arrow,
+- the current-state table fetched as Arrow (what a build at the head now does),
+and checks that the three give the same decisions.
+
+    python bench/bench_decide.py --members 1000000 [--postgres URL] [--runs 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
+import io
 import random
+import statistics
 import tempfile
 import time
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from consentry.config import Settings
+from consentry.consent import state
 from consentry.consent.decide import decide_all
-from consentry.consent.ledger import ConsentChange, append, ledger_session, sealed
+from consentry.consent.decide_arrow import decide_all_arrow
+from consentry.consent.ledger import (
+    GENESIS,
+    ConsentChange,
+    append,
+    entry_hash,
+    ledger_session,
+    sealed,
+)
 from consentry.consent.ledger_seal import ledger_key
 from consentry.consent.policy import load_policy
 from consentry.consent.versions import publish
 from consentry.store import migrate, open_engine
 from consentry.store.engine import session_scope
-from consentry.store.tables import Member
 
 REGIONS = ["DE", "FR", "GB", "US-CA", "US-TX", "US-NY", "IN", "BR", "CA-QC", "HK", "IT", "ES", "NL"]
+PURPOSES = ["train-genai", "train-ai", "recruiter-ai", "share-affiliates"]
 EPOCH = datetime(2024, 1, 1)
+MEMBER_COLUMNS = (
+    "id, handle, first_name, last_name, display_name, email, password_hash, region, "
+    "birth_date, role, premium, created_at, updated_at"
+)
+EVENT_COLUMNS = (
+    "seq",
+    "member_id",
+    "purpose",
+    "action",
+    "source",
+    "policy_version",
+    "notice_version",
+    "occurred_at",
+    "actor",
+    "prev_hash",
+    "hash",
+    "mac",
+)
+TAIL = 1_000  # events appended through `ledger.append` after the bulk load
 
 
-def fill(engine, members: int, seed: int = 1) -> int:
+def _members(members: int, rng: random.Random) -> list[tuple]:
+    return [
+        (
+            i,
+            f"m{i}",
+            "A",
+            "B",
+            "A B",
+            f"m{i}@x.test",
+            "-",
+            rng.choice(REGIONS),
+            date(rng.randint(1950, 2012), rng.randint(1, 12), rng.randint(1, 28)),
+            "member",
+            False,
+            EPOCH,
+            EPOCH,
+        )
+        for i in range(1, members + 1)
+    ]
+
+
+def _choice(rng: random.Random) -> tuple[str, str]:
+    if rng.random() < 0.01:
+        return "erase", "*"
+    return rng.choice(["grant", "grant", "withdraw", "object"]), rng.choice(PURPOSES)
+
+
+def _events(count: int, members: int, key: bytes, rng: random.Random) -> list[tuple]:
+    """`count` sealed, chained ledger rows (seq 1..count), one second apart."""
+    rows, prev = [], GENESIS
+    for seq in range(1, count + 1):
+        action, purpose = _choice(rng)
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "member_id": rng.randint(1, members),
+            "purpose": purpose,
+            "action": action,
+            "source": "import",
+            "policy_version": 1,
+            "notice_version": 1,
+            "occurred_at": EPOCH + timedelta(seconds=seq),
+            "actor": "bench",
+            "prev_hash": prev,
+        }
+        prev = entry_hash(**fields)
+        mac = hmac.new(key, prev.encode(), hashlib.sha256).hexdigest()
+        rows.append((*fields.values(), prev, mac))
+    return rows
+
+
+def _copy(raw, table: str, columns: str, rows: list[tuple]) -> None:
+    """COPY rows into a PostgreSQL table as tab-separated text (no value holds a tab)."""
+    buf = io.StringIO()
+    for r in rows:
+        buf.write("\t".join("\\N" if v is None else str(v) for v in r))
+        buf.write("\n")
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        copy.write(buf.getvalue())
+
+
+def _iso(moment: datetime) -> str:
+    # The text form SQLAlchemy stores a DateTime in on SQLite (compared as text there).
+    return moment.isoformat(sep=" ", timespec="microseconds")
+
+
+def fill(engine, members: int, key: bytes, seed: int = 1) -> tuple[int, float]:
+    """Members and a ledger of about one event per member; returns (events, rebuild s)."""
     rng = random.Random(seed)
     with ledger_session(engine) as session:
         publish(session, load_policy("consent-first"), notice_days=0, at=EPOCH)
-    chunk = 50_000
-    for start in range(1, members + 1, chunk):
-        rows = [
-            {
-                "id": i,
-                "handle": f"m{i}",
-                "first_name": "A",
-                "last_name": "B",
-                "display_name": "A B",
-                "email": f"m{i}@x.test",
-                "password_hash": "-",
-                "region": rng.choice(REGIONS),
-                "birth_date": date(rng.randint(1950, 2012), rng.randint(1, 12), rng.randint(1, 28)),
-                "role": "member",
-                "premium": False,
-                "created_at": EPOCH,
-                "updated_at": EPOCH,
-            }
-            for i in range(start, min(start + chunk, members + 1))
-        ]
-        with session_scope(engine) as session:
-            session.execute(insert(Member), rows)
-    events = []
-    when = EPOCH
-    purposes = ["train-genai", "train-ai", "recruiter-ai", "share-affiliates"]
-    for _ in range(members):
+    people = _members(members, rng)
+    events = _events(members - TAIL, members, key, rng)
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        if conn.dialect.name == "postgresql":
+            # Without the search index's per-row triggers (migration 0015): they are not
+            # what this measures, and they make a million-member COPY take minutes.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            _copy(raw, "members", MEMBER_COLUMNS, people)
+            conn.execute(text("SET LOCAL session_replication_role = origin"))
+            _copy(raw, "consent_events", ", ".join(EVENT_COLUMNS), events)
+        else:
+            marks = ", ".join("?" * 13)
+            raw.executemany(
+                f"INSERT INTO members ({MEMBER_COLUMNS}) VALUES ({marks})",
+                [(*m[:8], m[8].isoformat(), *m[9:11], _iso(m[11]), _iso(m[12])) for m in people],
+            )
+            marks = ", ".join("?" * len(EVENT_COLUMNS))
+            raw.executemany(
+                f"INSERT INTO consent_events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})",
+                [(*e[:7], _iso(e[7]), *e[8:]) for e in events],
+            )
+    t0 = time.perf_counter()
+    with session_scope(engine) as session:
+        state.rebuild(session)
+    rebuilt = time.perf_counter() - t0
+    when = EPOCH + timedelta(seconds=len(events))
+    tail = []
+    for _ in range(TAIL):
         when += timedelta(seconds=1)
+        action, purpose = _choice(rng)
         m = rng.randint(1, members)
-        r = rng.random()
-        action, purpose = (
-            ("erase", "*")
-            if r < 0.01
-            else (rng.choice(["grant", "grant", "withdraw", "object"]), rng.choice(purposes))
-        )
-        events.append(ConsentChange(m, purpose, action, "import", "bench", 1, 1, when))
-    for start in range(0, len(events), chunk):
-        with ledger_session(engine) as session:
-            append(session, events[start : start + chunk])
-    return len(events)
+        tail.append(ConsentChange(m, purpose, action, "import", "bench", 1, 1, when))
+    with ledger_session(engine) as session:
+        append(session, tail)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    return len(events) + TAIL, rebuilt
 
 
 def _sealed(url: str, data_dir: Path):
     """An engine whose ledger appends are sealed, as the commands' are (a key of its own)."""
     settings = Settings(data_dir=data_dir, database_url=url)
-    return sealed(open_engine(url), ledger_key(settings))
+    key = ledger_key(settings)
+    return sealed(open_engine(url), key), key
 
 
-def run(label: str, engine, members: int) -> None:
+def _median(work, runs: int):
+    times, result = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def run(label: str, engine, key: bytes, members: int, runs: int) -> None:
     t0 = time.perf_counter()
-    events = fill(engine, members)
+    events, rebuilt = fill(engine, members, key)
     filled = time.perf_counter() - t0
     at = EPOCH + timedelta(days=800)
-    print(f"{label}: {members:,} members, {events:,} ledger events written in {filled:.1f}s")
+    print(
+        f"{label}: {members:,} members, {events:,} ledger events written in {filled:.1f}s "
+        f"(state table rebuilt from the ledger in {rebuilt:.1f}s)"
+    )
     for purpose in ("train-genai", "share-affiliates"):
-        with session_scope(engine) as session:
-            t0 = time.perf_counter()
-            rows = session.execute(decide_all(session, purpose, as_of_seq=events, at=at)).all()
-            took = time.perf_counter() - t0
-        allowed = sum(1 for r in rows if r.allowed)
+
+        def rows(purpose=purpose):
+            with session_scope(engine) as session:
+                query = decide_all(session, purpose, as_of_seq=events, at=at, use_state=False)
+                return session.execute(query).all()
+
+        def arrow(use_state: bool, purpose=purpose):
+            with session_scope(engine) as session:
+                return decide_all_arrow(
+                    session, purpose, as_of_seq=events, at=at, use_state=use_state
+                )
+
+        base, old = _median(rows, runs)
+        grouped, via_ledger = _median(lambda: arrow(False), runs)
+        current, via_state = _median(lambda: arrow(True), runs)
+        assert via_state.equals(via_ledger), "the state table and the ledger disagree"
+        assert via_state.column("member_id").to_pylist() == [r.member_id for r in old]
+        assert via_state.column("reason_code").to_pylist() == [r.reason_code for r in old]
+        allowed = via_state.column("allowed").to_pylist().count(True)
         print(
-            f"  decide_all {purpose}: {len(rows):,} decisions in {took:.2f}s "
-            f"({len(rows) / took:,.0f}/s), {allowed:,} allowed"
+            f"  decide_all {purpose} ({len(old):,} decisions, {allowed:,} allowed; "
+            f"median of {runs}): GROUP BY as rows {base:.2f}s, GROUP BY as Arrow "
+            f"{grouped:.2f}s, state table as Arrow {current:.2f}s ({base / current:.1f}x)"
         )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
         "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = _sealed(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp))
-        migrate(engine)
-        run("SQLite", engine, args.members)
-        engine.dispose()
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            engine, key = _sealed(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp))
+            migrate(engine)
+            run("SQLite", engine, key, args.members, args.runs)
+            engine.dispose()
     if args.skip_postgres:
         return
     admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
@@ -124,11 +263,10 @@ def main() -> None:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         keys = Path(tempfile.mkdtemp(prefix="bench-keys-"))
-        engine = _sealed(
-            make_url(args.postgres).set(database=name).render_as_string(hide_password=False), keys
-        )
+        url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+        engine, key = _sealed(url, keys)
         migrate(engine)
-        run("PostgreSQL", engine, args.members)
+        run("PostgreSQL", engine, key, args.members, args.runs)
         engine.dispose()
     finally:
         with admin.connect() as conn:
