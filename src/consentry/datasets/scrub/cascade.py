@@ -100,7 +100,7 @@ def lexicon() -> frozenset[str]:
     lemmatizer, with stop words, months and weekdays; minus every given name the rules
     know, so that a name is never explained away as a word."""
     words: set[str] = set(stop_words())
-    words.update(_CALENDAR.split())
+    words.update(CALENDAR)
     folder = _english_lookups()
     if folder is not None:
         from spacy.lookups import Lookups
@@ -112,9 +112,29 @@ def lexicon() -> frozenset[str]:
     return frozenset(words - solo - ambiguous)
 
 
-_CALENDAR = (
-    "monday tuesday wednesday thursday friday saturday sunday january february march april "
-    "may june july august september october november december"
+#: English weekday and month names: words, never names or streets ("May", "March").
+CALENDAR = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 
 from consentry.datasets.scrub import persons
+from consentry.datasets.scrub.cascade import CALENDAR as _CALENDAR
 from consentry.datasets.scrub.cascade import not_names, stop_words
 
 Found = list[tuple[int, int, str, str]]
@@ -115,31 +116,6 @@ _LABEL_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
 def _surname_ok(word: str) -> bool:
     w = word.casefold()
     return w not in stop_words() and w not in not_names() and w not in _CALENDAR
-
-
-_CALENDAR = frozenset(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
-)
 
 
 def _rare_surname(word: str) -> bool:
