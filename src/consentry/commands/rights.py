@@ -133,8 +133,11 @@ def worker_cmd(
     db = store_engine(cfg)
     out.print(f"propagation worker {os.getpid()} is watching the queue")
     try:
-        with stop_on_signals():
-            run_worker(db, cfg, poll=poll, report=_report)
+        with stop_on_signals() as stop:
+            run_worker(
+                db, cfg, poll=poll, report=_report, hook=stop.check, should_stop=stop.requested
+            )
+            stop.check()  # a stop whose exception was dropped still ends here, said as one
     except StopRequested as stop:
         out.print(f"propagation worker {os.getpid()} stopped ({stop}); no job left running")
     finally:

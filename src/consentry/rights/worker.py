@@ -159,23 +159,46 @@ class StopRequested(KeyboardInterrupt):
     A KeyboardInterrupt, so that `run_job` hands the job back as on Ctrl-C."""
 
 
+class StopSignal:
+    """The stop signal that arrived, if any (`stop_on_signals`); `requested()` for a
+    worker's `should_stop`, `check` as a propagation step hook."""
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+
+    def requested(self) -> bool:
+        return self.name is not None
+
+    def check(self, _event: object = None) -> None:
+        """Raise `StopRequested` if a stop signal has arrived."""
+        if self.name is not None:
+            raise StopRequested(self.name)
+
+
 @contextmanager
 def stop_on_signals(
     signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT),
-) -> Iterator[None]:
-    """Within the block, any of `signals` raises `StopRequested` in the main thread.
+) -> Iterator[StopSignal]:
+    """Within the block, any of `signals` raises `StopRequested` in the main thread and
+    is remembered on the `StopSignal` the block receives.
 
-    Further signals are ignored once one arrived, so that handing the job back is not
-    itself interrupted; the previous handlers return when the block ends."""
+    Python runs a signal handler between any two bytecodes, also inside a finalizer or a
+    garbage-collector callback, where an exception is printed and dropped; so the stop is
+    also remembered, and a worker checks it between the steps of a job (`check` as its
+    hook) and between jobs (`requested` as its `should_stop`). Further signals are
+    ignored once one arrived, so that handing the job back is not itself interrupted; the
+    previous handlers return when the block ends."""
+    arrived = StopSignal()
 
     def stop(signum: int, _frame: object) -> None:
         for each in signals:
             signal.signal(each, signal.SIG_IGN)
-        raise StopRequested(signal.Signals(signum).name)
+        arrived.name = signal.Signals(signum).name
+        raise StopRequested(arrived.name)
 
     previous = {each: signal.signal(each, stop) for each in signals}
     try:
-        yield
+        yield arrived
     finally:
         for each, handler in previous.items():
             signal.signal(each, handler)
