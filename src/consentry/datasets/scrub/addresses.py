@@ -30,6 +30,7 @@ import re
 from collections.abc import Sequence
 
 from consentry.datasets.scrub import persons
+from consentry.datasets.scrub.cascade import ENGLISH_MONTHS
 
 Found = list[tuple[int, int, str, str]]
 
@@ -164,20 +165,9 @@ _NOT_STREET_START = frozenset(
         "q",
     ]
 )
-_MONTHS = frozenset(  # "12 March 1990, Berlin", "Born 7 June 1994": a date, not a street
+# "12 March 1990, Berlin", "Born 7 June 1994": a date, not a street
+_MONTHS = frozenset(ENGLISH_MONTHS).union(
     [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
         "jan",
         "feb",
         "mar",
