@@ -1,0 +1,1 @@
+"""Generative language model: the base model, generation backends and per-shard adapters."""
