@@ -41,6 +41,11 @@ class Settings:
     #: Whether the scrubber's NER stage runs where a pinned model is installed
     #: (`CONSENTRY_SCRUB_NER`, on by default); off: rules only.
     scrub_ner: bool = True
+    #: An OpenAI-compatible server that generates for the AI features
+    #: (`CONSENTRY_GENAI_URL`); empty: the local model in each process.
+    genai_url: str = ""
+    #: The model that server should run (`CONSENTRY_GENAI_MODEL`); empty: the first it lists.
+    genai_model: str = ""
 
     @property
     def is_embedded(self) -> bool:
@@ -104,6 +109,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         session_idle_minutes=idle,
         session_max_hours=max_hours,
         scrub_ner=scrub_ner(env),
+        genai_url=genai_url(env),
+        genai_model=env.get("CONSENTRY_GENAI_MODEL", "").strip(),
     )
 
 
@@ -113,6 +120,23 @@ def scrub_ner(env) -> bool:
     if value not in ("on", "off"):
         raise ConfigError(f"CONSENTRY_SCRUB_NER must be on or off, not {value!r}")
     return value == "on"
+
+
+def genai_url(env) -> str:
+    """`CONSENTRY_GENAI_URL`: empty, or an http(s) URL with a host."""
+    from urllib.parse import urlsplit
+
+    value = env.get("CONSENTRY_GENAI_URL", "").strip()
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        host, _ = parts.hostname, parts.port  # a malformed port raises here
+    except ValueError:
+        host = None
+    if not host or parts.scheme not in ("http", "https"):
+        raise ConfigError(f"CONSENTRY_GENAI_URL must be an http:// or https:// URL, not {value!r}")
+    return value.rstrip("/")
 
 
 def _bounded(env, name: str, default: str, low: int, high: int) -> int:
