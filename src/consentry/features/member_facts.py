@@ -23,6 +23,10 @@ class MemberFacts:
     location: str
     country: str
     years: int
+    # Every employer, oldest first, and where the profile says the member is (whole):
+    # what a generated draft may name (`features.grounding`).
+    companies: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
 
     def slots(self, *, title: str | None = None, skills: tuple[str, ...] | None = None) -> dict:
         """Slot values for `phrasing.fill`: this member, optionally aimed at another title."""
@@ -58,4 +62,13 @@ def member_facts(session: Session, member_id: int) -> MemberFacts:
         location=city,
         country=member.region.split("-")[0],
         years=years,
+        companies=tuple(dict.fromkeys(p.company for p in positions if p.company)),
+        places=tuple(
+            dict.fromkeys(
+                part.strip()
+                for where in (view.location, *(p.location for p in positions))
+                for part in (where or "").split(",")
+                if part.strip()
+            )
+        ),
     )
