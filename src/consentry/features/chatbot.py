@@ -1,34 +1,43 @@
-"""The job-seeker chatbot: multi-turn, grounded in the retrieval index, citing job ids.
+"""The job-seeker chatbot: multi-turn, grounded in the consented job index, citing job ids.
 
-It understands four requests — find jobs for me (or for a query), why do I fit this one,
-which skills am I missing, draft my headline for it — and remembers the jobs it last
-showed and the one being discussed, so "this one", "the second" or "job 12" work.
+It understands five requests (`chat.understand.Intent`): find jobs (with filters on the
+kind of work, skills, place, remote, seniority and company), why do I fit a job, which
+skills am I missing for it, write my headline aimed at it, and tell me about it; anything
+else gets a short account of what it can do. A language model reads the intent by a
+constrained choice when one is available (`features.lm`), the rules otherwise.
 
-Uses: the retrieval index (train-ai: postings of consenting recruiters, through the
-consented dataset only), the match and skills models (train-ai), the phrasing model
-(train-genai) and the member's own profile. Only postings in the index are ever cited;
-a job id is the live posting the index entry's pseudonymous record id stands for.
+It remembers the jobs it last showed, the job in focus and the last search's filters, so
+"the second", "that one", "the Fjordgate job", "job 12" and "only remote ones" work.
+
+Answers are built only from citable postings (`chat.openings`: in the active index, open,
+and their recruiter allows `train-ai` now) and the member's own profile; every job it
+names is cited by id. Uses the retrieval index, the match and skills models (train-ai),
+the phrasing model (train-genai) and the member's own profile.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings
-from consentry.datasets.records import record_id
 from consentry.features import Uses
+from consentry.features.chat.model import ChatModel
+from consentry.features.chat.openings import Filters, Openings, OpenPosting, open_postings
+from consentry.features.chat.slots import Vocabulary
+from consentry.features.chat.understand import (
+    INTENT_PREFIX,
+    Chooser,
+    Intent,
+    Request,
+    read_by_model,
+)
 from consentry.features.guard import guard_for
-from consentry.features.member_facts import member_facts
+from consentry.features.member_facts import MemberFacts, member_facts
 from consentry.features.profile_assistant import write_headline
-from consentry.keys import KeyPurpose, Keyring
-from consentry.store.tables import Job
 from consentry.training.models.match import Candidate, Target
 from consentry.training.models.phrasing import DEFAULT_K
-from consentry.training.models.retrieval import Posting
 from consentry.training.sisa import load_active
 
 USES = Uses(
@@ -36,8 +45,27 @@ USES = Uses(
     data="job postings of consenting recruiters, match, skill and phrasing models trained "
     "on consenting members, and your own profile",
 )
-_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "1st": 0, "2nd": 1}
-_GENERIC_FIND = re.compile(r"\b(find|show|search|look|any|jobs?|roles?|for|me|please|some)\b", re.I)
+SHOWN = 5
+HELP = (
+    "I can find open jobs for you (say what kind of work, skills, where, remote or not, "
+    "how senior), say why you fit one, list the skills you're missing for it, draft your "
+    "headline for it, or tell you more about it. Refer to a job by its number (job 12), "
+    "its place in my last list (the second), or its company (the Fjordgate job)."
+)
+
+
+def chat_model(session: Session, settings: Settings) -> ChatModel:
+    """The installation's generator for the features (`features.lm`), or the base model
+    where that is not configured, made ready for the intent prompt."""
+    try:
+        from consentry.features.lm import feature_generator
+    except ImportError:
+        from consentry.genai.generate import generator_from_settings, local_generator
+
+        generator = generator_from_settings(settings) or local_generator()
+    else:
+        generator = feature_generator(session, settings)
+    return ChatModel(generator, INTENT_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -46,64 +74,135 @@ class ChatReply:
     job_ids: list[int]
 
 
+def _merge(old: Filters, new: Filters) -> Filters:
+    """A follow-up's filters over the last search's: what it names replaces, the rest stays."""
+    changes = {}
+    for f in fields(Filters):
+        value = getattr(new, f.name)
+        if value not in ((), "", None, frozenset()):
+            changes[f.name] = value
+    if new.countries:  # a new place replaces the old one whole (city included)
+        changes.setdefault("city", "")
+    return replace(old, **changes)
+
+
 @dataclass
 class JobSeekerChat:
-    """One conversation's state: who is asking, the jobs last shown, the job in focus."""
+    """One conversation's state: who is asking, the jobs last shown, the job in focus,
+    the last search's filters. `model` chooses intents; None with `use_model` asks
+    `features.lm` for the installation's model on first use, and the rules answer if
+    there is none."""
 
     member_id: int
     k: int = DEFAULT_K
     shown: list[int] = field(default_factory=list)
     focus: int | None = None
     turns: int = 0
+    filters: Filters = field(default_factory=Filters)
+    model: Chooser | None = None
+    use_model: bool = True
+    last: Request | None = None
 
     def reply(self, session: Session, settings: Settings, message: str) -> ChatReply:
         """Answer one message; updates the conversation state."""
         self.turns += 1
-        text = message.strip().lower()
-        chosen = self._job_in(text)
-        if chosen is not None:
-            self.focus = chosen
-        if "headline" in text:
-            return self._headline(session, settings)
-        if "missing" in text or ("skill" in text and "need" in text):
-            return self._missing(session, settings)
-        if "why" in text or "fit" in text:
-            return self._why(session, settings)
-        if any(w in text for w in ("find", "search", "show", "job", "role", "looking")):
-            return self._find(session, settings, message)
-        return ChatReply(
-            "I can find jobs for you, say why you fit one, list the skills you're missing "
-            "for it, or draft your headline for it.",
-            [],
-        )
+        openings = open_postings(session, settings)
+        request = read_by_model(message, Vocabulary.of(openings), self._model(session, settings))
+        if request.intent == Intent.FIND_JOBS and request.refines:
+            request = replace(request, filters=_merge(self.filters, request.filters))
+        self.last = request
+        facts = member_facts(session, self.member_id)
+        if request.intent == Intent.FIND_JOBS:
+            return self._find(facts, request, openings)
+        if request.intent == Intent.OTHER:
+            return ChatReply(HELP, [])
+        job = self._resolve(request, openings, facts)
+        if isinstance(job, ChatReply):
+            return job
+        self.focus = job.job_id
+        if request.intent == Intent.WHY_FIT:
+            return self._why(session, settings, facts, job)
+        if request.intent == Intent.MISSING_SKILLS:
+            return self._missing(session, settings, facts, job)
+        if request.intent == Intent.WRITE_HEADLINE:
+            return self._headline(session, settings, facts, job)
+        return self._detail(facts, job)
+
+    def _model(self, session: Session, settings: Settings) -> Chooser | None:
+        if self.model is None and self.use_model:
+            try:
+                self.model = chat_model(session, settings)
+            except Exception:  # no model installed or reachable: the rules answer
+                self.use_model = False
+        return self.model if self.use_model else None
 
     # --- intents ---------------------------------------------------------------------
 
-    def _find(self, session: Session, settings: Settings, message: str) -> ChatReply:
-        facts = member_facts(session, self.member_id)
-        index, jobs = _index_and_jobs(session, settings)
-        query = _GENERIC_FIND.sub(" ", message).strip(" ?.!")
-        if len(query.split()) < 1:
-            query = " ".join([facts.title, *facts.skills])
-        hits = [(jobs[p.record_id], p) for p, _ in index.search(query, k=10) if p.record_id in jobs]
-        hits = hits[:5]
-        if not hits:
-            return ChatReply("I found no open postings for that in the index.", [])
-        self.shown = [j for j, _ in hits]
-        self.focus = self.shown[0]
-        lines = [f"{i + 1}. job {j}: {p.title} at {p.company}" for i, (j, p) in enumerate(hits)]
-        return ChatReply("Here is what I found:\n" + "\n".join(lines), self.shown)
+    @staticmethod
+    def _query(request: Request, facts: MemberFacts) -> str:
+        asked = [*request.filters.role, *request.filters.skills, *request.query]
+        return " ".join(asked) if asked else " ".join([facts.title, *facts.skills])
 
-    def _why(self, session: Session, settings: Settings) -> ChatReply:
-        found = self._focused(session, settings)
-        if isinstance(found, ChatReply):
-            return found
-        job_id, posting = found
-        facts = member_facts(session, self.member_id)
+    def _find(self, facts: MemberFacts, request: Request, openings: Openings) -> ChatReply:
+        filters = request.filters
+        self.filters = filters
+        found = openings.search(self._query(request, facts), filters)
+        if not filters:  # no filter: only postings that share words with what was asked
+            scored = {p.record_id for p, _ in openings.index.search(self._query(request, facts))}
+            found = [j for j in found if j.posting.record_id in scored]
+        what = filters.describe() if filters else "you"
+        if not found:
+            return ChatReply(f"I found no open postings for {what}.", [])
+        hits = found[:SHOWN]
+        self.shown = [j.job_id for j in hits]
+        self.focus = self.shown[0]
+        more = f" ({len(found)} in all; the best {len(hits)})" if len(found) > len(hits) else ""
+        lines = [f"{i + 1}. {j.line()}" for i, j in enumerate(hits)]
+        return ChatReply(f"Open postings for {what}{more}:\n" + "\n".join(lines), self.shown)
+
+    def _resolve(
+        self, request: Request, openings: Openings, facts: MemberFacts
+    ) -> OpenPosting | ChatReply:
+        ref = request.ref
+        job_id: int | None = None
+        if ref.job_id is not None:
+            job_id = ref.job_id
+        elif ref.ordinal is not None:
+            if not self.shown:
+                return ChatReply("Which job? Ask me to find jobs first, or name one.", [])
+            if not -len(self.shown) <= ref.ordinal < len(self.shown):
+                return ChatReply(f"I showed only {len(self.shown)} jobs.", [])
+            job_id = self.shown[ref.ordinal]
+        elif request.filters:
+            found = openings.search(self._query(request, facts), request.filters)
+            if not found:
+                return ChatReply(f"I found no open posting for {request.filters.describe()}.", [])
+            return found[0]
+        else:
+            job_id = self.focus
+        if job_id is None:
+            return ChatReply(
+                "Which job? Ask me to find jobs first, or name one (job 12, the "
+                "Senior Data Scientist job at a company).",
+                [],
+            )
+        job = openings.by_job.get(job_id)
+        if job is None:
+            return ChatReply(
+                f"job {job_id} is not among the open postings I can use (it may be closed, "
+                "or its recruiter does not share it with the AI features).",
+                [],
+            )
+        return job
+
+    def _why(
+        self, session: Session, settings: Settings, facts: MemberFacts, job: OpenPosting
+    ) -> ChatReply:
         _, match = load_active(session, settings, "match")
+        posting = job.posting
         fit = match.fit(
             Candidate(facts.titles, facts.skills, facts.country),
-            Target(posting.title, posting.skills, facts.country),
+            Target(posting.title, posting.skills, job.country),
         )
         own = {s.lower() for s in facts.skills}
         shared = [s for s in posting.skills if s.lower() in own]
@@ -112,21 +211,22 @@ class JobSeekerChat:
             reasons.append(f"you have {', '.join(shared)}, which it asks for")
         if posting.title in facts.titles:
             reasons.append(f"you have worked as {posting.title}")
-        if not reasons:
-            reasons.append("your background is adjacent, but the overlap is small")
-        return ChatReply(
-            f"job {job_id} ({posting.title} at {posting.company}): fit {fit:.0%}; "
-            + "; ".join(reasons)
-            + ".",
-            [job_id],
-        )
+        elif facts.title:
+            reasons.append(f"you are a {facts.title} now")
+        if job.remote:
+            reasons.append("it is remote")
+        elif facts.location and job.city.lower() == facts.location.lower():
+            reasons.append(f"it is in {job.city}, where you are")
+        elif facts.country and job.country == facts.country:
+            reasons.append("it is in your country")
+        if not shared:
+            reasons.append("but none of the skills it lists is on your profile")
+        return ChatReply(f"{job.line()}: fit {fit:.0%}; " + "; ".join(reasons) + ".", [job.job_id])
 
-    def _missing(self, session: Session, settings: Settings) -> ChatReply:
-        found = self._focused(session, settings)
-        if isinstance(found, ChatReply):
-            return found
-        job_id, posting = found
-        facts = member_facts(session, self.member_id)
+    def _missing(
+        self, session: Session, settings: Settings, facts: MemberFacts, job: OpenPosting
+    ) -> ChatReply:
+        posting = job.posting
         own = {s.lower() for s in facts.skills}
         missing = [s for s in posting.skills if s.lower() not in own]
         _, skills = load_active(session, settings, "skills")
@@ -134,20 +234,19 @@ class JobSeekerChat:
             s for s, _ in skills.suggest([posting.title], "", have=[*facts.skills, *missing], k=3)
         ]
         text = (
-            f"For job {job_id} you are missing: {', '.join(missing)}."
+            f"For job {job.job_id} ({posting.title} at {posting.company}) you are missing: "
+            f"{', '.join(missing)}."
             if missing
-            else f"You already have every skill job {job_id} lists."
+            else f"You already have every skill job {job.job_id} lists."
         )
         if also:
             text += f" People in that role also often have: {', '.join(also)}."
-        return ChatReply(text, [job_id])
+        return ChatReply(text, [job.job_id])
 
-    def _headline(self, session: Session, settings: Settings) -> ChatReply:
-        found = self._focused(session, settings)
-        if isinstance(found, ChatReply):
-            return found
-        job_id, posting = found
-        facts = member_facts(session, self.member_id)
+    def _headline(
+        self, session: Session, settings: Settings, facts: MemberFacts, job: OpenPosting
+    ) -> ChatReply:
+        posting = job.posting
         _, phrasing = load_active(session, settings, "phrasing")
         guard = guard_for(session, settings)
         own = {s.lower() for s in facts.skills}
@@ -156,34 +255,17 @@ class JobSeekerChat:
         )
         slots = facts.slots(title=posting.title, skills=skills)
         headline = write_headline(phrasing, guard, slots, k=self.k, seed=self.turns)
-        return ChatReply(f"A headline aimed at job {job_id}: {headline}", [job_id])
+        return ChatReply(
+            f"A headline aimed at job {job.job_id} ({posting.title} at {posting.company}): "
+            f"{headline}",
+            [job.job_id],
+        )
 
-    # --- state -----------------------------------------------------------------------
-
-    def _job_in(self, text: str) -> int | None:
-        m = re.search(r"\bjob\s*#?(\d+)\b", text)
-        if m:
-            return int(m.group(1))
-        for word, i in _ORDINALS.items():
-            if re.search(rf"\b{word}\b", text) and i < len(self.shown):
-                return self.shown[i]
-        return None
-
-    def _focused(self, session: Session, settings: Settings) -> tuple[int, Posting] | ChatReply:
-        if self.focus is None:
-            return ChatReply("Which job? Ask me to find jobs first, or name one (job 12).", [])
-        index, jobs = _index_and_jobs(session, settings)
-        by_job = {j: r for r, j in jobs.items()}
-        rid = by_job.get(self.focus)
-        if rid is None or rid not in index.by_id:
-            return ChatReply(f"job {self.focus} is not among the postings I can use.", [])
-        return self.focus, index.by_id[rid]
-
-
-def _index_and_jobs(session: Session, settings: Settings):
-    """The active index, and record id -> live job id for the postings in it."""
-    _, index = load_active(session, settings, "retrieval")
-    key = Keyring.load(settings).key(KeyPurpose.RECORD_IDS).secret
-    live = session.scalars(select(Job.id).where(Job.deleted_at.is_(None))).all()
-    ids = {record_id(key, "job", j): j for j in live}
-    return index, {rid: ids[rid] for rid in index.by_id if rid in ids}
+    def _detail(self, facts: MemberFacts, job: OpenPosting) -> ChatReply:
+        mode = "remote" if job.remote else "on site"
+        level = f"{job.seniority}-level, " if job.seniority else ""
+        skills = ", ".join(job.posting.skills) or "none listed"
+        return ChatReply(
+            f"{job.line()}: {level}{job.employment_type}, {mode}. Skills it asks for: {skills}.",
+            [job.job_id],
+        )

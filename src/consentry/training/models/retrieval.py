@@ -1,7 +1,8 @@
 """The retrieval index over job postings (`train-ai`), for the job-seeker chatbot: BM25.
 
 Per shard it keeps the postings of that shard's consenting recruiters: their pseudonymous
-record id, title, company, skills and term counts. Postings reach it only through the
+record id, title, company, skills, country and seniority (as the consented record carried
+them) and term counts. Postings reach it only through the
 consented dataset, never from the live table. At load time the shards' postings are
 pooled and BM25 statistics (document frequencies, average length) computed over all of
 them, so the index equals one built from the whole dataset at once; dropping a member's
@@ -40,6 +41,8 @@ class Posting:
     company: str
     skills: tuple[str, ...]
     text: str
+    country: str = ""  # ISO 3166-1 alpha-2 of the job's region
+    seniority: str = ""
 
 
 class JobIndex:
@@ -98,6 +101,8 @@ class RetrievalKind:
                     "company": rec["companies"][0] if rec["companies"] else "",
                     "skills": list(rec["skills"]),
                     "text": rec["text"],
+                    "country": rec.get("country", ""),
+                    "seniority": rec.get("seniority", ""),
                     "terms": dict(posting_terms(title, rec["skills"], rec["text"])),
                 }
             )
@@ -108,7 +113,15 @@ class RetrievalKind:
         for blob in blobs:
             for d in load_json(blob)["postings"]:
                 postings.append(
-                    Posting(d["record_id"], d["title"], d["company"], tuple(d["skills"]), d["text"])
+                    Posting(
+                        d["record_id"],
+                        d["title"],
+                        d["company"],
+                        tuple(d["skills"]),
+                        d["text"],
+                        d.get("country", ""),  # indexes trained before these were kept
+                        d.get("seniority", ""),
+                    )
                 )
                 counts.append(d["terms"])
         return JobIndex(postings, counts)
