@@ -1,9 +1,17 @@
 """Recruiter outreach drafts, for a job and a candidate — only where the candidate allows it.
 
 Uses: the candidate's decision for `recruiter-ai` (checked first; without it nothing of
-their profile is read), the match model (train-ai), the phrasing model (train-genai:
-patterns attested by at least k consenting members), the job posting and the candidate's
-profile.
+their profile is read), the match model (train-ai), the language model (`features.lm`),
+the job posting and the candidate's profile.
+
+The message states the real fit: the match model's estimate as a percentage and the
+skills the candidate and the job actually share, in words that follow the number (a low
+fit is said to be one; nothing "stood out" at 0%). The model writes the opening
+sentences, continuing a short note that holds the job's and the candidate's facts; each
+generated sentence passes the fact check (`features.grounding`: every number, name,
+title, skill and place is the candidate's or the job's), the praise check (no praise
+above what the fit supports) and the regurgitation guard, else it is regenerated or
+dropped. The seed mixes in the candidate, so ten candidates get ten different drafts.
 
 `outreach_for` is the entry point every face uses (the recruiter pages, the JSON API,
 `consentry assist outreach`): a recruiter may draft outreach only for one of their own
@@ -16,6 +24,7 @@ member's own history, shown to them on their settings page and never to a recrui
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -25,20 +34,40 @@ from consentry.config import Settings
 from consentry.consent.decide import decide
 from consentry.errors import Forbidden, InvalidInput, NotFound
 from consentry.features import Uses
+from consentry.features.grounding import (
+    Check,
+    Generator,
+    Grounds,
+    Tally,
+    generator_for,
+    generator_id,
+    grounded,
+    member_grounds,
+    vocabulary_for,
+)
 from consentry.features.guard import guard_for
-from consentry.features.member_facts import member_facts
+from consentry.features.member_facts import MemberFacts, member_facts
 from consentry.features.profile_assistant import rotate
 from consentry.network.queries import job as job_view
 from consentry.network.queries import live_member_by_handle
 from consentry.store.tables import Job, Member
 from consentry.training.models.match import Candidate, Target
-from consentry.training.models.phrasing import DEFAULT_K, fill, impersonal
+from consentry.training.models.phrasing import DEFAULT_K
 from consentry.training.sisa import load_active
 
 USES = Uses(
     purposes=("recruiter-ai", "train-ai", "train-genai"),
     data="the candidate's profile (only with their recruiter-ai permission), the job, "
-    "a match model and patterns from consenting members (k or more each)",
+    "a match model and a language model",
+)
+# Fit (the match model's probability) from which a draft may call the match strong, and
+# below which it must say the role is a step away from the candidate's work.
+STRONG_FIT = 0.6
+LOW_FIT = 0.3
+_PRAISE = re.compile(
+    r"\b(stood out|stand(s)? out|perfect|ideal|excellent|impressive|exactly|outstanding|"
+    r"strong (fit|match|background|profile)|great (fit|match)|ideally suited|well suited)\b",
+    re.IGNORECASE,
 )
 
 
@@ -60,6 +89,43 @@ class OutreachDraft:
     basis: str
     models: dict[str, str]
     uses: Uses = USES
+    language_model: str = ""
+    tally: Tally | None = None
+
+
+def fit_sentence(
+    fit: float, shared: list[str], facts: MemberFacts, job_title: str, seed: int
+) -> str:
+    """The real fit, in words the number supports: the match model's percentage and the
+    skills actually shared; a low fit says the role is a step from the candidate's work."""
+    pct = round(fit * 100)
+    skills = ", ".join(shared[:3])
+    if fit >= STRONG_FIT:
+        frames = [
+            f"Our match model puts your fit for this role at {pct}%"
+            + (f", and you bring {skills}, which it asks for." if shared else "."),
+            f"By our match model's estimate you fit this role at {pct}%"
+            + (f"; {skills} are on both your profile and the posting." if shared else "."),
+        ]
+    elif fit >= LOW_FIT:
+        frames = [
+            f"Our match model puts your fit at {pct}%: a partial match"
+            + (f", with {skills} in common." if shared else ", with no listed skill in common."),
+            f"By our match model's estimate you fit this role at {pct}%"
+            + (f"; you share {skills} with it." if shared else "; no listed skill is shared."),
+        ]
+    else:
+        frames = [
+            f"To be open: our match model puts your fit at only {pct}%, so the {job_title} "
+            f"role would be a step away from your work as {facts.title}.",
+            f"Our match model rates your fit at {pct}%, which is low: the role asks for "
+            + (
+                f"more than the {skills} you share."
+                if shared
+                else "skills your profile does not list."
+            ),
+        ]
+    return rotate(frames, seed)[0]
 
 
 def draft_outreach(
@@ -70,12 +136,13 @@ def draft_outreach(
     candidate_id: int,
     k: int = DEFAULT_K,
     seed: int = 0,
+    generator: Generator | None = None,
 ) -> OutreachDraft:
     """A first message from the job's recruiter to the candidate.
 
     Raises OutreachRefused (saying only that the member is not available) unless the
-    candidate's recruiter-ai decision allows it, and NotFound for an unknown job or member. It does not ask who is
-    drafting: faces call `outreach_for`, which does.
+    candidate's recruiter-ai decision allows it, and NotFound for an unknown job or
+    member. It does not ask who is drafting: faces call `outreach_for`, which does.
     """
     job = job_view(session, job_id=job_id)
     if job is None:
@@ -85,37 +152,50 @@ def draft_outreach(
         raise OutreachRefused(f"member {candidate_id} {NOT_AVAILABLE}")
     facts = member_facts(session, candidate_id)
     match_version, match = load_active(session, settings, "match")
-    phrasing_version, phrasing = load_active(session, settings, "phrasing")
+    phrasing_version, _ = load_active(session, settings, "phrasing")  # the guard's words
     guard = guard_for(session, settings)
+    lm = generator_for(session, settings, generator)
     fit = match.fit(
         Candidate(facts.titles, facts.skills, facts.country),
         Target(job.title, tuple(job.skills), job.region.split("-")[0]),
     )
     own = {s.lower() for s in facts.skills}
     shared = [s for s in job.skills if s.lower() in own]
-    slots = {
-        "title": [job.title] * 2,
-        "company": [job.company] * 2,
-        "skill": shared or list(job.skills),
-        "location": [job.location.split(",")[0]] if job.location else [],
-    }
-    pitch_patterns = [
-        p
-        for p, _ in phrasing.usable("post", k=k)
-        if "{title}" in p and "{company}" in p and impersonal(p)
-    ]
-    pitch = guard.first_clean(fill(p, slots) for p in rotate(pitch_patterns, seed))
-    pitch = pitch or f"{job.company} is hiring a {job.title}."
-    why = (
-        f"Your experience as {facts.title} and with {', '.join(shared[:3])} stood out."
-        if shared
-        else f"Your experience as {facts.title} stood out."
+    pct = round(fit * 100)
+    grounds = member_grounds(facts) | Grounds.of(
+        [job.title, job.company, job.location, *job.location.split(","), *job.skills],
+        [job.id, pct, len(shared)],
     )
+
+    def praise(sentence: str) -> list[str]:
+        found = _PRAISE.findall(sentence) if fit < STRONG_FIT else []
+        return [f"<praise at {pct}% fit>"] if found else []
+
+    check = Check(grounds, vocabulary_for(session, settings), guard, extra=praise)
+    tally = Tally()
+    mixed = seed * 7919 + candidate_id
+    first = facts.name.split()[0] if facts.name else "there"
+    note = (
+        f"Job: {job.title} at {job.company}"
+        + (f", {job.location}" if job.location else "")
+        + "\nJob skills: "
+        + (", ".join(job.skills[:6]) or "none listed")
+        + f"\nCandidate: {facts.name}, {facts.title}"
+        + (f" at {facts.company}" if facts.company else "")
+        + "\nShared skills: "
+        + (", ".join(shared[:4]) or "none")
+        + f"\nMessage from the recruiter:\nHello {first}, I am hiring a {job.title} at {job.company}."
+    )
+    pitch = grounded(lm, note, check, tally, sentences=2, max_tokens=36, seed=mixed)
+    if not pitch:
+        tally.fallbacks += 1
+    opening = " ".join([f"I am hiring a {job.title} at {job.company}.", *pitch])
     text = guard.keep_clean_lines(
         [
             f"Hello {facts.name},",
             "",
-            f"{pitch} {why}",
+            opening,
+            fit_sentence(fit, shared, facts, job.title, mixed),
             f"The role: {job.title} at {job.company}"
             + (f", {job.location}" if job.location else "")
             + f" (job {job.id}).",
@@ -131,6 +211,8 @@ def draft_outreach(
         text,
         decision.basis,
         {"match": match_version.id, "phrasing": phrasing_version.id},
+        language_model=generator_id(lm),
+        tally=tally,
     )
 
 

@@ -1,19 +1,40 @@
 """The profile-writing assistant: a headline, an about section and missing skills.
 
-Uses: the phrasing model (train-genai: patterns attested by at least k consenting
-members, never one member's wording), the skills model (train-ai: consenting members'
-profiles), and the requesting member's own profile as the slot values.
+Uses: the language model (`features.lm`), the phrasing model (train-genai: patterns
+attested by at least k consenting members, never one member's wording), the skills model
+(train-ai: consenting members' profiles), and the requesting member's own profile.
+
+The draft is written by the model, continuing a short document: one example profile
+whose headline and about are k-anonymous phrasing patterns filled with the example's
+facts (the style), then the member's own facts (titles, employers, skills, place,
+years) and "Headline:". Every sentence then passes the fact check (`features.grounding`:
+each number, name, title, skill and place must be the member's own) and the
+regurgitation guard; one that fails is regenerated or dropped, and when nothing is left
+the pattern-filled sentence stands in. Same seed, same draft; another seed, another
+example and another sample.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.errors import InvalidInput
 from consentry.features import Uses
+from consentry.features.grounding import (
+    Check,
+    Generator,
+    Tally,
+    generator_for,
+    generator_id,
+    grounded,
+    member_grounds,
+    split_sentences,
+    vocabulary_for,
+)
 from consentry.features.guard import Guard, guard_for
 from consentry.features.member_facts import MemberFacts, member_facts
 from consentry.training.models.phrasing import DEFAULT_K, PhrasingModel, fill
@@ -24,7 +45,52 @@ USES = Uses(
     data="patterns from consenting members (k or more each), skill counts from consenting "
     "members' profiles, and your own profile",
 )
-ABOUT_SENTENCES = 4
+ABOUT_SENTENCES = 2
+HEADLINE_TOKENS = 16
+ABOUT_TOKENS = 40
+# Fictional people whose profiles show the model the document's shape; their facts are
+# nobody's, and the fact check drops any the model copies into a member's draft.
+EXAMPLES = (
+    MemberFacts(
+        0,
+        "Amal Haddad",
+        "Charge Nurse",
+        "Northgate Hospital",
+        ("Staff Nurse", "Charge Nurse"),
+        ("patient care", "triage", "wound care"),
+        "Healthcare",
+        "Leeds",
+        "GB",
+        9,
+        ("Riverside Clinic", "Northgate Hospital"),
+    ),
+    MemberFacts(
+        0,
+        "Tomás Ferreira",
+        "Senior Software Engineer",
+        "Brightwave Labs",
+        ("Software Engineer", "Senior Software Engineer"),
+        ("Go", "Kubernetes", "code review"),
+        "Software",
+        "Lisbon",
+        "PT",
+        7,
+        ("Cobalt Systems", "Brightwave Labs"),
+    ),
+    MemberFacts(
+        0,
+        "Grace Okafor",
+        "Account Executive",
+        "Meridian Freight",
+        ("Sales Associate", "Account Executive"),
+        ("negotiation", "CRM", "forecasting"),
+        "Logistics",
+        "Rotterdam",
+        "NL",
+        5,
+        ("Harbour Goods", "Meridian Freight"),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +101,8 @@ class ProfileDraft:
     missing_skills: list[str]
     models: dict[str, str]
     uses: Uses = USES
+    language_model: str = ""
+    tally: Tally | None = None
 
 
 def rotate(items: list, seed: int) -> list:
@@ -56,10 +124,16 @@ def write_headline(
 
 
 def write_about(
-    phrasing: PhrasingModel, guard: Guard, slots: dict, *, k: int, seed: int = 0
+    phrasing: PhrasingModel,
+    guard: Guard,
+    slots: dict,
+    *,
+    k: int,
+    seed: int = 0,
+    sentences: int = ABOUT_SENTENCES,
 ) -> str:
-    """Up to four about sentences, each from a different pattern, each guard-checked,
-    and the whole checked again (a run could straddle two sentences)."""
+    """Up to `sentences` about sentences, each from a different pattern, each
+    guard-checked, and the whole checked again (a run could straddle two sentences)."""
     chosen: list[str] = []
     for pattern in rotate([p for p, _ in phrasing.usable("about", k=k)], seed):
         text = fill(pattern, slots)
@@ -68,27 +142,137 @@ def write_about(
         if not text or not guard.clean(text) or not guard.clean(" ".join([*chosen, text])):
             continue
         chosen.append(text)
-        if len(chosen) == ABOUT_SENTENCES:
+        if len(chosen) == sentences:
             break
     return " ".join(chosen)
 
 
+def facts_block(facts: MemberFacts) -> str:
+    """A member's facts as the prompt's document states them."""
+    work = f"{facts.title} at {facts.company}" if facts.company else facts.title
+    earlier = [t for t in dict.fromkeys(reversed(facts.titles[:-1])) if t != facts.title][:2]
+    if earlier:  # titles and employers are not paired: the prompt must not pair them
+        work += "; before: " + ", ".join(earlier)
+    lines = [f"Profile of {facts.name}", f"Work: {work}"]
+    if facts.skills:
+        lines.append("Skills: " + ", ".join(facts.skills[:6]))
+    where = f"Place: {facts.location}" if facts.location else ""
+    years = f"Years of work: {facts.years}" if facts.years else ""
+    if where or years:
+        lines.append(" · ".join(x for x in (where, years) if x))
+    return "\n".join(lines)
+
+
+def profile_prompt(
+    phrasing: PhrasingModel, guard: Guard, facts: MemberFacts, *, k: int, seed: int
+) -> str:
+    """The document the model continues: an example profile written in k-anonymous
+    patterns, then the member's facts, ending in "Headline:"."""
+    example = EXAMPLES[seed % len(EXAMPLES)]
+    slots = example.slots()
+    headline = write_headline(phrasing, guard, slots, k=k, seed=seed)
+    about = write_about(phrasing, guard, slots, k=k, seed=seed, sentences=2)
+    return (
+        f"{facts_block(example)}\nHeadline: {headline}\nAbout: {about}\n\n"
+        f"{facts_block(facts)}\nHeadline:"
+    )
+
+
 def assist_profile(
-    session: Session, settings: Settings, member_id: int, *, k: int = DEFAULT_K, seed: int = 0
+    session: Session,
+    settings: Settings,
+    member_id: int,
+    *,
+    k: int = DEFAULT_K,
+    seed: int = 0,
+    generator: Generator | None = None,
 ) -> ProfileDraft:
-    """A headline, about section and missing skills for `member_id`'s own profile."""
+    """A headline, about section and missing skills for `member_id`'s own profile.
+
+    Every fact in the headline and the about is the member's own (`features.grounding`);
+    nothing in them repeats 8 words of a training record (the guard).
+    """
     facts: MemberFacts = member_facts(session, member_id)
     if not facts.title:
         raise InvalidInput("add a position to your profile first: the assistant writes from it")
     phrasing_version, phrasing = load_active(session, settings, "phrasing")
     skills_version, skills = load_active(session, settings, "skills")
     guard = guard_for(session, settings)
+    lm = generator_for(session, settings, generator)
+    check = Check(member_grounds(facts), vocabulary_for(session, settings), guard)
+    tally = Tally()
+    prompt = profile_prompt(phrasing, guard, facts, k=k, seed=seed)
     slots = facts.slots()
+    headline = _headline(lm, prompt, check, tally, seed=seed)
+    # An about that only repeats the headline (or the facts line) says nothing new.
+    echoes = {_plain(headline), _plain(facts_block(facts).split("\n")[1].removeprefix("Work: "))}
+    echoes.add(_plain(f"{facts.title} at {facts.company}"))
+    check = replace(check, extra=lambda s: ["<echo>"] if _plain(s) in echoes else [])
+    if not headline:
+        tally.fallbacks += 1
+        headline = write_headline(phrasing, guard, slots, k=k, seed=seed)
+        if check.problems(headline):
+            headline = facts.title
+    about_sentences = grounded(
+        lm,
+        f"{prompt} {headline}\nAbout:",
+        check,
+        tally,
+        sentences=ABOUT_SENTENCES,
+        max_tokens=ABOUT_TOKENS,
+        seed=seed,
+    )
+    if not about_sentences:
+        tally.fallbacks += 1
+        about_sentences = [
+            s
+            for s in split_sentences(write_about(phrasing, guard, slots, k=k, seed=seed))
+            if not check.problems(s)
+        ][:2] or [_plain_about(facts)]
     missing = [s for s, _ in skills.suggest(facts.titles, facts.industry, have=facts.skills, k=5)]
     return ProfileDraft(
         member_id=member_id,
-        headline=write_headline(phrasing, guard, slots, k=k, seed=seed),
-        about=write_about(phrasing, guard, slots, k=k, seed=seed),
+        headline=headline,
+        about=" ".join(about_sentences),
         missing_skills=missing,
         models={"phrasing": phrasing_version.id, "skills": skills_version.id},
+        language_model=generator_id(lm),
+        tally=tally,
     )
+
+
+def _headline(lm: Generator, prompt: str, check: Check, tally: Tally, *, seed: int) -> str:
+    """The model's headline, if one of its tries passes the check (a headline is a line,
+    not a sentence: it is checked whole)."""
+    for attempt in range(2):
+        text = lm.complete(
+            prompt,
+            max_tokens=HEADLINE_TOKENS,
+            stop=("\n",),
+            seed=seed * 1009 + attempt,
+            temperature=0.8,
+        ).strip(" -|·")
+        if len(text.split()) < 2:
+            continue
+        tally.generated += 1 if attempt == 0 else 0
+        bad = check.problems(text)
+        if not bad:
+            if attempt == 0:
+                tally.kept += 1
+            else:
+                tally.regenerated += 1
+            return text
+        tally.rejected.append((text, bad))
+    tally.dropped += 1
+    return ""
+
+
+def _plain_about(facts: MemberFacts) -> str:
+    """One sentence from the member's facts alone, for when no generated one survives."""
+    where = f" in {facts.location}" if facts.location else ""
+    at = f" at {facts.company}" if facts.company else ""
+    return f"{facts.title}{at}{where}."
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
