@@ -15,6 +15,7 @@ from consentry.commands import (
     consent,
     datasets,
     demo,
+    genai,
     keys,
     portability,
     rights,
@@ -70,6 +71,7 @@ rights.register(app)
 keys.register(app)
 portability.register(app)
 demo.register(app)
+genai.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

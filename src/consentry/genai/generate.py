@@ -29,6 +29,7 @@ set; otherwise the caller uses `local_generator()`.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import urllib.error
@@ -47,8 +48,11 @@ if TYPE_CHECKING:
 MAX_PROMPT_TOKENS = 2048
 #: Tokens a completion may ask for at most.
 MAX_NEW_TOKENS = 1024
-#: Options a constrained choice may offer at most (they are scored in one batch).
+#: Options a constrained choice may offer at most.
 MAX_OPTIONS = 256
+#: Option token positions scored in one batch: each holds a vocabulary-wide row of logits
+#: (262k floats, 1 MiB), so this bounds a batch's memory to a few hundred MiB.
+SCORE_POSITIONS = 128
 
 
 @runtime_checkable
@@ -248,38 +252,86 @@ class LocalGenerator:
         return [token] if isinstance(token, int) and token != unk else []
 
     def loglikelihoods(self, prompt: str, options: Sequence[str]) -> list[float]:
-        """Summed log-probabilities of each option's tokens after the prompt, all options in
-        one right-padded forward pass."""
+        """Summed log-probabilities of each option's tokens after the prompt.
+
+        The prompt is read once (its keys and values cached), then the options in one
+        right-padded batch over that cache: the cost is one prompt plus the options'
+        tokens, not the prompt once per option. Many long options are split into batches
+        of at most SCORE_POSITIONS token positions, which bounds the logits' memory (each
+        position holds a row as wide as the vocabulary)."""
         import torch
 
         opts = _check_options(options)
         prompt, opts = self._split_space(prompt, opts)
         ids = self._prompt_ids(prompt)
         option_ids = [self._option_ids(o) for o in opts]
-        n, longest = len(ids), max(len(o) for o in option_ids)
-        pad = self.tokenizer.pad_token_id or 0
-        rows = [ids + o + [pad] * (longest - len(o)) for o in option_ids]
-        mask = [[1] * (n + len(o)) + [0] * (longest - len(o)) for o in option_ids]
+        if any(not o or len(o) > SCORE_POSITIONS for o in option_ids):
+            raise InvalidInput(f"an option must be from 1 to {SCORE_POSITIONS} tokens long")
         with self._lock, torch.inference_mode():
-            device = self.device
-            # Logits only where an option token is predicted: positions n-1 .. n+longest-2.
-            keep = torch.arange(n - 1, n - 1 + longest, device=device)
-            logits = self.model(
-                input_ids=torch.tensor(rows, device=device),
-                attention_mask=torch.tensor(mask, device=device),
-                logits_to_keep=keep,
-            ).logits.float()
-            logp = torch.log_softmax(logits, dim=-1)
-            target = torch.tensor([o + [pad] * (longest - len(o)) for o in option_ids])
-            picked = logp.gather(-1, target.to(device).unsqueeze(-1)).squeeze(-1)
-            valid = torch.tensor([[1.0] * len(o) + [0.0] * (longest - len(o)) for o in option_ids])
-            totals = (picked * valid.to(device)).sum(dim=-1)
-        return [float(t) for t in totals]
+            cache = self._new_cache()
+            head = self.model(
+                input_ids=torch.tensor([ids], device=self.device),
+                use_cache=True,
+                logits_to_keep=1,
+                **cache,
+            ).logits[0, -1]  # predicts each option's first token
+            scores: list[float] = []
+            for batch in _batches(option_ids, SCORE_POSITIONS):
+                scores += self._score_batch(len(ids), head, cache, batch)
+        return scores
+
+    def _score_batch(
+        self, n: int, head: Any, prompt_cache: dict[str, Any], option_ids: list[list[int]]
+    ) -> list[float]:
+        import torch
+
+        device = self.device
+        count, longest = len(option_ids), max(len(o) for o in option_ids)
+        pad = self.tokenizer.pad_token_id or 0
+        padded = [o + [pad] * (longest - len(o)) for o in option_ids]
+        valid = torch.tensor(
+            [[1.0] * len(o) + [0.0] * (longest - len(o)) for o in option_ids], device=device
+        )
+        logits = head.expand(count, -1).unsqueeze(1)
+        if longest > 1:
+            # A copy: the prompt's cache serves every batch, and a forward pass extends it.
+            name, cache = next(iter(prompt_cache.items()))
+            cache = copy.deepcopy(cache)
+            cache.batch_repeat_interleave(count)
+            mask = torch.cat([torch.ones(count, n, device=device), valid], dim=1).long()
+            # The last option token predicts nothing we score: leave it out of the pass.
+            rest = self.model(
+                input_ids=torch.tensor([row[:-1] for row in padded], device=device),
+                attention_mask=mask[:, :-1],
+                use_cache=True,
+                **{name: cache},
+            ).logits
+            logits = torch.cat([logits, rest], dim=1)
+        logits = logits.float()
+        target = torch.tensor(padded, device=device).unsqueeze(-1)
+        picked = logits.gather(-1, target).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+        return [float(t) for t in (picked * valid).sum(dim=-1)]
 
     def choose(self, prompt: str, options: Sequence[str]) -> int:
         """The option with the highest summed log-probability (the first on a tie)."""
         scores = self.loglikelihoods(prompt, options)
         return max(range(len(scores)), key=lambda i: (scores[i], -i))
+
+
+def _batches(option_ids: list[list[int]], positions: int) -> list[list[list[int]]]:
+    """Consecutive groups of options whose padded size (count x longest) stays within
+    `positions`; an option longer than that is a group of its own."""
+    groups: list[list[list[int]]] = []
+    current: list[list[int]] = []
+    for option in option_ids:
+        longest = max([len(option), *(len(o) for o in current)])
+        if current and (len(current) + 1) * longest > positions:
+            groups.append(current)
+            current = []
+        current.append(option)
+    if current:
+        groups.append(current)
+    return groups
 
 
 def local_generator(model: Any = None, *, model_id: str | None = None) -> LocalGenerator:
