@@ -101,13 +101,17 @@ class JobSeekerChat:
     filters: Filters = field(default_factory=Filters)
     model: Chooser | None = None
     use_model: bool = True
+    # The model chooses among the intents the question's cues allow (False: among all).
+    restrict: bool = True
     last: Request | None = None
 
     def reply(self, session: Session, settings: Settings, message: str) -> ChatReply:
         """Answer one message; updates the conversation state."""
         self.turns += 1
         openings = open_postings(session, settings)
-        request = read_by_model(message, Vocabulary.of(openings), self._model(session, settings))
+        vocab = Vocabulary.of(openings)
+        model = self._model(session, settings)
+        request = read_by_model(message, vocab, model, restrict=self.restrict)
         if request.intent == Intent.FIND_JOBS and request.refines:
             request = replace(request, filters=_merge(self.filters, request.filters))
         self.last = request
