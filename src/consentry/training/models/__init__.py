@@ -47,9 +47,9 @@ class ModelKind(Protocol):
 
 def kinds() -> dict[str, ModelKind]:
     """Every built-in model kind by feature name."""
-    from consentry.training.models import match, phrasing, retrieval, skills
+    from consentry.training.models import adapter, match, phrasing, retrieval, skills
 
-    return {m.KIND.name: m.KIND for m in (skills, phrasing, match, retrieval)}
+    return {m.KIND.name: m.KIND for m in (skills, phrasing, match, retrieval, adapter)}
 
 
 def kind(name: str) -> ModelKind:
