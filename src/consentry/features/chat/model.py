@@ -6,8 +6,13 @@ that is ~1,000 tokens per question, seconds on two cores. The intent prompt's ex
 never change, and the labels are one token each, so `ChatModel` runs the examples once
 (their key/value cache is kept) and, per question, only the question's own tokens: one
 forward pass of ~20 tokens, whose next-token log-probabilities rank the labels. For
-one-token options that is exactly what `choose` computes (the summed log-probability of
-the option's tokens), so the answer is the same, only sooner.
+one-token options those are exactly what `choose` sums (the log-probability of the
+option's tokens), so uncalibrated the answer is `choose`'s, only sooner.
+
+The base model leans towards some labels whatever the message (on our questions, towards
+"details"). `calibrate` subtracts each label's log-probability after a content-free
+message ("N/A"), computed once per set of labels (contextual calibration, Zhao et al.
+2021), so a label wins by what the question adds to it, not by the model's habit.
 
 Anything else (several-token options, a prompt that does not start with the kept
 prefix, a backend that is not a local transformers model, such as an HTTP endpoint)
@@ -25,9 +30,11 @@ from typing import Any
 class ChatModel:
     """`choose` over a generator, with `prefix` computed once (see the module docstring)."""
 
-    def __init__(self, generator: Any, prefix: str) -> None:
+    def __init__(self, generator: Any, prefix: str, *, calibrate: bool = True) -> None:
         self.generator = generator
         self.prefix = prefix
+        self.calibrate = calibrate
+        self._priors: dict[tuple[str, ...], list[float]] = {}
         self._cache: Any = None
         self._prefix_ids: list[int] | None = None
         self._lock = threading.Lock()
@@ -48,6 +55,18 @@ class ChatModel:
         return list(self.generator.tokenizer(text).input_ids)
 
     def _next_token_choice(self, prompt: str, options: list[str]) -> int | None:
+        scores = self._next_token_scores(prompt, options)
+        if scores is None:
+            return None
+        if self.calibrate:
+            key = tuple(options)
+            if key not in self._priors:
+                empty = self.prefix + "Message: N/A\nType:"
+                self._priors[key] = self._next_token_scores(empty, options) or [0.0] * len(options)
+            scores = [s - p for s, p in zip(scores, self._priors[key], strict=True)]
+        return max(range(len(scores)), key=lambda i: (scores[i], -i))
+
+    def _next_token_scores(self, prompt: str, options: list[str]) -> list[float] | None:
         import torch
 
         tok = self.generator.tokenizer
@@ -74,5 +93,4 @@ class ChatModel:
                 logits_to_keep=1,
             )
             logp = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
-            scores = [float(logp[f[0]]) for f in firsts]
-        return max(range(len(scores)), key=lambda i: (scores[i], -i))
+            return [float(logp[f[0]]) for f in firsts]
