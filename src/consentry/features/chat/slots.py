@@ -45,7 +45,8 @@ _NOT_ROLE = frozenset(
     ones first second third fourth fifth last them those these they which where when why
     how much many me also only just like love new open hiring remote remotely office site
     person home anywhere what about thanks thank hello hi hey help learn lack improve
-    mine myself profile career experience background currently available really""".split()  # noqa: SIM905
+    mine myself profile career experience background currently available really info
+    linkedin there here""".split()  # noqa: SIM905
 )
 MIN_FUZZY = 6
 
@@ -113,7 +114,7 @@ class Vocabulary:
             return word
         if any(same_family(word, t) for t in self.title_words):  # "managers", "nursing"
             return word
-        limit = 1 if len(word) < 9 else 2
+        limit = 1 if len(word) < 10 else 2
         targets = self.title_words | {w for p in [*self.skills, *self.companies] for w in p.split()}
         targets |= {"germany", "remote", "remotely", "scientist", "engineer", "netherlands"}
         best = sorted(

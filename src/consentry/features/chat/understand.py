@@ -73,11 +73,12 @@ _HEADLINE = re.compile(r"\b(head ?line|tag ?line|title for my profile|profile ti
 _MISSING = re.compile(
     r"\b(missing|miss|lack|lacking|gaps?|upskill|what (?:else )?should i learn|need to learn|"
     r"skills? (?:do|would|will|should) i need|skills? (?:am i|i am|i'm) (?:missing|lacking)|"
-    r"what do i need|which skills do i need|skills? i need|should i learn|skills? should i)\b"
+    r"what do i need|which skills do i need|skills? i need|should i learn|skills? should i|"
+    r"(?:have|need) to learn)\b"
 )
 _WHY = re.compile(r"^\s*(why|how come)\b|\bwhy (?:am|do|would|is|should)\b")
 _FIT = re.compile(
-    r"\b(fit|fits|good match|match for|suited|qualified|right for me|my chances|chance|"
+    r"\b(fit|fits|good match|match for|a match am i|suited|qualified|right for me|my chances|chance|"
     r"how well|strong candidate)\b"
 )
 _PLURAL = re.compile(
@@ -85,7 +86,7 @@ _PLURAL = re.compile(
     r"hiring|find|search|show|list|recommend|looking for|look for|out there|available)\b"
 )
 _DETAIL = re.compile(
-    r"\b(tell me (?:more )?about|more about|details?|describe|where is|what is|what's|is it|"
+    r"\b(tell me (?:more )?about|more about|details?|info|information|describe|where is|what is|what's|is it|"
     r"is (?:that|this|the \w+)(?: one| job)?|does it|what kind|which company|who is hiring|"
     r"located|contract|full[- ]time|part[- ]time|employment type)\b"
 )
