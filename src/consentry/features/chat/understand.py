@@ -222,8 +222,7 @@ _SHOTS = (
     ("tell me more about that one", Intent.JOB_DETAIL),
     ("draft a headline for the Acme job", Intent.WRITE_HEADLINE),
     ("thanks, that's all", Intent.OTHER),
-    ("what jobs would fit me as a nurse in Spain", Intent.FIND_JOBS),
-    ("is that one full-time?", Intent.JOB_DETAIL),
+    ("Which jobs suit me?", Intent.FIND_JOBS),
     ("am I qualified for the first one", Intent.WHY_FIT),
     ("where is job 8 based", Intent.JOB_DETAIL),
 )
