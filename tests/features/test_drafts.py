@@ -148,6 +148,7 @@ def test_no_draft_of_any_member_states_a_fact_outside_their_data(network):
             for text in (draft.headline, draft.about):
                 assert text, member
                 assert not _invented(text, own, numbers, vocabulary), (member, text)
+        print(f"\nprofiles: {drafts} in {seconds:.0f} s; sentences {tally.as_dict()}")
         # Outreach: the candidate's facts and the job's; the real fit; varied drafts.
         job = s.scalars(select(Job).where(Job.deleted_at.is_(None)).order_by(Job.id)).first()
         job_skills = s.scalars(select(JobSkill.name).where(JobSkill.job_id == job.id)).all()

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings
@@ -32,6 +33,7 @@ from consentry.errors import ConsentryError
 from consentry.features.guard import Guard
 from consentry.features.member_facts import MemberFacts
 from consentry.genai.generate import Generator
+from consentry.store.tables import Job, Skill
 from consentry.training.places import PlaceIndex
 from consentry.training.sisa import load_active
 
@@ -239,9 +241,12 @@ def unsupported(sentence: str, grounds: Grounds, vocab: Vocabulary) -> list[str]
 
 
 def vocabulary_for(session: Session, settings: Settings) -> Vocabulary:
-    """The known names of the active skills model and retrieval index, and the common
-    words of the active phrasing model's patterns (a word members write in lower case is
-    not a name)."""
+    """The known names (the active skills model's and retrieval index's, and the skill
+    names, job titles and companies on the network), and the common words of the active
+    phrasing model's patterns (a word members write in lower case is not a name).
+
+    Kept per model versions: a skill added to the network since is only known to the
+    next versions' vocabulary (its capital letters still mark most names)."""
     phrasing_version, phrasing = load_active(session, settings, "phrasing")
     skills_version, skills = load_active(session, settings, "skills")
     try:
@@ -259,6 +264,12 @@ def vocabulary_for(session: Session, settings: Settings) -> Vocabulary:
             for (_, pattern) in phrasing.counts
             for w in re.findall(r"(?<![{\w])[a-z][a-z'-]+(?![\w}])", pattern)
         }
+        # Names on the network at large, only ever to block a sentence: a skill no
+        # consenting member lists ("cloud security") is still not this member's skill.
+        # Nothing read here reaches a draft or a model.
+        known |= {n.lower() for n in session.scalars(select(Skill.name).distinct())}
+        known |= {t.lower() for t in session.scalars(select(Job.title).distinct())}
+        known |= {c.lower() for c in session.scalars(select(Job.company).distinct())}
         known = {k for k in known if k and k not in _FUNCTION_WORDS}
         if len(_VOCAB) >= 8:
             _VOCAB.clear()
