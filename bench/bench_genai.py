@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/bench_genai.py              # 5 runs of each, median reported
     .venv/bin/python bench/bench_genai.py --runs 9
+    .venv/bin/python bench/bench_genai.py --threads 1     # one torch thread per process
 
 Two calls the AI features make: a constrained choice among 8 options (the chat's intent
-step) and a 24-token completion (a draft's sentence), on a few-shot prompt of about 60
-tokens. Each is timed on the local backend (the model in this process) and on the HTTP
+step) and a 24-token completion (a draft's sentence), on few-shot prompts of about 100
+and 30 tokens. Each is timed on the local backend (the model in this process) and on the HTTP
 backend against `consentry genai serve` started as a separate process on a loopback port,
 so the difference is the endpoint's overhead (JSON, HTTP, the server's thread pool). Both
 load the same base model; the machine's load average is printed beside the figures,
@@ -23,6 +24,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from functools import partial
 
 PROMPT = (
     "Question: Which jobs fit me as a data scientist in Germany?\nIntent: find_jobs\n"
@@ -67,15 +69,28 @@ def _median_s(call: Callable[[], object], runs: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch threads in both processes (OMP_NUM_THREADS for the server); 0: torch's default",
+    )
     args = parser.parse_args()
+    env = dict(os.environ)
+    if args.threads:
+        import torch
 
-    from consentry.genai.generate import OpenAICompatibleGenerator, local_generator
+        torch.set_num_threads(args.threads)
+        env["OMP_NUM_THREADS"] = str(args.threads)
+
+    from consentry.genai.generate import Generator, OpenAICompatibleGenerator, local_generator
 
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "consentry.cli", "genai", "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     try:
         local = local_generator()
@@ -94,14 +109,21 @@ def main() -> int:
         # Tokens per second only if the draft really runs to 24 tokens (no end of text).
         tokens = local.generate(DRAFT, max_tokens=24, stop=()).completion_tokens
         rows = []
-        for name, backend in (("local", local), ("http", remote)):
-            choose = _median_s(lambda b=backend: b.choose(PROMPT, INTENTS), args.runs)
+        backends: list[tuple[str, Generator]] = [("local", local), ("http", remote)]
+        for name, backend in backends:
+            choose = _median_s(partial(backend.choose, PROMPT, INTENTS), args.runs)
             complete = _median_s(
-                lambda b=backend: b.complete(DRAFT, max_tokens=24, stop=()), args.runs
+                partial(backend.complete, DRAFT, max_tokens=24, stop=()), args.runs
             )
             rows.append((name, choose, complete))
         load = os.getloadavg()[0]
-        print(f"device: {local.device}, cores: {os.cpu_count()}, load average: {load:.1f}")
+        import torch
+
+        threads = torch.get_num_threads()
+        print(
+            f"device: {local.device}, cores: {os.cpu_count()}, torch threads: {threads}, "
+            f"load average: {load:.1f}"
+        )
         print(f"model: {local.model_id}; median of {args.runs} runs after one warm-up\n")
         print("| backend | choose, 8 options (s) | complete, 24 tokens (s) | tokens/s |")
         print("|---|---|---|---|")
