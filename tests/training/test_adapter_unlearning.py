@@ -6,11 +6,14 @@ adapter is the very same file."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import pytest
 
 from consentry.datasets.build import build_dataset
 from consentry.datasets.catalog import get_dataset
+from consentry.features.lm import WRITER, feature_generator, feature_model_ids
+from consentry.genai.base import load_base
 from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
 from consentry.store.engine import session_scope
@@ -43,6 +46,8 @@ def test_a_withdrawal_retrains_one_adapter_equal_to_one_trained_from_scratch(
     monkeypatch.setattr(KIND, "budget", SMALL)
     seeded(engine, settings, members=80)
     dataset_id = build_dataset(engine, settings, purpose="train-genai", shards=SHARDS).dataset_id
+    with session_scope(engine) as s:  # no writer model yet: features write with the base
+        assert feature_model_ids(s, settings) == {"generator": load_base().model_id}
     before = train_feature(engine, settings, KIND.name, seed=SEED)
     with session_scope(engine) as s:
         member, shard = _trained_member(s, settings, dataset_id)
@@ -73,5 +78,11 @@ def test_a_withdrawal_retrains_one_adapter_equal_to_one_trained_from_scratch(
             assert os.path.samefile(
                 after.artifact(settings.data_dir, other), before.artifact(settings.data_dir, other)
             )
-    # What a feature page shows changes with the retrained adapter.
+    # What a feature page shows changes with the retrained adapter, and features use it.
     assert new_model_id != old_model_id
+    with session_scope(engine) as s:
+        assert feature_model_ids(s, settings) == {"generator": new_model_id, WRITER: after.id}
+        assert feature_generator(s, settings).model_id == new_model_id
+        # An operator's endpoint, when set, is what features use instead.
+        remote = replace(settings, genai_url="http://127.0.0.1:9", genai_model="writer")
+        assert feature_model_ids(s, remote) == {"generator": "writer via http://127.0.0.1:9"}

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings
-from consentry.errors import Conflict
+from consentry.errors import Conflict, ConsentryError
 from consentry.genai.generate import Generator, LocalGenerator, generator_from_settings
 from consentry.training.sisa import load_active
 
@@ -90,7 +90,10 @@ def feature_model_ids(session: Session, settings: Settings) -> dict[str, str]:
     model is not built here."""
     remote = _remote(settings)
     if remote is not None:
-        return {"generator": remote.model_id}
+        try:
+            return {"generator": remote.model_id}
+        except ConsentryError:  # a page still renders when the endpoint is down
+            return {"generator": f"unreachable endpoint {settings.genai_url}"}
     version, writer = _writer(session, settings)
     if writer is not None:
         return {"generator": writer.model_id, WRITER: version or ""}
