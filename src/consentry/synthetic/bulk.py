@@ -19,7 +19,7 @@ every backend instead: slower, and kept as the oracle the fast paths are tested 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -42,7 +42,7 @@ class BulkSink:
         self.postgres = conn.dialect.name == "postgresql"
         self.counts: dict[str, int] = {}
         self._buffers: dict[str, list[tuple[Any, ...]]] = {}
-        self._inserts: dict[str, tuple[str, list[Callable[[Any], Any] | None]]] = {}
+        self._inserts: dict[str, tuple[str, list[Any]]] = {}
 
     def write(self, table: Table, rows: Iterable[tuple[Any, ...]]) -> None:
         """Queue `rows` (tuples in `table.columns` order); flushes full batches."""
@@ -111,7 +111,7 @@ class BulkSink:
         cursor.executemany(sql, rows)
         cursor.close()
 
-    def _insert_for(self, table: Table) -> tuple[str, list[Callable[[Any], Any] | None]]:
+    def _insert_for(self, table: Table) -> tuple[str, list[Any]]:
         # The statement and each column's bind processor (None where the driver takes the
         # value as it is), the ones SQLAlchemy itself applies to these columns' values.
         if table.name not in self._inserts:
