@@ -3,12 +3,19 @@
     .venv/bin/python bench/bench_generate.py                 # 10,000 members, median of 3
     .venv/bin/python bench/bench_generate.py --members 100000 --runs 1
     .venv/bin/python bench/bench_generate.py --no-postgres
+    .venv/bin/python bench/bench_generate.py --members 20000 --runs 1 --before /tmp/old/src
 
-For each backend it reports rows/s per table and overall, the peak resident memory of
+For each backend it reports rows/s per stage and overall, the peak resident memory of
 the process (each run is a fresh child process, so peaks do not mix), and a baseline
-measured in the same run: a bare `executemany` of the same number of rows, of about
-the same width, into a scratch table. The ratio generator/baseline says how much of
-the time goes to composing the network rather than to the database.
+measured in the same child: the generator's own bulk writer (`BulkSink`) writing the same
+number of rows, of about the same width, into an unindexed scratch table. The ratio
+generator/baseline says how much of the time goes to composing the network rather than
+to the database. `--before SRC` also runs the generator of another source tree (its
+`src/` folder), alternating with this one's, so both see the same load.
+
+Last, two Markdown tables: one row per backend and code (seconds, rows/s, baseline,
+ratio, peak memory) and the rows written per table, which `bench/run.py` checks against
+what was asked.
 """
 
 from __future__ import annotations
@@ -76,11 +83,14 @@ def _child(url: str, members: int, seed: int) -> dict:
 
 
 def _baseline(engine, rows: int) -> float:
-    """Seconds to executemany `rows` rows (id, int, short text, long text, timestamp) in
-    batches of 10,000, one transaction: the floor the generator's writes sit on."""
+    """Seconds for the generator's own bulk writer to write `rows` rows (id, int, short
+    text, long text, timestamp) into a scratch table without secondary indexes, one
+    transaction: the floor the generator's writes sit on."""
     from datetime import datetime
 
-    from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, insert
+    from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text
+
+    from consentry.synthetic.bulk import BulkSink
 
     meta = MetaData()
     scratch = Table(
@@ -97,23 +107,25 @@ def _baseline(engine, rows: int) -> float:
     now = datetime(2025, 1, 1)
     began = time.perf_counter()
     with engine.begin() as conn:
-        for lo in range(0, rows, 10_000):
-            batch = [
-                {"id": i, "member_id": i % 997, "kind": "post", "body": body, "created_at": now}
-                for i in range(lo, min(lo + 10_000, rows))
-            ]
-            conn.execute(insert(scratch), batch)
+        sink = BulkSink(conn)
+        for i in range(rows):
+            sink.add(scratch, (i, i % 997, "post", body, now))
+        sink.flush(scratch)
     elapsed = time.perf_counter() - began
     meta.drop_all(engine)
     return elapsed
 
 
-def run_once(url: str, members: int, seed: int) -> dict:
+def run_once(url: str, members: int, seed: int, src: Path | None = None) -> dict:
+    env = dict(os.environ)
+    if src is not None:  # another source tree's consentry (`--before`)
+        env["PYTHONPATH"] = str(src.resolve())
     out = subprocess.run(
         [sys.executable, __file__, "--child", url, str(members), str(seed)],
         check=False,
         capture_output=True,
         text=True,
+        env=env,
     )
     if out.returncode != 0:
         raise SystemExit(f"the measured run failed:\n{out.stderr[-3000:]}")
@@ -148,23 +160,52 @@ def drop_postgres(name: str) -> None:
     admin.dispose()
 
 
-def report(backend: str, results: list[dict]) -> None:
+def report(backend: str, results: list[dict]) -> dict:
+    """Print one backend's figures; return its summary row for the closing tables."""
     best = sorted(results, key=lambda r: r["elapsed"])[len(results) // 2]  # the median run
     elapsed = statistics.median(r["elapsed"] for r in results)
     baseline = statistics.median(r["baseline_s"] for r in results)
+    peak = max(r["peak_mb"] for r in results)
     print(
         f"\n{backend}: {best['rows']:,} rows, median {elapsed:.1f} s over {len(results)} run(s), "
-        f"{best['rows'] / elapsed:,.0f} rows/s, peak RSS {max(r['peak_mb'] for r in results):,.0f} MB"
+        f"{best['rows'] / elapsed:,.0f} rows/s, peak RSS {peak:,.0f} MB"
     )
     print(
-        f"  baseline executemany of {best['rows']:,} rows: {baseline:.1f} s "
+        f"  baseline bulk write of {best['rows']:,} rows: {baseline:.1f} s "
         f"({best['rows'] / baseline:,.0f} rows/s); generator/baseline = {elapsed / baseline:.1f}x"
     )
     print(f"  {'stage':<14}{'seconds':>10}{'rows':>12}{'rows/s':>12}")
     for stage, (seconds, rows) in best["stages"].items():
-        rate = f"{rows / seconds:,.0f}" if rows else "-"
+        rate = f"{rows / seconds:,.0f}" if rows and seconds else "-"
         print(f"  {stage:<14}{seconds:>10.2f}{rows:>12,}{rate:>12}")
     print("  rows per table: " + ", ".join(f"{t} {c:,}" for t, c in best["counts"].items()))
+    return {
+        "backend": backend,
+        "seconds": elapsed,
+        "rows": best["rows"],
+        "baseline": baseline,
+        "peak": peak,
+        "counts": best["counts"],
+    }
+
+
+def closing_tables(summaries: list[dict], members: int, runs: int) -> None:
+    print(
+        f"\n| backend, code | members asked | rows | seconds (median of {runs}) | rows/s "
+        "| baseline bulk write (s) | generator/baseline | peak RSS MB |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in summaries:
+        print(
+            f"| {r['backend']} | {members} | {r['rows']} | {r['seconds']:.2f} | "
+            f"{r['rows'] / r['seconds']:.0f} | {r['baseline']:.2f} | "
+            f"{r['seconds'] / r['baseline']:.2f} | {r['peak']:.0f} |"
+        )
+    tables = list(summaries[0]["counts"]) if summaries else []
+    print("\n| backend, code | " + " | ".join(tables) + " |")
+    print("|---|" + "---:|" * len(tables))
+    for r in summaries:
+        print(f"| {r['backend']} | " + " | ".join(str(r["counts"][t]) for t in tables) + " |")
 
 
 def main() -> None:
@@ -177,28 +218,37 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--before", type=Path, help="also run this source tree's src/")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"command: {' '.join(['python', *sys.argv])}")
+    codes: list[tuple[str, Path | None]] = [("this", None)]
+    codes += [("before", args.before)] if args.before else []
+    summaries = []
     with tempfile.TemporaryDirectory() as tmp:
-        results = []
+        results: dict[str, list[dict]] = {code: [] for code, _ in codes}
         for n in range(args.runs):
-            url = sqlite_url(Path(tmp), n)
-            results.append(run_once(url, args.members, args.seed))
-            Path(url.split("///", 1)[1]).unlink()
-        report(f"SQLite, {args.members:,} members", results)
-    if args.no_postgres:
-        return
-    results = []
-    for _ in range(args.runs):
-        db = postgres_db()
-        if db is None:
-            return
-        try:
-            results.append(run_once(db[1], args.members, args.seed))
-        finally:
-            drop_postgres(db[0])
-    report(f"PostgreSQL, {args.members:,} members", results)
+            for code, src in codes:  # alternating, so both codes see the same load
+                url = sqlite_url(Path(tmp), n)
+                results[code].append(run_once(url, args.members, args.seed, src))
+                Path(url.split("///", 1)[1]).unlink()
+        for code, _ in codes:
+            summaries.append(report(f"SQLite, {code}", results[code]))
+    if not args.no_postgres:
+        results = {code: [] for code, _ in codes}
+        for _ in range(args.runs):
+            for code, src in codes:
+                db = postgres_db()
+                if db is None:
+                    break
+                try:
+                    results[code].append(run_once(db[1], args.members, args.seed, src))
+                finally:
+                    drop_postgres(db[0])
+        for code, _ in codes:
+            if results[code]:
+                summaries.append(report(f"PostgreSQL, {code}", results[code]))
+    closing_tables(summaries, args.members, args.runs)
 
 
 if __name__ == "__main__":
