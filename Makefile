@@ -56,9 +56,13 @@ demo: setup
 	$(DEMO) demo-accounts
 	$(DEMO) serve --host 127.0.0.1 --port 8000
 
+# Every benchmark scenario, each output checked, one table (bench/README.md, "make bench").
+# BENCH_SCALE=small takes minutes, large hours; BENCH="build decide" runs only those.
+BENCH_SCALE ?= small
+BENCH ?=
 bench: setup
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
-	$(BIN)/python bench/run.py
+	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python bench/run.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) consentry-data .pytest_cache

@@ -5,7 +5,10 @@ train-ai datasets with S shards and train every built-in model (skills, phrasing
 retrieval) — that is the full rebuild + retrain, timed three times on fresh copies. Then,
 on one of those copies, three members present in both datasets are erased (the widest
 propagation: every dataset and every model) and, separately, three withdraw train-genai;
-each request is timed from the call that records it to the receipt being stored.
+each request is timed from the call that records it to the receipt being stored. After
+each receipt the bench checks that every dataset that held the member has an active
+successor whose lineage and Parquet files lack the member's records (it stops if not),
+and prints one `successor check:` line per dataset.
 
     python bench/bench_propagation.py --members 3000 --shards 1 4 16
 """
@@ -19,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from consentry.config import Settings
@@ -26,11 +30,12 @@ from consentry.consent.ledger import sealed
 from consentry.consent.ledger_seal import ledger_key
 from consentry.consent.versions import ensure_default_policy
 from consentry.datasets.build import build_dataset
+from consentry.datasets.catalog import get_dataset
 from consentry.rights.erasure import erase
 from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
 from consentry.store import migrate, open_engine
-from consentry.store.dataset_tables import DatasetLineageRow
+from consentry.store.dataset_tables import DatasetLineageRow, DatasetStatus, DatasetVersionRow
 from consentry.store.engine import session_scope
 from consentry.synthetic.choices import seed_choices
 from consentry.synthetic.generate import generate_network
@@ -86,8 +91,64 @@ def members_in_both(engine, ids: dict[str, str]) -> list[int]:
     return sorted(sets[0] & sets[1])
 
 
+def holding(engine, member: int, purpose: str | None) -> dict[str, tuple[str, set[str]]]:
+    """purpose -> (active dataset, the member's record ids in it), for every active dataset
+    of `purpose` (of any purpose when None) that holds the member."""
+    with session_scope(engine) as s:
+        query = select(DatasetVersionRow.id, DatasetVersionRow.purpose).where(
+            DatasetVersionRow.status == DatasetStatus.ACTIVE
+        )
+        held = {}
+        for dataset_id, of in s.execute(query).all():
+            if purpose is not None and of != purpose:
+                continue
+            ids = set(
+                s.scalars(
+                    select(DatasetLineageRow.record_id).where(
+                        DatasetLineageRow.dataset_id == dataset_id,
+                        DatasetLineageRow.member_id == member,
+                    )
+                )
+            )
+            if ids:
+                held[of] = (dataset_id, ids)
+    return held
+
+
+def check_successors(
+    engine, cfg: Settings, member: int, before: dict[str, tuple[str, set[str]]]
+) -> None:
+    """Every dataset that held the member has an active successor without the member: no
+    lineage row, and none of the member's record ids in its files."""
+    after = holding(engine, member, None)
+    with session_scope(engine) as s:
+        for purpose, (parent, records) in before.items():
+            assert purpose not in after, f"{purpose}: the member is still in {after[purpose][0]}"
+            successor = s.scalar(
+                select(DatasetVersionRow.id).where(
+                    DatasetVersionRow.purpose == purpose,
+                    DatasetVersionRow.status == DatasetStatus.ACTIVE,
+                )
+            )
+            assert successor and successor != parent, f"{purpose}: no successor of {parent}"
+            files = sorted(
+                (get_dataset(s, successor).folder(cfg.data_dir) / "data").glob("*.parquet")
+            )
+            kept = {
+                r for f in files for r in pq.read_table(f, columns=["record_id"])[0].to_pylist()
+            }
+            assert not (kept & records), f"{purpose}: {successor} still holds the member's records"
+            print(
+                f"successor check: member {member}, {purpose}: {len(records)} records gone, "
+                f"{parent} -> {successor}, {len(kept):,} records kept"
+            )
+
+
 def time_request(engine, cfg: Settings, member: int, purpose: str | None) -> float:
-    """Seconds from recording the erasure (purpose None) or withdrawal to its receipt."""
+    """Seconds from recording the erasure (purpose None) or withdrawal to its receipt,
+    then checks the successors (not timed)."""
+    before = holding(engine, member, purpose)
+    assert before, f"member {member} is in no active dataset"
     started = time.perf_counter()
     if purpose is None:
         request = erase(engine, cfg, member, source="api", actor="bench")
@@ -95,7 +156,9 @@ def time_request(engine, cfg: Settings, member: int, purpose: str | None) -> flo
         request = withdraw(engine, cfg, member, purpose, source="api", actor="bench")
     outcome = propagate_now(engine, cfg, request.job_id)
     assert outcome is not None and outcome.status == "done", outcome
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    check_successors(engine, cfg, member, before)
+    return seconds
 
 
 def main() -> None:

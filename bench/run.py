@@ -1,15 +1,20 @@
-"""Run every benchmark of bench/ at one scale, collect their figures, print one table.
+"""Run every benchmark scenario at one scale, check that each output is right, print one table.
 
-`make bench` runs this. `BENCH_SCALE=small` (the default) runs each bench on a network
-small enough for the whole set to finish in a few minutes, to show that every bench still
-runs and roughly where the time goes; `BENCH_SCALE=large` runs the commands whose figures
-bench/README.md reports (tens of minutes to hours). Each bench runs in its own process,
-one after the other, so none disturbs another's timings.
+`make bench` runs this. `BENCH_SCALE=small` (the default) runs each scenario on a network
+small enough for the whole set to finish in a few minutes; `BENCH_SCALE=large` runs the
+sizes bench/README.md reports (1,000,000 members and 10,000,000 posts for the generator,
+`decide_all` and the build; hours). `python bench/run.py build decide` runs only those.
+Each bench runs in its own process, one after the other, so none disturbs another's
+timings, and each measures its baseline in the same run as its figure (the build beside
+a bare copy of the posts to Parquet, `decide_all` from the state table beside the GROUP
+BY over the ledger, a withdrawal's propagation beside a full rebuild and retrain, ...).
 
-The figures are what each bench prints: every Markdown table of its output becomes a list
-of rows (header -> cell), kept in bench/results.json with the command, its exit status,
-its wall time and the last lines of its output. A bench that fails does not stop the
-others; the exit status is non-zero if any failed.
+Every scenario's output is checked, not only its exit status (`scenarios.py` says what
+is checked for each), so a fast wrong answer cannot pass. A failed check marks the
+scenario FAILED in the table and makes the exit status non-zero. Everything goes to bench/results.json: the command, the machine (CPU count and model,
+load average at the start and the end), and per scenario its command, exit status, wall
+time, checks, figures (median, baseline, ratio), every Markdown table it printed and the
+last lines of its output.
 """
 
 from __future__ import annotations
@@ -19,75 +24,42 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from outputs import Outcome, Scenario, tables
+from scenarios import SCENARIOS
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"
-
-# bench -> arguments per scale. Large is what bench/README.md reports.
-BENCHES: dict[str, dict[str, list[str]]] = {
-    "scrub": {
-        "small": ["--docs", "300", "--members", "300", "--repeat", "1", "--speed-docs", "50",
-                  "--ner", "off", "--presidio-docs", "0"],
-        "large": ["--docs", "1000", "--members", "1000", "--repeat", "3"],
-    },
-    "generate": {
-        "small": ["--members", "1000", "--runs", "1", "--no-postgres"],
-        "large": ["--members", "10000", "--runs", "3"],
-    },
-    "decide": {
-        "small": ["--members", "5000", "--skip-postgres"],
-        "large": ["--members", "1000000"],
-    },
-    "build": {
-        "small": ["--members", "1000", "--repeat", "1"],
-        "large": ["--members", "100000", "--repeat", "1", "--ner", "on", "off"],
-    },
-    "unlearning": {
-        "small": ["--members", "300", "--repeat", "1", "--shards", "1", "4"],
-        "large": ["--members", "2000", "--repeat", "3"],
-    },
-    "propagation": {
-        "small": ["--members", "300", "--shards", "1", "4", "--runs", "1"],
-        "large": ["--members", "2000", "--shards", "1", "4", "16"],
-    },
-    "load": {
-        "small": ["--toggles", "200", "--clients", "20", "--members", "40", "--network", "100",
-                  "--no-dataset", "--timeout", "120"],
-        "large": ["--toggles", "1000", "--clients", "20", "--members", "100", "--network", "300",
-                  "--no-dataset"],
-    },
-}  # fmt: skip
-TIMEOUT_S = {"small": 600, "large": 4 * 3600}
+SCALES = ("small", "large")
+TIMEOUT_S = {"small": 900, "large": 12 * 3600}
 
 
-def tables(output: str) -> list[list[dict[str, str]]]:
-    """Every Markdown table in `output`, as rows keyed by the header's cells."""
-    found: list[list[dict[str, str]]] = []
-    lines = output.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i].strip()
-        below = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        if line.startswith("|") and below.startswith("|") and set(below) <= set("|-: "):
-            header = [c.strip() for c in line.strip("|").split("|")]
-            rows = []
-            i += 2
-            while i < len(lines) and lines[i].strip().startswith("|"):
-                cells = [c.strip() for c in lines[i].strip().strip("|").split("|")]
-                rows.append(dict(zip(header, cells, strict=False)))
-                i += 1
-            found.append(rows)
-            continue
-        i += 1
-    return found
+def machine() -> dict:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:  # not Linux
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
-def run_bench(name: str, scale: str) -> dict:
-    """Run one bench and return its record for results.json."""
-    command = [sys.executable, str(HERE / f"bench_{name}.py"), *BENCHES[name][scale]]
+def run_scenario(scenario: Scenario, scale: str, work: Path) -> dict:
+    """Run one bench, read and check its output; its record for results.json."""
+    args = scenario.args(scale, work) or []
+    command = [sys.executable, str(HERE / scenario.script), *args]
     started = time.perf_counter()
     try:
         done = subprocess.run(
@@ -96,53 +68,112 @@ def run_bench(name: str, scale: str) -> dict:
         rc, output = done.returncode, done.stdout + done.stderr
     except subprocess.TimeoutExpired as exc:
         rc = 124
-        output = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        raw = exc.stdout or ""
+        output = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
         output += f"\ntimed out after {TIMEOUT_S[scale]} s"
     seconds = time.perf_counter() - started
+    outcome = Outcome()
+    outcome.check(f"exit status 0 (was {rc})", rc == 0)
+    try:
+        scenario.read(output, work, args, outcome)
+    except Exception as exc:  # the output lacks what the check reads: that is a failure
+        outcome.check(f"output readable ({exc.__class__.__name__}: {exc})", False)
     return {
-        "command": " ".join(["python", f"bench/bench_{name}.py", *BENCHES[name][scale]]),
+        "command": " ".join(["python", f"bench/{scenario.script}", *args]),
         "exit_status": rc,
         "seconds": round(seconds, 2),
+        "status": "ok" if all(ok for _, ok in outcome.checks) else "FAILED",
+        "checks": [{"check": what, "ok": ok} for what, ok in outcome.checks],
+        "figures": [
+            {
+                "measure": f.measure,
+                "median": f.median,
+                "unit": f.unit,
+                "baseline": f.baseline,
+                "baseline_median": f.baseline_median,
+                "ratio": None if f.ratio is None else round(f.ratio, 3),
+            }
+            for f in outcome.figures
+        ],
         "tables": tables(output),
-        "output_tail": output.strip().splitlines()[-15:],
+        "output_tail": output.strip().splitlines()[-25:],
     }
 
 
-def headline(record: dict) -> str:
-    """The first row of the bench's last table, in one line (its main figure)."""
-    if not record["tables"] or not record["tables"][-1]:
-        return (record["output_tail"] or [""])[-1][:70]
-    row = record["tables"][-1][0]
-    return "; ".join(f"{k} {v}" for k, v in row.items())[:70]
+def print_table(results: dict) -> None:
+    m = results["machine"]
+    print(
+        f"\n{m['cpus']} CPUs ({m['cpu_model']}), load average {m['load_average_start'][0]} at the "
+        f"start and {m['load_average_end'][0]} at the end; scale {results['scale']}; "
+        f"{results['command']}"
+    )
+    print("| scenario | status | measure | median | baseline (same run) | ratio |")
+    print("|---|---|---|---:|---|---:|")
+    for name, record in results["scenarios"].items():
+        status = record["status"]
+        figures = record["figures"] or [
+            {
+                "measure": "-",
+                "median": None,
+                "unit": "",
+                "baseline": "",
+                "baseline_median": None,
+                "ratio": None,
+            }
+        ]
+        for f in figures:
+            median = "-" if f["median"] is None else f"{f['median']:.3g} {f['unit']}"
+            base = (
+                f"{f['baseline']}: {f['baseline_median']:.3g} {f['unit']}"
+                if f["baseline_median"] is not None
+                else "-"
+            )
+            ratio = "-" if f["ratio"] is None else f"{f['ratio']:.2f}"
+            print(f"| {name} | {status} | {f['measure']} | {median} | {base} | {ratio} |")
+    for name, record in results["scenarios"].items():
+        failed = [c["check"] for c in record["checks"] if not c["ok"]]
+        if failed:
+            print(f"{name} FAILED: " + "; ".join(failed))
+        else:
+            print(f"{name}: {len(record['checks'])} checks passed")
 
 
 def main() -> int:
     scale = os.environ.get("BENCH_SCALE", "small")
-    if scale not in TIMEOUT_S:
+    if scale not in SCALES:
         print(f"BENCH_SCALE must be small or large, not {scale!r}", file=sys.stderr)
         return 2
-    only = sys.argv[1:] or list(BENCHES)
-    unknown = [n for n in only if n not in BENCHES]
+    names = [s.name for s in SCENARIOS]
+    only = sys.argv[1:] or names
+    unknown = [n for n in only if n not in names]
     if unknown:
-        print(f"unknown bench {unknown}; choose from {list(BENCHES)}", file=sys.stderr)
+        print(f"unknown scenario {unknown}; choose from {names}", file=sys.stderr)
         return 2
-    results = {
+    results: dict = {
         "scale": scale,
+        "command": f"BENCH_SCALE={scale} python bench/run.py {' '.join(sys.argv[1:])}".strip(),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        "benches": {},
+        "machine": machine(),
+        "scenarios": {},
     }
-    for name in only:
-        print(f"running bench_{name} ({scale}) ...", flush=True)
-        results["benches"][name] = run_bench(name, scale)
-        RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-
-    print(f"\n{results['machine']}; scale {scale}; figures in {RESULTS.relative_to(HERE.parent)}")
-    print("| bench | status | seconds | main figure |\n|---|---|---:|---|")
-    for name, record in results["benches"].items():
-        status = "ok" if record["exit_status"] == 0 else f"failed ({record['exit_status']})"
-        print(f"| {name} | {status} | {record['seconds']:.1f} | {headline(record)} |")
-    return 0 if all(r["exit_status"] == 0 for r in results["benches"].values()) else 1
+    with tempfile.TemporaryDirectory(prefix="consentry-bench-") as tmp:
+        for scenario in (s for s in SCENARIOS if s.name in only):
+            if scenario.args(scale, Path(tmp)) is None:
+                continue
+            print(f"running {scenario.name} ({scale}) ...", flush=True)
+            work = Path(tmp) / scenario.name
+            work.mkdir()
+            record = run_scenario(scenario, scale, work)
+            results["scenarios"][scenario.name] = record
+            print(f"  {record['status']} in {record['seconds']:.0f} s", flush=True)
+            results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+            RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print_table(results)
+    print(f"figures and checks in {RESULTS.relative_to(HERE.parent)}")
+    return 0 if all(r["status"] == "ok" for r in results["scenarios"].values()) else 1
 
 
 if __name__ == "__main__":
