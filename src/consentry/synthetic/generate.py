@@ -11,7 +11,8 @@ alone, except password hashes (argon2 salts are random). The time window runs fr
 so nothing is ever dated in the future.
 
 Everything is written in one transaction: a failed run leaves the previous network as it
-was. Rows go out in batches (Core executemany on SQLite, COPY on PostgreSQL).
+was. Rows go out in batches (the driver's executemany on SQLite, COPY on PostgreSQL),
+and the written tables' secondary indexes are built once, at the end of the transaction.
 """
 
 from __future__ import annotations
