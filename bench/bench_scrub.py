@@ -111,6 +111,9 @@ def child_ours(rows_path: Path, names_path: Path, repeat: int, out_path: Path) -
         cache = getattr(persons, "_author_index", None)
         if cache is not None:
             cache.cache_clear()
+        memo = getattr(scrubber, "_memo", None)  # texts remembered by an earlier run
+        if memo is not None:
+            memo.clear()
         texts = [rows[i]["text"] for i in index]
         authors = [rows[i]["authors"] for i in index]
         regions = [rows[i]["region"] for i in index]

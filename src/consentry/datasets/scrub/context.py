@@ -145,32 +145,53 @@ def find_initials(text: str) -> Found:
     return out
 
 
-def find_lowercase_names(text: str, known: persons.NameIndex) -> Found:
-    """PERSON spans for known full names of two words or more, in any case."""
+def words_of(text: str) -> frozenset[str]:
+    """Every word of `text` (`_WORD`), casefolded: what `find_lowercase_names` and
+    `find_cued_given_names` look up first, computed once per text by a caller of both."""
+    # casefold works character by character, so folding the joined words folds each.
+    return frozenset(" ".join(_WORD.findall(text)).casefold().split())
+
+
+def find_lowercase_names(
+    text: str, known: persons.NameIndex, words: frozenset[str] | None = None
+) -> Found:
+    """PERSON spans for known full names of two words or more, in any case. `words` are
+    `words_of(text)` where the caller has them."""
     if not len(known):
         return []
-    matches = list(_WORD.finditer(text))
-    words = [m.group().casefold() for m in matches]
     starts = known.first_words()
-    if starts.isdisjoint(words):
+    if starts.isdisjoint(words_of(text) if words is None else words):
         return []
+    matches = list(_WORD.finditer(text))
+    folded = [m.group().casefold() for m in matches]
     out: Found = []
-    i = 0
-    while i < len(words):
-        n = known.match(words, i) if words[i] in starts else 0
+    after = 0  # the first word not inside a name found already
+    for i in [i for i, w in enumerate(folded) if w in starts]:
+        if i < after:
+            continue
+        n = known.match(folded, i)
         if n >= 2 and all(
             matches[j + 1].start() - matches[j].end() <= 2 for j in range(i, i + n - 1)
         ):
             out.append((matches[i].start(), matches[i + n - 1].end(), "PERSON", "known-name"))
-            i += n
-        else:
-            i += 1
+            after = i + n
     return out
 
 
-def find_cued_given_names(text: str, given: frozenset[str]) -> Found:
-    """PERSON spans for a known member's given name right after a person cue."""
+def find_cued_given_names(
+    text: str, given: frozenset[str], words: frozenset[str] | None = None
+) -> Found:
+    """PERSON spans for a known member's given name right after a person cue. `words` are
+    `words_of(text)` where the caller has them."""
     if not given:
+        return []
+    # The word after a cue is one of the text's words (possibly with a possessive).
+    words = words_of(text) if words is None else words
+    if given.isdisjoint(words) and (
+        # (casefolding makes no apostrophe: a possessive needs one in the text)
+        ("'" not in text and "’" not in text)
+        or given.isdisjoint(w[:-2] for w in words if w.endswith(("'s", "’s")))
+    ):
         return []
     out: Found = []
     stop = stop_words()
@@ -344,12 +365,18 @@ def _surname(word: str) -> bool:
     return w not in stop_words() and w not in persons._NOT_SURNAME and w not in not_names()
 
 
-def find_cued_names(text: str) -> Found:
+def find_cued_names(
+    text: str, *, greeting: bool = True, intro: bool = True, opening: bool = True
+) -> Found:
     """PERSON spans for names after a greeting, thanks or sign-off (capitalised, any name)
     and for lower-case names after a self-introduction or a reference cue, or opening a
-    chat sentence (two words, the first not a common word, the second not a stop word)."""
+    chat sentence (two words, the first not a common word, the second not a stop word).
+
+    `greeting`, `intro` and `opening` False say that the text holds no greeting before a
+    capital, no introduction before a lower-case name, or no sentence opening with one
+    (`triggers.GREETING`, `INTRO`, `OPENING`): those rules are then skipped."""
     out: Found = []
-    for m in _GREETING.finditer(text):
+    for m in _GREETING.finditer(text) if greeting else ():
         words = m.group("name").split()
         first = words[0].strip("'’").casefold()
         if first in persons._TITLE_WORDS:
@@ -370,12 +397,12 @@ def find_cued_names(text: str) -> Found:
         if piece.isupper() and len(piece) > 1:
             continue  # an acronym
         out.append((start, start + len(piece), "PERSON", "rule:cue-name"))
-    for m in _HERE.finditer(text):
+    for m in _HERE.finditer(text) if opening and "here" in text else ():
         first, last = m.group("first"), m.group("rest").split()[-1]
         if first in _CHAT or first in stop_words() or not _surname(last):
             continue
         out.append((m.start("first"), m.end("rest"), "PERSON", "rule:cue-name"))
-    for pattern in (_INTRO, _OPENING):
+    for pattern in (_INTRO,) * intro + (_OPENING,) * opening:
         for m in pattern.finditer(text):
             first, rest = m.group("first"), m.group("rest")
             last = rest.split()[-1]

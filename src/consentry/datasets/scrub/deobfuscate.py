@@ -35,7 +35,15 @@ _DOT_ANY = re.compile(
     rf"(?i)\s*[\[({{<]\s*(?:{_DOT_WORDS}|\.)\s*[\])}}>]\s*|\s+(?:{_DOT_WORDS})\s+"
 )
 _AT_WEAK = re.compile(rf"(?i)\s+(?:{_AT_WORDS})\s+")
-_HINT = re.compile(rf"(?i)(?:{_AT_WORDS}|{_DOT_WORDS}|@)")
+# Every bracketed form, "at" or "dot".
+_BRACKETED = re.compile(rf"(?i)[\[({{<]\s*(?:{_AT_WORDS}|{_DOT_WORDS}|@|\.)\s*[\])}}>]")
+# A bare "at", then a domain's first label and its dot, plain or spelled out: what an
+# email made by `_AT_WEAK` alone holds where no bracketed form stands.
+_WEAK_EMAIL = re.compile(
+    rf"(?i)\s(?:{_AT_WORDS})\s+[A-Za-z0-9][A-Za-z0-9\-]*(?:\.|\s+(?:{_DOT_WORDS})\s)"
+)
+# Where `_AT_STRONG` or `_AT_WEAK` can match (every match of either holds one of these).
+_ANY_AT = re.compile(rf"(?i)\s(?:{_AT_WORDS}|@)\s|[\[({{<]\s*(?:{_AT_WORDS}|@)\s*[\])}}>]")
 _PROVIDERS = frozenset(
     [
         "gmail",
@@ -80,13 +88,41 @@ _PROVIDERS = frozenset(
     ]
 )
 
-Mapper = list[tuple[int, int]]
 _KNOWN_TLDS = frozenset(formats._TLDS.split("|")) | {"edu", "gov", "mil", "int", "ru", "br"}
 
 
+class Mapper:
+    """Where each character of a normalised view comes from, stretch by stretch: a stretch
+    copied from the text maps character to character, a replacement maps each of its
+    characters to the whole span it replaced. Looking a position up is a bisection over
+    the stretches, not a list as long as the text."""
+
+    __slots__ = ("_copied", "_ends", "_origins", "_starts")
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []  # where each stretch starts in the view
+        self._origins: list[int] = []  # where it starts in the text
+        self._ends: list[int] = []  # where it ends in the text
+        self._copied: list[bool] = []
+
+    def add(self, view_at: int, start: int, end: int, copied: bool) -> None:
+        self._starts.append(view_at)
+        self._origins.append(start)
+        self._ends.append(end)
+        self._copied.append(copied)
+
+    def back(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the text that view characters [start, end) stand for."""
+        k = bisect.bisect_right(self._starts, start) - 1
+        first = self._origins[k] + (start - self._starts[k] if self._copied[k] else 0)
+        k = bisect.bisect_right(self._starts, end - 1) - 1
+        last = self._origins[k] + end - self._starts[k] if self._copied[k] else self._ends[k]
+        return first, last
+
+
 def _normalise(text: str, rules: list[tuple[re.Pattern[str], Callable[[re.Match], str]]]):
-    """`text` with each rule's matches replaced, and for each character of the result the
-    (start, end) of the original characters it stands for."""
+    """`text` with each rule's matches replaced, the `Mapper` from the result back to the
+    text, and the (start, end, replacement) of each replaced span."""
     spans: list[tuple[int, int, str]] = []
     for pattern, replace in rules:
         taken = sorted(spans)
@@ -99,35 +135,40 @@ def _normalise(text: str, rules: list[tuple[re.Pattern[str], Callable[[re.Match]
             spans.append((m.start(), m.end(), replace(m)))
     spans.sort()
     out: list[str] = []
-    where: Mapper = []
+    where = Mapper()
     at = 0
+    size = 0
     for start, end, value in spans:
-        for i in range(at, start):
-            out.append(text[i])
-            where.append((i, i + 1))
-        for ch in value:
-            out.append(ch)
-            where.append((start, end))
+        if start > at:
+            where.add(size, at, start, True)
+            out.append(text[at:start])
+            size += start - at
+        where.add(size, start, end, False)
+        out.append(value)
+        size += len(value)
         at = end
-    for i in range(at, len(text)):
-        out.append(text[i])
-        where.append((i, i + 1))
+    if at < len(text) or not spans:
+        where.add(size, at, len(text), True)
+        out.append(text[at:])
     return "".join(out), where, spans
-
-
-def _back(where: Mapper, start: int, end: int) -> tuple[int, int]:
-    return where[start][0], where[end - 1][1]
 
 
 def find_emails(text: str) -> Found:
     """EMAIL spans written with spelled-out or bracketed separators."""
-    if not _HINT.search(text):
+    # The view holds an "@" only where the text does or an "at" form was replaced, and a
+    # match counts only with a replacement in it: no "@" and no "at" form, or nothing to
+    # replace, and there is nothing to find.
+    at_form = _ANY_AT.search(text) is not None
+    if not at_form and ("@" not in text or _DOT_ANY.search(text) is None):
         return []
-    strong_at = _AT_STRONG.search(text) is not None
-    dots = _DOT_ANY.search(text) is not None
-    weak_at = _AT_WEAK.search(text) is not None
-    if not (strong_at or dots or weak_at or "@" in text):
-        return []
+    if (
+        "@" not in text
+        and "AT" not in text
+        and "ARROBA" not in text
+        and _BRACKETED.search(text) is None
+        and _WEAK_EMAIL.search(text) is None
+    ):
+        return []  # only a bare "at" can make the "@", and no domain follows one
     view, where, replaced = _normalise(
         text,
         [
@@ -139,7 +180,7 @@ def find_emails(text: str) -> Found:
     out: Found = []
     candidate = view.replace("\0", "@")
     for m in formats.EMAIL.finditer(candidate):
-        start, end = _back(where, m.start(), m.end())
+        start, end = where.back(m.start(), m.end())
         if not any(start <= s and e <= end for s, e, _ in replaced):
             continue  # written plainly: the format detector's
         if m.group().rsplit(".", 1)[-1].casefold() not in _KNOWN_TLDS:
@@ -186,12 +227,16 @@ _PLUS_WORD = re.compile(r"(?i)(?<![\w])plus[\s,\-]+(?=\w)")
 _SPREAD = re.compile(r"\+?\d(?:[\s.\-/,]{0,4}\d){6,14}(?!\d)")
 _SEPARATOR = re.compile(r"[\s.\-/,]+")
 _THOUSANDS = re.compile(r"(?<!\d)\d{1,3}(?:[.,]\d{3}){2,}(?!\d)")
+_DIGIT = re.compile(r"\d")
 
 
-def find_phones(text: str, region: str | None) -> Found:
-    """PHONE spans spelled in words or spread out with spaces around their separators."""
-    has_words = _NUMBER_WORD.search(text) is not None
-    if not has_words and not any(c.isdigit() for c in text):
+def find_phones(text: str, region: str | None, *, words: bool | None = None) -> Found:
+    """PHONE spans spelled in words or spread out with spaces around their separators.
+
+    `words` may say whether `text` can hold a number word at all (`triggers.NUMBER_WORD`),
+    when the caller already knows; None lets this function look."""
+    has_words = words is not False and _NUMBER_WORD.search(text) is not None
+    if not has_words and _DIGIT.search(text) is None:
         return []
     rules: list[tuple[re.Pattern[str], Callable[[re.Match], str]]] = [
         (_PLUS_WORD, lambda m: "+"),
@@ -204,7 +249,7 @@ def find_phones(text: str, region: str | None) -> Found:
         seps = _SEPARATOR.findall(value)
         spread = any(len(s) > 1 or s == "," for s in seps)
         if where is not None:
-            start, end = _back(where, m.start(), m.end())
+            start, end = where.back(m.start(), m.end())
         else:
             start, end = m.start(), m.end()
         worded = any(start <= s and e <= end for s, e, _ in replaced)

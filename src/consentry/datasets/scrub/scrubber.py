@@ -30,6 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, NamedTuple, overload
 
 from consentry.datasets.scrub import (
@@ -155,6 +156,16 @@ def _mask(text: str, found: list[Found], kinds: frozenset[str]) -> str:
     return "".join(chars)
 
 
+def _borders_letter(text: str, found: list[Found], kinds: frozenset[str]) -> bool:
+    """Whether a span of `kinds` in `found` has a letter right before or after it."""
+    n = len(text)
+    return any(
+        (f[0] and text[f[0] - 1].isalpha()) or (f[1] < n and text[f[1]].isalpha())
+        for f in found
+        if f[2] in kinds
+    )
+
+
 def _outside(start: int, end: int, taken: list[tuple[int, int]], text: str):
     """The first stretch of whole capitalised words of [start, end) that no taken span
     covers, or None."""
@@ -188,6 +199,16 @@ def apply(text: str, spans: Sequence[Span | Detected]) -> str:
 
 #: Passes after the first, at most: each can only shrink what is left readable.
 _MAX_PASSES = 3
+#: Texts up to this long are remembered by `Scrubber.scrub_batch` (longer ones rarely
+#: repeat), at most `_MEMO_LIMIT` of them.
+_MEMO_CHARS = 200
+_MEMO_LIMIT = 200_000
+
+
+@lru_cache(maxsize=8192)
+def _own_words(names: tuple[str, ...]) -> frozenset[str]:
+    """Every word of an author's names, casefolded, as `persons.author_index` reads them."""
+    return frozenset(w.casefold() for name in names for w in name.split())
 
 
 def _outside_placeholders(found: Sequence[Detected], spans: Sequence[Detected]) -> list[Detected]:
@@ -253,6 +274,8 @@ class Scrubber:
         self.ner_models: tuple[ModelPin, ...] = available_models() if self.ner_requested else ()
         self._given: frozenset[str] | None = None
         self.stats: Counter[str] = Counter()
+        # memo key (`_memo_key`) -> the spans found in a short text
+        self._memo: dict[tuple, list[Detected]] = {}
 
     def describe(self) -> dict[str, object]:
         """The scrubber's configuration as a manifest records it: the NER models used
@@ -264,6 +287,7 @@ class Scrubber:
         for name in names:
             self.names.add(name)
         self._given = None
+        self._memo.clear()
 
     @property
     def given_names(self) -> frozenset[str]:
@@ -329,8 +353,48 @@ class Scrubber:
         hints = [
             (regions[i] if regions is not None else None) or self.region for i in range(len(texts))
         ]
-        found = self._find(texts, triggers_batch(texts), names, hints)
+        # Short strings repeat (job titles, skills, companies): each distinct one is
+        # scrubbed once per batch and remembered across batches.
+        found: list[list[Detected]] = [[] for _ in texts]
+        run: list[int] = []  # the texts to scrub
+        first: dict[tuple, int] = {}  # memo key -> the text that is scrubbed for it
+        copies: list[tuple[int, int]] = []
+        for i, text in enumerate(texts):
+            key = self._memo_key(text, names[i], hints[i])
+            if key is None:
+                run.append(i)
+            elif (known := self._memo.get(key)) is not None:
+                found[i] = known
+            elif (j := first.get(key)) is not None:
+                copies.append((i, j))
+            else:
+                first[key] = i
+                run.append(i)
+        self.stats["texts"] += len(texts) - len(run)
+        if run:
+            picked = [texts[i] for i in run]
+            scrubbed = self._find(
+                picked, triggers_batch(picked), [names[i] for i in run], [hints[i] for i in run]
+            )
+            for i, spans in zip(run, scrubbed, strict=True):
+                found[i] = spans
+        for i, j in copies:
+            found[i] = found[j]
+        if len(self._memo) + len(first) > _MEMO_LIMIT:
+            self._memo.clear()
+        for key, j in first.items():
+            self._memo[key] = found[j]
         return [_result(text, spans) for text, spans in zip(texts, found, strict=True)]
+
+    def _memo_key(self, text: str, names: tuple[str, ...], region: str | None) -> tuple | None:
+        """The key under which `text`'s spans are remembered, None for a text too long to
+        remember. The author's names are part of it only where a word of them is a word
+        of the text: elsewhere they cannot change what is found (`persons`, `context`)."""
+        if len(text) > _MEMO_CHARS:
+            return None
+        if names and not _own_words(names).isdisjoint(context.words_of(text)):
+            return (text, region, names)
+        return (text, region, ())
 
     def _find(
         self,
@@ -374,7 +438,10 @@ class Scrubber:
             if not todo:
                 break
             scrubbed = {i: apply(texts[i], spans[i]) for i in todo}
-            again = {i: self._rules(scrubbed[i], g.ALL, names[i], regions[i]) for i in todo}
+            # The gates hold for the scrubbed texts as for any: they skip only detectors
+            # that would find nothing.
+            bits = dict(zip(todo, triggers_batch(list(scrubbed.values())), strict=True))
+            again = {i: self._rules(scrubbed[i], bits[i], names[i], regions[i]) for i in todo}
             if ner:
                 self._ner(scrubbed, again, todo, count=False)
             for i in todo:
@@ -461,13 +528,25 @@ class Scrubber:
         author = persons.author_index(author_names)
         found += persons.find_persons(text, self.names, author, titles=bool(t & g.TITLE))
         found += context.find_initials(text)
-        found += context.find_lowercase_names(text, self.names)
+        words = context.words_of(text)
+        found += context.find_lowercase_names(text, self.names, words)
         if author is not None:
-            found += [(*f[:3], "author-name") for f in context.find_lowercase_names(text, author)]
-        found += context.find_cued_given_names(text, self.given_names)
-        found += context.find_cued_names(text)
+            own = context.find_lowercase_names(text, author, words)
+            found += [(*f[:3], "author-name") for f in own]
+        found += context.find_cued_given_names(text, self.given_names, words)
+        found += context.find_cued_names(
+            text,
+            greeting=bool(t & g.GREETING),
+            intro=bool(t & g.INTRO),
+            opening=bool(t & g.OPENING),
+        )
         found += deobfuscate.find_emails(text)
-        found += deobfuscate.find_phones(_mask(text, found, _MASKS_PHONES), region)
+        masked = _mask(text, found, _MASKS_PHONES)
+        # The gate was read on the text as it was: a masked span that borders a letter
+        # could leave a number word standing alone ("x@y.com" glued to "one"), so there
+        # the detector looks for itself.
+        spelled = bool(t & g.NUMBER_WORD) or (_borders_letter(text, found, _MASKS_PHONES) and None)
+        found += deobfuscate.find_phones(masked, region, words=spelled)
         if self.erased:
             # Any case and any accents: the hashes are of folded words (see `erased.py`).
             found += _tag(self.erased.find(text), "erased-name")
@@ -488,6 +567,8 @@ def _tag(found: list[tuple[int, int, str]], detector: str) -> list[Found]:
 
 
 def _result(text: str, found: Sequence[Detected]) -> ScrubResult:
+    if not found:
+        return ScrubResult(text, [])
     return ScrubResult(
         apply(text, found), [d.span for d in found], tuple(d.detector for d in found)
     )

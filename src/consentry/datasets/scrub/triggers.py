@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from consentry.datasets.scrub import formats, persons
+from consentry.datasets.scrub import context, deobfuscate, formats, persons
 
 # Python's `\s` on str (every character for which str.isspace() holds), as an RE2 class body.
 _WS = r"\t-\r\x1c-\x20\x85\p{Z}"
@@ -50,6 +50,18 @@ IBAN, NUM6, CARD, PHONE, IPV4, IPV6, ADDRESS = (1 << i for i in range(6, 13))
 NUMBER_SHAPES = 1 << 13
 # One bit per `formats.ID_SHAPES` entry, from bit 14 on.
 ID_SHAPE_BITS: dict[str, int] = {name: 1 << (14 + i) for i, name in enumerate(formats.ID_SHAPES)}
+# Cue rules (`context.find_cued_names`) and spelled-out digits (`deobfuscate.find_phones`),
+# after the ID shapes.
+_AFTER_IDS = 14 + len(formats.ID_SHAPES)
+GREETING, INTRO, OPENING, NUMBER_WORD = (1 << (_AFTER_IDS + i) for i in range(4))
+
+
+def _cue_words(python: str) -> str:
+    """A case-insensitive alternation of Python's `re` as RE2 reads it alike: `\\s` as
+    Python's white space, and an `i` that also stands for `ı` and `İ` (Python folds both
+    to `i`, RE2 neither)."""
+    return python.replace("\\s", f"[{_WS}]").replace("i", "[iıİ]")
+
 
 # Street addresses (formats.ADDRESS), alternative by alternative. Where the Python pattern
 # looks behind for "not a word character", the gate refuses only an ASCII letter or digit
@@ -84,6 +96,14 @@ ID_GATES: dict[str, Gate] = {
     for name, pattern in _ID_GATES.items()
 }
 
+# Lower-case names after a cue or opening a sentence (`context._LOWER_NAME`): two letters
+# that are not A-Z, white space, one more. Outside ASCII every character may be a letter.
+_LOWER = r"[a-z\x{80}-\x{10FFFF}]"
+_LOWER_NAME = rf"{_LOWER}{{2,}}[ \t]+{_LOWER}"
+# Python's `(?<![\w])` before a number word, and `(?![\w])` after it: a character that
+# is no ASCII letter, digit or underscore (outside ASCII, any may be a non-word one).
+_EDGE = r"[^a-zA-Z0-9_]"
+_NUMBER_WORDS = "|".join(sorted(deobfuscate._DIGIT_WORDS, key=len, reverse=True))
 _IBAN = rf"[A-Z]{{2}}{_D}{{2}} ?[A-Z0-9]"
 _NUM6 = rf"{_D}(?:{_SEP}{{0,4}}{_D}){{5}}"
 _IPV4 = rf"{_D}\.{_D}{{1,3}}\.{_D}{{1,3}}\.{_D}"
@@ -106,13 +126,28 @@ GATES: tuple[Gate, ...] = (
     # `phones.phone_valid` wants 7 digits; up to four separators stand between two of them.
     Gate(PHONE, rf"{_D}(?:{_SEP}{{0,4}}{_D}){{6}}", NUM6),
     *ID_GATES.values(),
+    Gate(GREETING, rf"(?i:{_cue_words(context._GREETING_CUES)})[{_WS},:!]+[{persons._UPPER}]"),
+    Gate(INTRO, rf"(?i:{_cue_words(context._INTRO_CUES)})[ \t,:]+{_LOWER_NAME}"),
+    Gate(OPENING, rf"(?:^|[.!?][{_WS}]|\n){_LOWER_NAME}"),
+    Gate(NUMBER_WORD, rf"(?i)(?:^|{_EDGE})(?:{_cue_words(_NUMBER_WORDS)})(?:{_EDGE}|$)"),
 )
 ALL = sum({g.bit for g in GATES})
 
 
 def triggers_batch(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> list[int]:
-    """The gate bits of every text, computed by Arrow's vectorised RE2 kernels."""
-    array = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(texts, pa.string())
+    """The gate bits of every text, computed by Arrow's vectorised RE2 kernels. A text
+    that is not valid Unicode (a lone surrogate) has no UTF-8 form for them and gets
+    every bit: all its detectors run."""
+    unreadable: list[int] = []
+    if isinstance(texts, pa.Array | pa.ChunkedArray):
+        array = texts
+    else:
+        try:
+            array = pa.array(texts, pa.string())
+        except UnicodeEncodeError:
+            unreadable = [i for i, t in enumerate(texts) if not _encodable(t)]
+            skip = set(unreadable)
+            array = pa.array(["" if i in skip else t for i, t in enumerate(texts)], pa.string())
     n = len(array)
     if n == 0:
         return []
@@ -131,4 +166,13 @@ def triggers_batch(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> list[in
             found = where[hit.to_numpy(zero_copy_only=False)]
         bits[found] |= gate.bit
         passed[gate.bit] = found
+    bits[unreadable] = ALL
     return bits.tolist()
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
