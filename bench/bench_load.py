@@ -121,7 +121,8 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    deadline = time.monotonic() + 60
+    # Three minutes: on two loaded cores importing the app alone has taken a minute.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             answer = httpx.get(f"http://{HOST}:{port}/login", timeout=2)

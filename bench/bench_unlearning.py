@@ -127,6 +127,7 @@ def run(db, settings, shards: int, repeat: int):
 def quality(db, dataset_id: str, shards: int) -> tuple[float, float]:
     """Skill hit-rate@5 and match AUC of S per-shard sub-models trained on members with
     id % 5 != 0, evaluated on the rest."""
+    from consentry.config import load_settings
     from consentry.datasets.catalog import get_dataset
     from consentry.store.dataset_tables import DatasetLineageRow
     from consentry.store.engine import session_scope
@@ -145,7 +146,8 @@ def quality(db, dataset_id: str, shards: int) -> tuple[float, float]:
             ).all()
         )
     train_parts, held = [], []
-    for f in sorted((ds.path / "data").glob("*.parquet")):
+    folder = ds.folder(load_settings().data_dir)
+    for f in sorted((folder / "data").glob("*.parquet")):
         recs = pq.read_table(f).to_pylist()
         train_parts.append([r for r in recs if member_of[r["record_id"]] % 5 != 0])
         held += [r for r in recs if member_of[r["record_id"]] % 5 == 0]
