@@ -2,15 +2,19 @@
 
 `decide_all` is one SQL statement; at a million members, turning its result into a
 million Python rows costs more than running it. `decide_all_arrow` runs the same
-statement (same rules) and hands back a `pyarrow.Table` ordered by member id:
+statement (`decide_all_codes`: same rules, reasons and bases as small integers) and hands
+back a `pyarrow.Table` ordered by member id:
 
-- PostgreSQL: the database packs the whole result into three binary strings (member
-  ids as 4-byte integers, the reason code and the basis as 2-byte indexes into
-  `DecisionCode` and `LegalBasis`) with `string_agg` over `int4send`/`int2send`; they
-  come back as one row and numpy reads them in place. (A row-per-member transfer, even
-  `COPY ... TO STDOUT`, costs a Python call per member: about twice the whole query.)
+- PostgreSQL: one statement packs `decide_all`'s three parts (`batch_inputs`) into three
+  binary strings by `string_agg` over `int8send`/`int4send`: the members (8 bytes each:
+  `member_id << 16 | code << 8 | basis`, the code that rules 1, 2 and 5 give), the latest
+  choices (`member_id << 8 | choice`) and the erased members' ids. They come back as one
+  row, numpy reads them in place, and `with_choices` applies rules 3 and 4 by matching
+  ids. The members are never joined to the choices in the database: at a million
+  members the hash joins cost several times the rest. (A row-per-member transfer, even
+  `COPY ... TO STDOUT`, costs a Python call per member: about as much as the query.)
 - SQLite: the DB-API cursor is read in blocks with `fetchmany`, and each block's columns
-  go straight into Arrow arrays: the driver's tuples are the only Python objects made per
+  go straight into numpy arrays: the driver's tuples are the only Python objects made per
   member.
 
 `allowed` is derived from the reason code (`ALLOWED_CODES`), as `decide_all` derives it.
@@ -26,11 +30,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
+    FromClause,
     LargeBinary,
+    ScalarSelect,
     Select,
-    SmallInteger,
-    case,
     cast,
     func,
     literal,
@@ -39,8 +44,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from consentry.consent.decide import ALLOWED_CODES, DecisionCode, decide_all
-from consentry.consent.policy import LegalBasis
+from consentry.consent.decide import (
+    ALLOWED_CODES,
+    BASES,
+    REASON_CODES,
+    BatchInputs,
+    batch_inputs,
+    decide_all_codes,
+    with_choices,
+)
 from consentry.consent.versions import ActivePolicy
 
 SCHEMA = pa.schema(
@@ -51,8 +63,9 @@ SCHEMA = pa.schema(
         pa.field("reason_code", pa.string(), nullable=False),
     ]
 )
-_CODES = [c.value for c in DecisionCode]
-_BASES = [b.value for b in LegalBasis]
+_ALLOWED = np.isin(np.arange(len(REASON_CODES)), [REASON_CODES.index(c) for c in ALLOWED_CODES])
+_BASE_NAMES = pa.array([b.value for b in BASES])
+_CODE_NAMES = pa.array([c.value for c in REASON_CODES])
 _BLOCK = 65_536
 
 
@@ -70,28 +83,27 @@ def decide_all_arrow(
     Runs in the caller's transaction (and so sees what it sees); the arguments are
     `decide_all`'s.
     """
-    query = decide_all(
+    if session.connection().dialect.name == "postgresql":
+        parts = batch_inputs(
+            session, purpose, as_of_seq=as_of_seq, at=at, policy=policy, use_state=use_state
+        )
+        return _packed(session, parts)
+    # SQLite is asked for id order: it then walks the members in id order (sequential
+    # reads of the table) instead of by region, and sorts nothing.
+    query = decide_all_codes(
         session, purpose, as_of_seq=as_of_seq, at=at, policy=policy, use_state=use_state
     )
-    if session.connection().dialect.name == "postgresql":
-        # Ordered here, not by the database: without ORDER BY it hash-joins the members
-        # in one pass, and sorting a column of ids takes numpy milliseconds.
-        return _packed(session, query.order_by(None))
-    # SQLite keeps the ORDER BY: it then walks the members in id order (sequential reads
-    # of the table) instead of by region, and sorts nothing.
-    return _fetch_blocks(session, query)
+    return _fetch_blocks(session, query.order_by(query.selected_columns.member_id))
 
 
 def _table(ids: np.ndarray, codes: np.ndarray, bases: np.ndarray) -> pa.Table:
-    order = np.argsort(ids, kind="stable")
-    ids, codes, bases = ids[order], codes[order], bases[order]
-    allowed = np.isin(codes, [_CODES.index(c) for c in ALLOWED_CODES])
+    """The table of `SCHEMA` from columns already in id order."""
     return pa.table(
         [
-            pa.array(ids.astype(np.int64)),
-            pa.array(allowed),
-            pa.DictionaryArray.from_arrays(bases, pa.array(_BASES)).cast(pa.string()),
-            pa.DictionaryArray.from_arrays(codes, pa.array(_CODES)).cast(pa.string()),
+            pa.array(ids, pa.int64()),
+            pa.array(_ALLOWED[codes]),
+            _BASE_NAMES.take(bases),
+            _CODE_NAMES.take(codes),
         ],
         schema=SCHEMA,
     )
@@ -99,58 +111,123 @@ def _table(ids: np.ndarray, codes: np.ndarray, bases: np.ndarray) -> pa.Table:
 
 @contextmanager
 def _one_statement_settings(session: Session) -> Iterator[None]:
-    """PostgreSQL settings for the packing statement only, put back after it.
-
-    JIT off: the plan is a few hash joins, and compiling it (which its row estimates
-    trigger) costs a fifth of its run time. More work_mem: the hash of a million members
-    then stays in memory instead of spilling to temporary files.
-    """
-    names = ("jit", "work_mem")
-    before = {n: session.scalar(text(f"SELECT current_setting('{n}')")) for n in names}
-    for name, value in (("jit", "off"), ("work_mem", "128MB")):
-        session.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+    """JIT off for the packing statement only, put back after it: the plan is a few scans
+    and aggregates, and compiling it (which the stale-row lookups' cost estimates
+    trigger) costs more than it saves."""
+    before = session.scalar(text("SELECT current_setting('jit')"))
+    session.execute(text("SELECT set_config('jit', 'off', true)"))
     try:
         yield
     finally:
-        for name, value in before.items():
-            session.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+        session.execute(text("SELECT set_config('jit', :v, true)"), {"v": before})
 
 
-def _packed(session: Session, query: Select) -> pa.Table:
-    d = query.subquery("d")
+def packing(parts: BatchInputs) -> Select:
+    """The one PostgreSQL statement `decide_all_arrow` runs: a row of binary strings, the
+    members of each class of regions (`BatchInputs.classes`), then the choices and the
+    erased members (module docstring). One aggregate per class reads its index scan
+    directly, with no union to pass the million rows through."""
     empty = literal(b"", LargeBinary)
 
-    def packed(index: ColumnElement[Any]) -> ColumnElement[Any]:
-        return func.string_agg(func.int2send(cast(index, SmallInteger)), empty)
+    def packed(word: ColumnElement[Any], source: FromClause) -> ScalarSelect:
+        return select(func.string_agg(word, empty)).select_from(source).scalar_subquery()
 
-    packing = select(
-        func.string_agg(func.int4send(d.c.member_id), empty),
-        packed(case({c: i for i, c in enumerate(_CODES)}, value=d.c.reason_code)),
-        packed(case({b: i for i, b in enumerate(_BASES)}, value=d.c.basis)),
+    def members(part: Select) -> ScalarSelect:
+        people = part.subquery()
+        wide = cast(people.c.member_id, BigInteger)
+        return packed(func.int8send(wide * 65536 + people.c.code * 256 + people.c.basis), people)
+
+    choices, erasures = parts.choices.c, parts.erasures.c
+    return select(
+        *(members(part) for part in parts.classes),
+        # string_agg skips the NULL words of rows without a choice (stale rows with
+        # nothing before the position), which a WHERE would compute twice.
+        packed(
+            func.int8send(cast(choices.member_id, BigInteger) * 256 + choices.choice),
+            parts.choices,
+        ),
+        packed(func.int4send(erasures.member_id), parts.erasures),
     )
+
+
+def _packed(session: Session, parts: BatchInputs) -> pa.Table:
     with _one_statement_settings(session):
-        ids, codes, bases = session.execute(packing).one()
-    if ids is None:  # no members: string_agg over no rows is NULL
+        *classes, chosen, erased = session.execute(packing(parts)).one()
+    words = _words(b"".join(c for c in classes if c is not None), ">i8")
+    if not len(words):
         return SCHEMA.empty_table()
-    return _table(
-        np.frombuffer(ids, ">i4"),
-        np.frombuffer(codes, ">i2").astype(np.int8),
-        np.frombuffer(bases, ">i2").astype(np.int8),
-    )
+    rows = _MemberRows(words >> 16)
+    words = rows.in_order(words)
+    codes = ((words >> 8) & 0xFF).astype(np.int8)
+    bases = (words & 0xFF).astype(np.int8)
+    choice = np.full(len(words), -1, np.int8)
+    pairs = _words(chosen, ">i8")
+    at, found = rows.of(pairs >> 8)
+    choice[at] = pairs[found] & 0xFF
+    gone = np.zeros(len(words), bool)
+    gone[rows.of(_words(erased, ">i4"))[0]] = True
+    return _table(words >> 16, with_choices(codes, bases, choice, gone), bases)
+
+
+def _words(packed: bytes | None, dtype: str) -> np.ndarray:
+    """A packed column as native 64-bit integers (NULL, from no rows: none)."""
+    return np.frombuffer(packed or b"", dtype).astype(np.int64)
+
+
+class _MemberRows:
+    """The members' rows in id order, and which row holds a given member id.
+
+    Member ids are nearly dense (a sequence, with the gaps of deleted accounts), so each
+    id is placed by its offset from the smallest: no sort and no search, a few passes
+    over arrays the size of the id range. Ids spread far wider than their count are
+    sorted and searched instead.
+    """
+
+    def __init__(self, ids: np.ndarray):
+        self.first = int(ids.min())
+        span = int(ids.max()) - self.first + 1
+        self.present: np.ndarray | None = None
+        if span <= 8 * len(ids):
+            self.present = np.zeros(span, bool)
+            self.present[ids - self.first] = True
+            self.rank = np.cumsum(self.present) - 1  # by id offset: its row, if present
+            self.target = self.rank[ids - self.first]
+        else:
+            order = np.argsort(ids, kind="stable")
+            self.target = np.empty_like(order)
+            self.target[order] = np.arange(len(ids))
+            self.ids = ids[order]
+
+    def in_order(self, values: np.ndarray) -> np.ndarray:
+        """`values`, given in the order of the ids passed in, put in id order."""
+        ordered = np.empty_like(values)
+        ordered[self.target] = values
+        return ordered
+
+    def of(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows of the members in `wanted` that have one, mask of those in `wanted`):
+        a choice of a member created after the time decided at has no row."""
+        if self.present is not None:
+            offset = wanted - self.first
+            found = (offset >= 0) & (offset < len(self.present))
+            found[found] = self.present[offset[found]]
+            return self.rank[offset[found]], found
+        rows = np.searchsorted(self.ids, wanted)
+        found = rows < len(self.ids)
+        found[found] = self.ids[rows[found]] == wanted[found]
+        return rows[found], found
 
 
 def _fetch_blocks(session: Session, query: Select) -> pa.Table:
     result = session.connection().execute(query)
     cursor = result.cursor  # the DB-API cursor: plain tuples, no Row objects
     ids, codes, bases = [], [], []
-    code_index = {c: i for i, c in enumerate(_CODES)}
-    base_index = {b: i for i, b in enumerate(_BASES)}
     try:
         while rows := cursor.fetchmany(_BLOCK):
-            block_ids, _, block_bases, block_codes = zip(*rows, strict=True)
+            block_ids, block_bases, block_codes = zip(*rows, strict=True)
             ids.append(np.fromiter(block_ids, np.int64, len(rows)))
-            codes.append(np.fromiter(map(code_index.__getitem__, block_codes), np.int8))
-            bases.append(np.fromiter(map(base_index.__getitem__, block_bases), np.int8))
+            codes.append(np.fromiter(block_codes, np.int8, len(rows)))
+            bases.append(np.fromiter(block_bases, np.int8, len(rows)))
     finally:
         result.close()
     if not ids:

@@ -104,12 +104,21 @@ class ConsentState(Base):
 
     Derived data: `consent.state.rebuild` recomputes it from `consent_events`, and
     `ledger verify` names any row that differs from what the ledger implies. An erasure is
-    one row with purpose `*`. `ix_consent_state_stale` (migration 0016) lets a batch
-    decision find, per purpose, the few rows newer than the position it decides at.
+    one row with purpose `*`. `ix_consent_state_stale` (migrations 0016 and 0017) lets a
+    batch decision find, per purpose, the few rows newer than the position it decides at,
+    and on PostgreSQL read one purpose's choices from the index alone.
     """
 
     __tablename__ = "consent_state"
-    __table_args__ = (Index("ix_consent_state_stale", "purpose", "action", "seq"),)
+    __table_args__ = (
+        Index(
+            "ix_consent_state_stale",
+            "purpose",
+            "action",
+            "seq",
+            postgresql_include=["member_id", "policy_version"],
+        ),
+    )
     member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
     action: Mapped[str] = mapped_column(String(16), nullable=False)

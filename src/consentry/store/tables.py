@@ -62,6 +62,16 @@ class Member(Timestamps, Base):
     in canonical form (`consentry.regions.normalise_region`)."""
 
     __tablename__ = "members"
+    # Batch decisions read the members region by region from this index alone
+    # (`consent.decide._people`, migration 0017).
+    __table_args__ = (
+        Index(
+            "ix_members_decisions",
+            "region",
+            "id",
+            postgresql_include=["birth_date", "created_at"],
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     handle: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     first_name: Mapped[str] = mapped_column(String(100), nullable=False)
