@@ -196,6 +196,30 @@ def test_the_choices_of_a_member_created_after_the_time_decided_at_are_left_out(
         _agree(session, early, "train-genai", seq, at)
 
 
+def test_members_with_ids_far_apart_are_decided_alike(engine):
+    """Ids spread far wider than their count (the Arrow fetch then sorts and searches
+    instead of placing each member by id) give the same decisions."""
+    ids = add_members(engine, MEMBERS[:2], created_at=EPOCH)
+    with session_scope(engine) as session:
+        far = session.get(Member, ids[1])
+        assert far is not None
+        far.id = 10_000_000
+    ids = [ids[0], 10_000_000]
+    _publish_two_versions(engine)
+    record(
+        engine,
+        change(ids[1], "train-genai", "grant", START, version=2),
+        change(ids[0], "train-genai", "withdraw", START),
+    )
+    at = START + timedelta(days=1)
+    with session_scope(engine) as session:
+        seq = head(session).seq
+        table = decide_all_arrow(session, "train-genai", as_of_seq=seq, at=at)
+        assert table.column("member_id").to_pylist() == ids
+        assert table.column("reason_code").to_pylist() == ["withdrawn", "granted"]
+        _agree(session, ids, "train-genai", seq, at)
+
+
 def test_a_missing_or_edited_state_row_is_named_by_the_ledger_audit(engine, settings):
     ids = add_members(engine, MEMBERS[:2], created_at=EPOCH)
     _publish_two_versions(engine)
