@@ -1,11 +1,15 @@
 """Build a dataset version: consented, scrubbed, sharded by member, published atomically.
 
-    snapshot (ledger head T, time t) -> consented query -> scrub -> record ids and hashes
-    -> engine (dedup per shard, Parquet shards) -> manifest, datasheet, Croissant
-    -> rename into place -> dataset row, shards and lineage in one transaction
+    driver: snapshot (ledger head T, time t) -> consented query -> structure, authors
+            -> raw batches (`making.RAW_SCHEMA`) and a `RecordMaker`
+    engine: scrub, record ids and hashes, shard (the maker) -> dedup per shard
+            -> Parquet shards and lineage
+    driver: manifest, datasheet, Croissant -> rename into place
+            -> dataset row, shards and lineage in one transaction
 
-Memory stays bounded: rows stream from the database in chunks, are scrubbed a chunk at a
-time and staged by the engine on disk. `publish.py` registers the version before its
+The driver only plans, reads and publishes: everything per row runs in the engine, so an
+engine on a cluster spreads the scrubbing too. Memory stays bounded: rows stream from the
+database in chunks, and the engine makes and stages them on disk. `publish.py` registers the version before its
 folder takes its final name and activates it only after checking every member against the
 ledger head; a build as of an earlier position is published as a reproduction, which
 training refuses. `successor.py` reuses this pipeline.
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,18 +40,11 @@ from consentry.datasets.eligibility import (
 )
 from consentry.datasets.engines import DatasetEngine, ShardWrite, get_engine
 from consentry.datasets.lineage_events import emit_run_event
+from consentry.datasets.making import RAW_SCHEMA, RecordMaker
 from consentry.datasets.manifest import write_documents
 from consentry.datasets.publish import Publication, publish
-from consentry.datasets.records import (
-    BUILD_SCHEMA,
-    TEXT_COLUMNS,
-    record_hash,
-    record_id,
-    shard_expression,
-    shard_of,
-)
-from consentry.datasets.scrub.columns import scrub_columns
-from consentry.datasets.scrub.known import network_scrubber
+from consentry.datasets.records import shard_expression
+from consentry.datasets.scrub.known import network_spec
 from consentry.datasets.scrub.ner import configuration as ner_configuration
 from consentry.datasets.structure import attach_structure
 from consentry.errors import InvalidInput
@@ -185,19 +182,19 @@ def build_dataset(
     )
 
     def write(staging: Path, scratch: Path) -> ShardWrite:
-        rows = stream_records(
+        written = write_selection(
             db,
             settings,
+            dataset_engine,
             pub.snap,
             shards=shards,
-            only=None,
+            out_dir=staging / "data",
+            scratch=scratch,
             total=pub.counts["eligible_items"],
-            scrubbed=pub.scrubbed,
             progress=progress,
         )
-        return dataset_engine.write_shards(
-            rows, shards=shards, out_dir=staging / "data", scratch=scratch
-        )
+        pub.scrubbed = written.scrubbed
+        return written
 
     def refresh() -> None:
         # Members withdrew while the version was written: select again at the head.
@@ -226,67 +223,67 @@ def build_dataset(
     )
 
 
-def stream_records(
+def write_selection(
     db: Engine,
     settings: Settings,
+    engine: DatasetEngine,
     snap: snapshots.Snapshot,
     *,
     shards: int,
-    only: Collection[int] | None,
+    out_dir: Path,
+    scratch: Path,
     total: int,
-    scrubbed: Counter[str],
+    progress: Progress | None = None,
+) -> ShardWrite:
+    """Have `engine` make and write the records of `snap`'s eligible items: the maker is
+    made here, once, and the raw rows stream to the engine as they are read."""
+    with session_scope(db) as session:
+        maker, names = record_maker(session, settings, shards=shards)
+    raw = stream_raw(db, snap, shards=shards, names=names, total=total, progress=progress)
+    return engine.write_shards(raw, maker, out_dir=out_dir, scratch=scratch)
+
+
+def record_maker(
+    session: Session, settings: Settings, *, shards: int
+) -> tuple[RecordMaker, dict[int, tuple[str, ...]]]:
+    """The build's `RecordMaker`, and each member's own names (for `stream_raw`).
+
+    Erased names as they stand now, whatever the as-of: an erasure is never undone."""
+    keyring = Keyring.load(settings)
+    spec, names = network_spec(
+        session, erased_key=keyring.key(KeyPurpose.ERASED_NAMES).secret, ner=settings.scrub_ner
+    )
+    key = keyring.key(KeyPurpose.RECORD_IDS).secret
+    return RecordMaker(record_key=key, shards=shards, scrub=spec), names
+
+
+def stream_raw(
+    db: Engine,
+    snap: snapshots.Snapshot,
+    *,
+    shards: int,
+    names: Mapping[int, tuple[str, ...]],
+    total: int,
     progress: Progress | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """The eligible items of the selection, scrubbed, as record batches (BUILD_SCHEMA)."""
-    keyring = Keyring.load(settings)
-    key = keyring.key(KeyPurpose.RECORD_IDS).secret
-    items = selection(snap, shards=shards, only=only)
+    """The eligible items of the selection, unscrubbed, with their structure (as of the
+    snapshot) and their authors' names, as RAW_SCHEMA batches of `CHUNK_ROWS`."""
+    items = selection(snap, shards=shards)
     stmt = select(items).where(items.c.excluded.is_(None))
     done = 0
     with session_scope(db) as session:
-        # Erased names as they stand now, whatever the as-of: an erasure is never undone.
-        scrubber, names = network_scrubber(
-            session, erased_key=keyring.key(KeyPurpose.ERASED_NAMES).secret, ner=settings.scrub_ner
-        )
         result = session.execute(stmt.execution_options(yield_per=CHUNK_ROWS))
         for chunk in result.partitions(CHUNK_ROWS):
             rows = [dict(r._mapping) for r in chunk]
-            batch = _to_records(session, rows, snap.at, scrubber, names, key, shards, scrubbed)
+            attach_structure(session, rows, at=snap.at)
+            for row in rows:
+                row["year"] = _year(row["created_at"])
+                row["author_names"] = names.get(row["member_id"], ())
+            batch = pa.RecordBatch.from_pylist(rows, schema=RAW_SCHEMA)
             done += batch.num_rows
             if progress:
                 progress(done, total)
             yield batch
-
-
-def _to_records(session, rows, at, scrubber, names, key, shards, scrubbed) -> pa.RecordBatch:
-    attach_structure(session, rows, at=at)
-    authors = [names.get(r["member_id"], ()) for r in rows]
-    regions = [r["country"] or None for r in rows]
-    out = [
-        {
-            "record_id": record_id(key, row["data_class"], row["item_id"]),
-            "data_class": row["data_class"],
-            "title": row["title"] or "",
-            "text": row["text"] or "",
-            "industry": row["industry"] or "",
-            "country": row["country"] or "",
-            "seniority": row["seniority"] or "",
-            "titles": row["titles"],
-            "companies": row["companies"],
-            "skills": row["skills"],
-            "year": _year(row["created_at"]),
-        }
-        for row in rows
-    ]
-    # Every string a record carries, structured columns included, before it is hashed.
-    scrubbed.update(
-        scrub_columns(scrubber, out, TEXT_COLUMNS, author_names=authors, regions=regions)
-    )
-    for row, rec in zip(rows, out, strict=True):
-        rec["record_hash"] = record_hash(rec)
-        rec["member_id"] = row["member_id"]
-        rec["shard"] = shard_of(row["member_id"], shards)
-    return pa.RecordBatch.from_pylist(out, schema=BUILD_SCHEMA)
 
 
 def _year(value: datetime | str) -> int:

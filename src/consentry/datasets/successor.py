@@ -4,7 +4,8 @@ whose withdrawal or erasure it answers, keeping every shard file that did not ch
 Because records are sharded by member and duplicates are dropped within a shard only,
 every shard depends on its own members alone. A successor re-selects the whole dataset
 at the current head (where the withdrawal or erasure already stands, so the query leaves
-the member out) and compares each shard with the parent's, record for record: where the
+the member out), has the parent's engine make and write it as a build does
+(`build.write_selection`), and compares each shard with the parent's, record for record: where the
 fresh selection holds exactly the parent's record ids with the same record hashes — every
 member still allowed, every text unchanged, nothing new — the parent's file is kept,
 hard-linked, not copied; otherwise the freshly written shard replaces it. So every shard
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.datasets import snapshot as snapshots
-from consentry.datasets.build import count_selection, new_dataset_id, selection, stream_records
+from consentry.datasets.build import count_selection, new_dataset_id, selection, write_selection
 from consentry.datasets.catalog import get_dataset
 from consentry.datasets.engines import ShardFile, ShardWrite, file_sha256, get_engine
 from consentry.datasets.lifecycle import delete_files, mark_files_deleted
@@ -157,18 +158,17 @@ def build_successor(
 
     def write(staging: Path, scratch: Path) -> ShardWrite:
         pub.reused.clear()
-        rows = stream_records(
+        written = write_selection(
             db,
             settings,
+            engine,
             pub.snap,
             shards=parent.shards,
-            only=None,
+            out_dir=staging / "data",
+            scratch=scratch,
             total=pub.counts["eligible_items"],
-            scrubbed=pub.scrubbed,
         )
-        written = engine.write_shards(
-            rows, shards=parent.shards, out_dir=staging / "data", scratch=scratch
-        )
+        pub.scrubbed = written.scrubbed
         fresh = _fresh_digests(written.lineage)
         files: list[ShardFile] = []
         for f in written.files:
@@ -185,7 +185,10 @@ def build_successor(
             "reused_shards": sorted(pub.reused),
         }
         return ShardWrite(
-            files=files, lineage=written.lineage, duplicates_dropped=written.duplicates_dropped
+            files=files,
+            lineage=written.lineage,
+            duplicates_dropped=written.duplicates_dropped,
+            scrubbed=written.scrubbed,
         )
 
     def refresh() -> None:

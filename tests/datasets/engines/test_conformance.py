@@ -1,7 +1,9 @@
 """Every dataset engine keeps the contract of `consentry.datasets.engines`, and they agree.
 
 The same cases run on DuckDB and on Spark (one local[2] session for the module), against
-a reference written here in plain Python: within-shard dedup keeping the smallest
+a reference written here in plain Python over the maker's records (made in one batch, in
+this process): the engine makes the records itself — names planted in the raw rows come
+out scrubbed, with the same counts — then within-shard dedup keeping the smallest
 `record_id`, one file per shard in `record_id` order with exactly `RECORD_SCHEMA`, empty
 shards as empty files, `only=`, lineage. Then the engines against each other: the same
 input gives byte-identical shard and lineage files, and a whole `consentry datasets build
@@ -16,6 +18,7 @@ import os
 import random
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -37,7 +40,16 @@ from consentry.datasets.engines import (
     get_engine,
     write_parquet,
 )
-from consentry.datasets.records import BUILD_SCHEMA, RECORD_SCHEMA, shard_name, shard_of
+from consentry.datasets.making import RAW_SCHEMA, RecordMaker
+from consentry.datasets.records import (
+    BUILD_SCHEMA,
+    RECORD_SCHEMA,
+    record_hash,
+    record_id,
+    shard_name,
+    shard_of,
+)
+from consentry.datasets.scrub.known import ScrubberSpec
 from consentry.datasets.successor import build_successor
 from consentry.store.dataset_tables import DatasetStatus, DatasetVersionRow
 from consentry.store.engine import session_scope
@@ -75,48 +87,67 @@ def engine_name(request) -> str:
 
 # -- input and the reference ----------------------------------------------------------
 
+KEY = b"conformance record-id key"
+# Names the network knows: planted in raw texts, they must reach no shard file.
+PLANTED = ("Xanthippe Vordermeyer", "Quentin Aldaberry")
 
-def _records(n: int, *, members: int = 40, shards: int = 4, seed: int = 1) -> list[dict]:
-    """`n` build rows: texts repeat (within and across shards), ids are random."""
+
+def _maker(shards: int) -> RecordMaker:
+    spec = ScrubberSpec.of(PLANTED, ["qz_77"], ner=False)
+    return RecordMaker(record_key=KEY, shards=shards, scrub=spec)
+
+
+def _raw(n: int, *, members: int = 40, seed: int = 1, first_item: int = 1) -> list[dict]:
+    """`n` raw rows: texts repeat (within and across shards, some only once a planted
+    name is scrubbed), item ids are consecutive, so record ids are in no order."""
     rng = random.Random(seed)
     rows = []
-    for _ in range(n):
+    for item in range(first_item, first_item + n):
         member = 1 + rng.randrange(members)
+        text = f"text {rng.randrange(n // 3 + 1)} — ünïcode"
+        if rng.random() < 0.3:
+            text += f", lunch with {rng.choice(PLANTED)}"
         rows.append(
             {
-                "record_id": f"{rng.getrandbits(128):032x}",
+                "item_id": item,
                 "data_class": rng.choice(["post", "comment", "profile"]),
-                "title": rng.choice(["", "Ingénieure", "Data lead"]),
-                "text": f"text {rng.randrange(n // 3 + 1)} — ünïcode [PERSON]",
-                "industry": rng.choice(["", "Software"]),
+                "member_id": member,
+                "title": rng.choice([None, "", "Ingénieure", "Data lead"]),
+                "text": text,
+                "industry": rng.choice(["", "Software", None]),
                 "country": rng.choice(["FR", "DE", ""]),
                 "seniority": "",
                 "titles": rng.choice([[], ["Engineer"], ["Engineer", "Lead"]]),
-                "companies": [],
+                "companies": rng.choice([[], None, ["Acme, ask qz_77"]]),
                 "skills": rng.choice([[], ["SQL", "Python"]]),
                 "year": 2020 + rng.randrange(6),
-                "record_hash": f"{rng.getrandbits(256):064x}",
-                "member_id": member,
-                "shard": shard_of(member, shards),
+                "author_names": [f"Ottilie Member{member}", "Ottilie", f"Member{member}"],
             }
         )
     return rows
 
 
 def _batches(rows: list[dict], sizes: Iterable[int] = (7, 130, 1, 500)) -> Iterator[pa.RecordBatch]:
-    """`rows` as batches of varied sizes, as a build's chunks would come."""
+    """`rows` as raw batches of varied sizes, as a build's chunks would come."""
     sizes = list(sizes)
     start, k = 0, 0
     while start < len(rows):
         size = sizes[k % len(sizes)]
-        yield pa.RecordBatch.from_pylist(rows[start : start + size], schema=BUILD_SCHEMA)
+        yield pa.RecordBatch.from_pylist(rows[start : start + size], schema=RAW_SCHEMA)
         start, k = start + size, k + 1
 
 
-def _reference(rows: list[dict]) -> dict[int, list[dict]]:
-    """shard -> kept rows in record_id order: the smallest id of each (shard, content)."""
+def _made(rows: list[dict], shards: int) -> tuple[list[dict], Counter]:
+    """The maker's records of `rows`, made in one batch here, and its scrubbed counts."""
+    batch = pa.RecordBatch.from_pylist(rows, schema=RAW_SCHEMA)
+    records, scrubbed = _maker(shards).make(batch)
+    return records.to_pylist(), scrubbed
+
+
+def _reference(records: list[dict]) -> dict[int, list[dict]]:
+    """shard -> kept records in record_id order: the smallest id of each (shard, content)."""
     best: dict[tuple, dict] = {}
-    for row in rows:
+    for row in records:
         key = (row["shard"], row["data_class"], row["title"], row["text"])
         if key not in best or row["record_id"] < best[key]["record_id"]:
             best[key] = row
@@ -129,7 +160,7 @@ def _reference(rows: list[dict]) -> dict[int, list[dict]]:
 def _write(name: str, rows, tmp: Path, *, shards: int = 4, only=None, tag: str = "") -> ShardWrite:
     out = tmp / f"{name}{tag}"
     return get_engine(name).write_shards(
-        _batches(rows), shards=shards, out_dir=out / "data", scratch=out / "scratch", only=only
+        _batches(rows), _maker(shards), out_dir=out / "data", scratch=out / "scratch", only=only
     )
 
 
@@ -137,14 +168,40 @@ def _content(path: Path) -> list[dict]:
     return pq.read_table(path).to_pylist()
 
 
+def test_the_maker_makes_records_as_the_record_module_defines_them():
+    rows = _raw(300)
+    records, scrubbed = _made(rows, 4)
+    for row, rec in zip(rows, records, strict=True):
+        assert rec["record_id"] == record_id(KEY, row["data_class"], row["item_id"])
+        assert rec["record_hash"] == record_hash(rec)
+        assert (rec["member_id"], rec["shard"]) == (row["member_id"], shard_of(row["member_id"], 4))
+        assert rec["title"] == (row["title"] or "") and rec["year"] == row["year"]
+        assert not any(name in rec["text"] for name in PLANTED)
+        assert "qz_77" not in "".join(rec["companies"])
+    planted = sum(name in r["text"] for r in rows for name in PLANTED)
+    handles = sum(bool(r["companies"]) for r in rows)
+    assert planted > 0 and handles > 0
+    assert scrubbed["PERSON"] >= planted and sum(scrubbed.values()) >= planted + handles
+    # Cut into batches anywhere, the same records and counts.
+    pieces = [_maker(4).make(b) for b in _batches(rows)]
+    assert [r for records, _ in pieces for r in records.to_pylist()] == records
+    assert sum((c for _, c in pieces), Counter()) == scrubbed
+
+
 # -- the contract, on each engine ---------------------------------------------------------
 
 
 @pytest.mark.parametrize("engine_name", ENGINES, indirect=True)
 def test_each_shard_holds_the_reference_records_in_record_id_order(engine_name, tmp_path):
-    rows = _records(1_200)
-    expected = _reference(rows)
+    rows = _raw(1_200)
+    records, scrubbed = _made(rows, 4)
+    expected = _reference(records)
     written = _write(engine_name, rows, tmp_path)
+
+    # The engine made the records: scrubbed (the same spans counted once), then deduped.
+    assert written.scrubbed == scrubbed and scrubbed["PERSON"] > 0
+    texts = [r["text"] for f in written.files for r in _content(f.path)]
+    assert not any(name in text for text in texts for name in PLANTED)
 
     assert [f.shard for f in written.files] == [0, 1, 2, 3]
     for f in written.files:
@@ -158,6 +215,10 @@ def test_each_shard_holds_the_reference_records_in_record_id_order(engine_name, 
     }
     kept = sum(len(v) for v in expected.values())
     assert written.duplicates_dropped == len(rows) - kept > 0
+    # Some rows are duplicates only once their planted names are scrubbed.
+    assert kept < len(
+        {(r["member_id"], r["data_class"], r["title"] or "", r["text"]) for r in rows}
+    )
 
     lineage = pq.read_table(written.lineage)
     assert lineage.schema.remove_metadata().equals(LINEAGE_SCHEMA)
@@ -170,31 +231,35 @@ def test_each_shard_holds_the_reference_records_in_record_id_order(engine_name, 
 
 @pytest.mark.parametrize("engine_name", ENGINES, indirect=True)
 def test_dedup_keeps_the_smallest_record_id_within_a_shard_only(engine_name, tmp_path):
-    # Members 1 and 5 share shard 1 of 2; member 2 is in shard 0. All wrote the same post.
+    # Members 1 and 5 share shard 1 of 2; member 2 is in shard 0. All wrote the same post,
+    # two of them naming someone else: the same words once scrubbed.
     assert shard_of(1, 2) == shard_of(5, 2) != shard_of(2, 2)
-    base = _records(1, shards=2)[0] | {"text": "same words", "title": "", "data_class": "post"}
+    base = _raw(1)[0] | {"title": "", "data_class": "post"}
     rows = [
-        base | {"record_id": "b" * 32, "member_id": 1, "shard": shard_of(1, 2)},
-        base | {"record_id": "a" * 32, "member_id": 5, "shard": shard_of(5, 2)},
-        base | {"record_id": "c" * 32, "member_id": 2, "shard": shard_of(2, 2)},
+        base | {"item_id": 11, "member_id": 1, "text": f"lunch with {PLANTED[0]}"},
+        base | {"item_id": 12, "member_id": 5, "text": f"lunch with {PLANTED[1]}"},
+        base | {"item_id": 13, "member_id": 2, "text": f"lunch with {PLANTED[0]}"},
         # Same text, another data class: not a duplicate.
-        base | {"record_id": "d" * 32, "member_id": 1, "shard": 1, "data_class": "comment"},
+        base
+        | {"item_id": 14, "member_id": 1, "text": "lunch with someone", "data_class": "comment"},
     ]
+    ids = {row["item_id"]: record_id(KEY, row["data_class"], row["item_id"]) for row in rows}
     written = _write(engine_name, rows, tmp_path, shards=2)
 
     by_shard = {f.shard: [r["record_id"] for r in _content(f.path)] for f in written.files}
-    assert by_shard == {0: ["c" * 32], 1: ["a" * 32, "d" * 32]}
+    assert by_shard == {0: [ids[13]], 1: sorted([min(ids[11], ids[12]), ids[14]])}
     assert written.duplicates_dropped == 1
-    assert pq.read_table(written.lineage, columns=["member_id"]).column(0).to_pylist() == [
-        2,
-        5,
-        1,
+    kept_in_1 = 1 if ids[11] < ids[12] else 5
+    lineage = pq.read_table(written.lineage).to_pylist()
+    assert [(r["member_id"], r["record_id"]) for r in lineage] == [
+        (2, ids[13]),
+        *sorted([(kept_in_1, min(ids[11], ids[12])), (1, ids[14])], key=lambda p: p[1]),
     ]
 
 
 @pytest.mark.parametrize("engine_name", ENGINES, indirect=True)
 def test_only_writes_those_shards_with_the_same_bytes(engine_name, tmp_path):
-    rows = _records(600)
+    rows = _raw(600)
     whole = _write(engine_name, rows, tmp_path, tag="-all")
     some = _write(engine_name, rows, tmp_path, only=[3, 1], tag="-some")
 
@@ -212,7 +277,7 @@ def test_only_writes_those_shards_with_the_same_bytes(engine_name, tmp_path):
 @pytest.mark.parametrize("engine_name", ENGINES, indirect=True)
 def test_empty_shards_and_an_empty_build_are_empty_files(engine_name, tmp_path):
     # Eight shards, members from two of them only.
-    rows = [r for r in _records(200, members=40, shards=8) if r["shard"] in (2, 5)]
+    rows = [r for r in _raw(200, members=40) if shard_of(r["member_id"], 8) in (2, 5)]
     written = _write(engine_name, rows, tmp_path, shards=8, tag="-sparse")
     assert {f.shard for f in written.files if f.rows} == {2, 5}
     for f in written.files:
@@ -238,9 +303,13 @@ def test_spark_engine_reports_its_capabilities():
 @pytest.mark.slow
 def test_engines_write_byte_identical_files(spark, tmp_path):
     # One shard of 120,000 rows spans three row groups of `ROW_GROUP_ROWS`.
-    rows = _records(2_000, shards=5, seed=2) + _records(120_000, members=1, shards=1, seed=3)
-    for r in rows[2_000:]:
-        r["shard"] = 4
+    # Shard 4 of 5 holds member 8 alone, with one short string a row (scrubbing costs).
+    rows = [r for r in _raw(2_000, seed=2) if shard_of(r["member_id"], 5) != 4]
+    bare = {"title": None, "industry": None, "titles": [], "companies": [], "skills": []}
+    rows += [
+        row | bare | {"member_id": 8, "text": f"w{row['item_id']}"}
+        for row in _raw(120_000, members=1, seed=3, first_item=10_000)
+    ]
     out = {name: _write(name, rows, tmp_path, shards=5) for name in ("duckdb", "spark")}
 
     duck, spk = out["duckdb"], out["spark"]
@@ -250,6 +319,7 @@ def test_engines_write_byte_identical_files(spark, tmp_path):
     assert pq.ParquetFile(duck.files[4].path).num_row_groups == 3
     assert file_sha256(duck.lineage) == file_sha256(spk.lineage)
     assert duck.duplicates_dropped == spk.duplicates_dropped
+    assert duck.scrubbed == spk.scrubbed and duck.scrubbed["PERSON"] > 0
 
 
 def _manifest(settings, dataset_id: str) -> dict:
@@ -356,12 +426,16 @@ class FailingEngine:
         if step == self.fail_at:
             raise RuntimeError(f"engine failed at {step}")
 
-    def write_shards(self, batches, *, shards, out_dir, scratch, only=None) -> ShardWrite:
+    def write_shards(self, raw, maker, *, out_dir, scratch, only=None) -> ShardWrite:
+        shards = maker.shards
         out_dir.mkdir(parents=True, exist_ok=True)
         scratch.mkdir(parents=True, exist_ok=True)
         rows = []
-        for n, batch in enumerate(batches):
+        scrubbed: Counter = Counter()
+        for n, raw_batch in enumerate(raw):
+            batch, found = maker.make(raw_batch)
             rows.extend(batch.to_pylist())
+            scrubbed.update(found)
             if n == 0:
                 self._step("reading")
         kept = _reference(rows)
@@ -378,7 +452,7 @@ class FailingEngine:
         table = pa.Table.from_pylist(every, schema=BUILD_SCHEMA).select(LINEAGE_SCHEMA.names)
         write_parquet(table.to_batches(), LINEAGE_SCHEMA, lineage)
         self._step("returning")
-        return ShardWrite(files, lineage, len(rows) - len(every))
+        return ShardWrite(files, lineage, len(rows) - len(every), scrubbed)
 
 
 def test_the_failing_engine_keeps_the_contract(sqlite_engine, tmp_path):

@@ -1,20 +1,26 @@
-"""The dataset engine contract: how staged records become shard files.
+"""The dataset engine contract: how a build's raw rows become records and shard files.
 
-A build (``consentry.datasets.build``) does everything that depends on consent — the
-consented query, scrubbing, record ids and hashes — and hands the engine a stream of
-Arrow record batches in `BUILD_SCHEMA` (records plus `member_id` and `shard`). The
-engine must:
+A build (``consentry.datasets.build``) plans on its driver: it takes the snapshot, runs
+the consented query, attaches each row's structure and author's names, and hands the
+engine a stream of raw Arrow batches (`making.RAW_SCHEMA`) with a `RecordMaker` — a
+picklable step holding the record-id key, the shard count and the scrubber's spec. The
+engine does the rest, which is all the per-row work of a build. It must:
 
 1. accept the stream without holding it all in memory;
-2. drop exact duplicates *within a shard* (same data class, title and text), keeping the
-   record with the smallest `record_id` — within a shard only, so that a shard's contents
-   depend on its own members alone and one member's withdrawal changes one shard;
-3. write every shard ``0..shards-1`` (or only those in `only`, when a successor rebuilds
-   some shards) as one Parquet file named by `shard_name`, rows in `record_id` order,
-   columns exactly `RECORD_SCHEMA` (an empty shard is an empty file);
-4. return, for each shard, its file, row count and sha256, and a Parquet file in
-   `scratch` of the lineage rows (`LINEAGE_SCHEMA`) of every record it kept, in every
-   shard (not only those in `only`), ordered by shard, then `record_id`.
+2. make every raw row into a record with the maker (`RecordMaker.make`: scrub every string
+   column, record id, record hash, shard) — on any process, in batches of any size, as
+   the maker gives the same records either way — and add up the spans it scrubbed;
+3. drop exact duplicates *within a shard* (same data class, title and text, after
+   scrubbing), keeping the record with the smallest `record_id` — within a shard only, so
+   that a shard's contents depend on its own members alone and one member's withdrawal
+   changes one shard;
+4. write every shard ``0..maker.shards-1`` (or only those in `only`, when a successor
+   rebuilds some shards) as one Parquet file named by `shard_name`, rows in `record_id`
+   order, columns exactly `RECORD_SCHEMA` (an empty shard is an empty file);
+5. return, for each shard, its file, row count and sha256; a Parquet file in `scratch` of
+   the lineage rows (`LINEAGE_SCHEMA`) of every record it kept, in every shard (not only
+   those in `only`), ordered by shard, then `record_id`; and the scrubbed counts, each
+   row counted once however the engine ran its tasks (the manifest states them).
 
 Every file is written through `ParquetSink`, whose row groups are cut at fixed counts,
 so the same input gives byte-identical files (and the same sha256 in the manifest) on
@@ -27,15 +33,19 @@ their names. The same input must give the same records on every engine.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from consentry.errors import Conflict, InvalidInput
+
+if TYPE_CHECKING:
+    from consentry.datasets.making import RecordMaker
 
 LINEAGE_SCHEMA = pa.schema(
     [
@@ -128,11 +138,13 @@ class ShardFile:
 
 @dataclass
 class ShardWrite:
-    """What an engine wrote: the shard files, the lineage rows, the duplicates it dropped."""
+    """What an engine wrote: the shard files, the lineage rows, the duplicates it dropped
+    and the spans its maker scrubbed, by type."""
 
     files: list[ShardFile]
     lineage: Path
     duplicates_dropped: int
+    scrubbed: Counter[str] = field(default_factory=Counter)
 
 
 class DatasetEngine(Protocol):
@@ -141,14 +153,15 @@ class DatasetEngine(Protocol):
 
     def write_shards(
         self,
-        batches: Iterable[pa.RecordBatch],
+        raw: Iterable[pa.RecordBatch],
+        maker: RecordMaker,
         *,
-        shards: int,
         out_dir: Path,
         scratch: Path,
         only: Iterable[int] | None = None,
     ) -> ShardWrite:
-        """Consume `batches` (BUILD_SCHEMA), write the shard files into `out_dir`."""
+        """Make records of `raw` (RAW_SCHEMA) with `maker`, write the shard files into
+        `out_dir` (module docstring)."""
         ...
 
 

@@ -1,7 +1,11 @@
-"""The local dataset engine: DuckDB, on disk, with a bounded memory budget."""
+"""The local dataset engine: DuckDB, on disk, with a bounded memory budget.
+
+The maker runs in this process, batch by batch as the raw rows arrive, and its records
+are staged in DuckDB; DuckDB then drops duplicates and writes the shards."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from consentry.datasets.engines import (
     file_sha256,
     write_parquet,
 )
+from consentry.datasets.making import RecordMaker
 from consentry.datasets.records import BUILD_SCHEMA, RECORD_SCHEMA, shard_name
 
 MEMORY_LIMIT = "1GB"
@@ -23,7 +28,7 @@ BATCH_ROWS = 50_000
 
 
 class DuckDBEngine:
-    """Stages batches in an on-disk DuckDB database (spilling past `MEMORY_LIMIT`), drops
+    """Makes records in process and stages them in an on-disk DuckDB database (spilling past `MEMORY_LIMIT`), drops
     duplicates per shard with a window function and writes each shard with COPY."""
 
     name = "duckdb"
@@ -35,13 +40,15 @@ class DuckDBEngine:
 
     def write_shards(
         self,
-        batches: Iterable[pa.RecordBatch],
+        raw: Iterable[pa.RecordBatch],
+        maker: RecordMaker,
         *,
-        shards: int,
         out_dir: Path,
         scratch: Path,
         only: Iterable[int] | None = None,
     ) -> ShardWrite:
+        shards = maker.shards
+        scrubbed: Counter[str] = Counter()
         scratch.mkdir(parents=True, exist_ok=True)
         out_dir.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(scratch / "stage.duckdb"))
@@ -54,7 +61,9 @@ class DuckDBEngine:
             con.register("empty_batch", empty)
             con.execute("CREATE TABLE staged AS SELECT * FROM empty_batch")
             con.unregister("empty_batch")
-            for batch in batches:
+            for raw_batch in raw:
+                batch, found = maker.make(raw_batch)
+                scrubbed.update(found)
                 con.register("batch", pa.Table.from_batches([batch], schema=BUILD_SCHEMA))
                 con.execute("INSERT INTO staged SELECT * FROM batch")
                 con.unregister("batch")
@@ -86,4 +95,9 @@ class DuckDBEngine:
             write_parquet(reader, LINEAGE_SCHEMA, lineage_path)
         finally:
             con.close()
-        return ShardWrite(files=files, lineage=lineage_path, duplicates_dropped=staged - kept)
+        return ShardWrite(
+            files=files,
+            lineage=lineage_path,
+            duplicates_dropped=staged - kept,
+            scrubbed=scrubbed,
+        )

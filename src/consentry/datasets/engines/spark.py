@@ -2,15 +2,26 @@
 
 Same contract as the DuckDB engine (`consentry.datasets.engines`), same bytes out:
 
-    driver: stream the build's batches into Parquet files in `scratch/staged`
-    Spark:  read them, keep the smallest `record_id` of each (shard, data class, title,
-            text), hash-partition by shard, sort each partition by (shard, record_id)
+    driver: stream the build's raw batches into Parquet files in `scratch/raw`, and
+            broadcast the `RecordMaker`
+    tasks:  `mapInArrow` over the raw rows: the maker makes each batch into records
+            (scrubbing, ids, hashes, shard), which the task writes to its own file in
+            `scratch/made`, and it returns its scrubbed counts, a few rows
+    Spark:  read the made records, keep the smallest `record_id` of each (shard, data
+            class, title, text), hash-partition by shard, sort each partition by
+            (shard, record_id)
     tasks:  write each shard's file with `write_parquet` (the writer both engines share,
             so a shard's file is byte-identical to DuckDB's) and its lineage rows
     driver: write an empty file for every shard that kept no record, then join the
             per-shard lineage files, in shard order, into `scratch/lineage.parquet`
 
-Nothing is collected on the driver but one small row per shard (rows, sha256). Spark's
+A making task names its file by its partition and puts it in place by an atomic rename,
+so a task run twice (a retry, a speculative copy) leaves one file, and the counts come
+from the one attempt whose result Spark kept: each row is counted once. Every Python
+worker makes its scrubber from the broadcast spec once and keeps it for later tasks.
+
+Nothing is collected on the driver but the scrubbed counts and one small row per shard
+(rows, sha256). Spark's
 own writer is not used for the shard files: it writes a folder of part-files named by
 task, with its own metadata, where the contract wants one file per shard named by
 `shard_name` and the same hash from every engine.
@@ -19,7 +30,10 @@ The master is `CONSENTRY_SPARK_MASTER` (a Spark master URL such as
 ``spark://host:7077``), ``local[*]`` when unset. A session already active in the process
 (a notebook's, a test's) is used as it is. On a cluster the data folder must be on a
 filesystem every executor mounts at the same path (tasks read the staged batches and
-write the shard files there), and every executor needs this package installed.
+write the shard files there), and every executor needs this package installed (and the
+same NER models, when the NER stage runs: a worker without them scrubs by rules only).
+The maker carries the record-id key to the executors, so they must be trusted as the
+driver is.
 """
 
 from __future__ import annotations
@@ -28,12 +42,15 @@ import itertools
 import os
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pyspark import TaskContext
+from pyspark.broadcast import Broadcast
 from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as F
 
@@ -46,12 +63,17 @@ from consentry.datasets.engines import (
     file_sha256,
     write_parquet,
 )
+from consentry.datasets.making import RAW_SCHEMA, RecordMaker
 from consentry.datasets.records import BUILD_SCHEMA, RECORD_SCHEMA, shard_name
 from consentry.errors import Conflict
 
 DEFAULT_MASTER = "local[*]"
-#: Rows per staged Parquet file: each is one input split of the Spark job.
+#: Rows per staged raw Parquet file. Spark splits the files by row groups (one per
+#: batch the driver reads) to give every core a share of the making.
 STAGE_FILE_ROWS = 200_000
+#: What each making task reports back to the driver: its scrubbed spans by type.
+_SCRUBBED = "span_type string, spans long"
+_SCRUBBED_ARROW = pa.schema([("span_type", pa.string()), ("spans", pa.int64())])
 #: What each write task reports back to the driver: one row per shard it wrote.
 _WRITTEN = "shard int, rows long, sha256 string"
 _WRITTEN_ARROW = pa.schema([("shard", pa.int32()), ("rows", pa.int64()), ("sha256", pa.string())])
@@ -64,7 +86,7 @@ _LOCAL_CONF = {
 
 
 class SparkEngine:
-    """Stages batches as Parquet, drops duplicates per shard with a window function and
+    """Stages raw batches as Parquet, makes records in `mapInArrow`, drops duplicates per shard with a window function and
     writes each shard from the Spark task that holds it (module docstring)."""
 
     name = "spark"
@@ -107,22 +129,36 @@ class SparkEngine:
 
     def write_shards(
         self,
-        batches: Iterable[pa.RecordBatch],
+        raw: Iterable[pa.RecordBatch],
+        maker: RecordMaker,
         *,
-        shards: int,
         out_dir: Path,
         scratch: Path,
         only: Iterable[int] | None = None,
     ) -> ShardWrite:
+        shards = maker.shards
         scratch.mkdir(parents=True, exist_ok=True)
         out_dir.mkdir(parents=True, exist_ok=True)
         wanted = sorted(set(only)) if only is not None else list(range(shards))
-        staged_rows = _stage(batches, scratch / "staged")
+        staged_rows = _stage(raw, RAW_SCHEMA, scratch / "raw")
+        made = scratch / "made"
+        made.mkdir(exist_ok=True)
+        # Spark reads the schema of an empty build from this file; it adds no rows.
+        write_parquet([], BUILD_SCHEMA, made / "empty.parquet")
         parts = scratch / "lineage-parts"
         parts.mkdir(exist_ok=True)
 
         spark = self.session()
-        staged = spark.read.parquet(str(scratch / "staged"))
+        shared = spark.sparkContext.broadcast(maker)
+        try:
+            making = _record_maker(shared, str(made))
+            scrubbed: Counter[str] = Counter()
+            raw_rows = spark.read.parquet(str(scratch / "raw"))
+            for row in raw_rows.mapInArrow(making, _SCRUBBED).collect():
+                scrubbed[row["span_type"]] += row["spans"]
+        finally:
+            shared.destroy()
+        staged = spark.read.parquet(str(made))
         # One shuffle: hash-partitioning on `shard` already clusters the window's keys
         # (shard first), so every shard's records meet in one task, where the window
         # keeps the first of each content and the sort orders the shard's rows; a task
@@ -151,17 +187,22 @@ class SparkEngine:
                 files.append(ShardFile(shard, path, rows, file_sha256(path)))
         lineage = scratch / "lineage.parquet"
         kept_rows = write_parquet(_lineage_batches(parts, shards), LINEAGE_SCHEMA, lineage)
-        return ShardWrite(files=files, lineage=lineage, duplicates_dropped=staged_rows - kept_rows)
+        return ShardWrite(
+            files=files,
+            lineage=lineage,
+            duplicates_dropped=staged_rows - kept_rows,
+            scrubbed=scrubbed,
+        )
 
 
-def _stage(batches: Iterable[pa.RecordBatch], folder: Path) -> int:
+def _stage(batches: Iterable[pa.RecordBatch], schema: pa.Schema, folder: Path) -> int:
     """Write `batches` as Parquet files of about `STAGE_FILE_ROWS` rows; returns rows.
 
     At least one file is written, so that Spark reads the schema of an empty build."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = 0
     names = (folder / f"part-{n:06d}.parquet" for n in itertools.count())
-    writer = pq.ParquetWriter(next(names), BUILD_SCHEMA, compression="zstd")
+    writer = pq.ParquetWriter(next(names), schema, compression="zstd")
     in_file = 0
     try:
         for batch in batches:
@@ -169,14 +210,46 @@ def _stage(batches: Iterable[pa.RecordBatch], folder: Path) -> int:
                 continue
             if in_file >= STAGE_FILE_ROWS:
                 writer.close()
-                writer = pq.ParquetWriter(next(names), BUILD_SCHEMA, compression="zstd")
+                writer = pq.ParquetWriter(next(names), schema, compression="zstd")
                 in_file = 0
-            writer.write_table(pa.Table.from_batches([batch]).cast(BUILD_SCHEMA))
+            writer.write_table(pa.Table.from_batches([batch]).cast(schema))
             in_file += batch.num_rows
             rows += batch.num_rows
     finally:
         writer.close()
     return rows
+
+
+def _record_maker(
+    shared: Broadcast[RecordMaker], folder: str
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The function each making task runs over its partition of raw rows: the records
+    into `folder/part-<partition>.parquet` (BUILD_SCHEMA), the scrubbed counts out."""
+
+    def make(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        task = TaskContext.get()
+        assert task is not None  # always set inside a Spark task
+        maker = shared.value
+        final = Path(folder) / f"part-{task.partitionId():05d}.parquet"
+        # Spark's reader skips names starting with "_": a failed attempt's file is unseen.
+        partial = final.with_name(f"_{final.stem}-{task.attemptNumber()}.partial")
+        found: Counter[str] = Counter()
+        sink = pq.ParquetWriter(partial, BUILD_SCHEMA, compression="zstd")
+        try:
+            for raw in batches:
+                if raw.num_rows:
+                    records, spans = maker.make(raw)
+                    found.update(spans)
+                    sink.write_batch(records)
+        finally:
+            sink.close()
+        os.replace(partial, final)
+        if found:
+            yield pa.RecordBatch.from_pydict(
+                {"span_type": list(found), "spans": list(found.values())}, schema=_SCRUBBED_ARROW
+            )
+
+    return make
 
 
 def _shard_writer(

@@ -4,15 +4,23 @@ A scrubber that knows every member's display name, first and last name and handl
 members named in free text even when their given name is in no list. Erased members'
 names are no longer in the members table; they are known by keyed hashes only
 (`erased.py`), written here in the erasure's transaction and read back for every build.
+
+A build gathers all of it once, on the driver, into a `ScrubberSpec`: plain values that
+pickle, so that every worker process of a dataset engine (a Spark executor's Python
+worker, say) makes the same scrubber from them, once per process.
 """
 
 from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from consentry.datasets.scrub.erased import ErasedNames, name_hashes
-from consentry.datasets.scrub.scrubber import Scrubber
+from consentry.datasets.scrub.scrubber import Scrubber, ner_setting
 from consentry.store.rights_tables import ErasedNameHash
 from consentry.store.tables import Member
 
@@ -61,12 +69,71 @@ def remember_erased_name(session: Session, key: bytes, member: Member) -> int:
     return len(new)
 
 
-def network_scrubber(
+@dataclass(frozen=True)
+class ScrubberSpec:
+    """What a scrubber of the network is made from, as plain picklable values: the known
+    full names and handles, the erased-name key and stored hashes, and whether the NER
+    stage runs (already resolved, so that a worker's environment cannot change it).
+
+    `token` is a digest of all of it (`of` computes it): equal tokens make equal
+    scrubbers, which is what lets `scrubber()` keep one per process."""
+
+    known_names: tuple[str, ...]
+    known_handles: tuple[str, ...]
+    erased_key: bytes
+    erased_hashes: tuple[tuple[str, int, int], ...]
+    ner: bool
+    token: str
+
+    @classmethod
+    def of(
+        cls,
+        known_names=(),
+        known_handles=(),
+        *,
+        erased_key: bytes = b"",
+        erased_hashes=(),
+        ner: bool | None = None,
+    ) -> ScrubberSpec:
+        values = (
+            tuple(known_names),
+            tuple(known_handles),
+            erased_key,
+            tuple(sorted(tuple(h) for h in erased_hashes)),
+            ner_setting() if ner is None else bool(ner),
+        )
+        token = hashlib.sha256(pickle.dumps(values, protocol=5)).hexdigest()
+        return cls(*values, token=token)
+
+    def new_scrubber(self) -> Scrubber:
+        """A fresh scrubber made from this spec."""
+        return Scrubber(
+            known_names=self.known_names,
+            known_handles=self.known_handles,
+            erased=ErasedNames(self.erased_key, self.erased_hashes),
+            ner=self.ner,
+        )
+
+    def scrubber(self) -> Scrubber:
+        """This process's scrubber for this spec, made on first use. Only the latest
+        spec's is kept: a process serves one build at a time, and a scrubber of a large
+        network holds every name. Not thread-safe (nor is a scrubber)."""
+        made = _MADE.get(self.token)
+        if made is None:
+            _MADE.clear()
+            made = _MADE[self.token] = self.new_scrubber()
+        return made
+
+
+_MADE: dict[str, Scrubber] = {}
+
+
+def network_spec(
     session: Session, *, erased_key: bytes, ner: bool | None = None
-) -> tuple[Scrubber, dict[int, tuple[str, ...]]]:
-    """A scrubber that knows every member's name and handle and every erased name, and
-    each member's own names (display, first, last) for scrubbing their own records.
-    `ner`: whether its NER stage runs (`Settings.scrub_ner`; None: the setting as the
+) -> tuple[ScrubberSpec, dict[int, tuple[str, ...]]]:
+    """The network's `ScrubberSpec` — every member's name and handle and every erased
+    name — and each member's own names (display, first, last) for scrubbing their own
+    records. `ner`: whether the NER stage runs (`Settings.scrub_ner`; None: as the
     environment says)."""
     names: dict[int, tuple[str, ...]] = {}
     display: list[str] = []
@@ -77,10 +144,22 @@ def network_scrubber(
         names[member_id] = (full, first, last)
         display.append(full)
         handles.append(handle)
-    scrubber = Scrubber(
-        known_names=display,
-        known_handles=handles,
-        erased=erased_names(session, erased_key),
+    erased = session.execute(
+        select(ErasedNameHash.digest, ErasedNameHash.words, ErasedNameHash.gate)
+    )
+    spec = ScrubberSpec.of(
+        display,
+        handles,
+        erased_key=erased_key,
+        erased_hashes=((r.digest, r.words, r.gate) for r in erased),
         ner=ner,
     )
-    return scrubber, names
+    return spec, names
+
+
+def network_scrubber(
+    session: Session, *, erased_key: bytes, ner: bool | None = None
+) -> tuple[Scrubber, dict[int, tuple[str, ...]]]:
+    """A fresh scrubber made from `network_spec`, and each member's own names."""
+    spec, names = network_spec(session, erased_key=erased_key, ner=ner)
+    return spec.new_scrubber(), names
