@@ -1,18 +1,19 @@
 """Batch decisions as an Arrow table: `decide_all` fetched by column, not row by row.
 
 `decide_all` is one SQL statement; at a million members, turning its result into a
-million Python rows costs more than running it. `decide_all_arrow` runs the same
-statement (`decide_all_codes`: same rules, reasons and bases as small integers) and hands
-back a `pyarrow.Table` ordered by member id:
+million Python rows costs more than running it. `decide_all_arrow` gives the same
+decisions (same rules; reasons and bases as small integers until the end) as a
+`pyarrow.Table` ordered by member id:
 
-- PostgreSQL: one statement packs `decide_all`'s three parts (`batch_inputs`) into three
-  binary strings by `string_agg` over `int8send`/`int4send`: the members (8 bytes each:
-  `member_id << 16 | code << 8 | basis`, the code that rules 1, 2 and 5 give), the latest
-  choices (`member_id << 8 | choice`) and the erased members' ids. They come back as one
-  row, numpy reads them in place, and `with_choices` applies rules 3 and 4 by matching
-  ids. The members are never joined to the choices in the database: at a million
-  members the hash joins cost several times the rest. (A row-per-member transfer, even
-  `COPY ... TO STDOUT`, costs a Python call per member: about as much as the query.)
+- PostgreSQL: one statement packs `decide_all`'s parts (`batch_inputs`) into binary
+  strings by `string_agg` over `int8send`/`int4send`: the members of each class of
+  regions (8 bytes each: `member_id << 16 | code << 8 | basis`, the code that rules 1, 2
+  and 5 give), the latest choices (`member_id << 8 | choice`) and the erased members'
+  ids. They come back as one row, numpy reads them in place, and `with_choices` applies
+  rules 3 and 4 by matching ids. The members are never joined to the choices in the
+  database: at a million members the hash joins cost several times the rest. (A
+  row-per-member transfer, even `COPY ... TO STDOUT`, costs a Python call per member:
+  about as much as the query.)
 - SQLite: the DB-API cursor is read in blocks with `fetchmany`, and each block's columns
   go straight into numpy arrays: the driver's tuples are the only Python objects made per
   member.
