@@ -1,7 +1,9 @@
 """Decisions: may a member's data be used for a purpose at a given time, and why.
 
 One set of rules, applied in this order, both by `decide` (one member, Python) and by
-`decide_all` (every member, one set-based SQL statement); the two must always agree:
+`decide_all` (every member, one set-based SQL statement); the two must always agree.
+(`decide_arrow` fetches `decide_all`'s parts and applies rules 3 and 4 over arrays with
+`with_choices`, the twin of `decide_all`'s CASE: it must agree too.)
 
 1. `excluded` in the member's region -> never;
 2. the member is under the age of digital consent for their region -> never;
