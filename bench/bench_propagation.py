@@ -8,7 +8,7 @@ propagation: every dataset and every model) and, separately, three withdraw trai
 each request is timed from the call that records it to the receipt being stored. After
 each receipt the bench checks that every dataset that held the member has an active
 successor whose lineage and Parquet files lack the member's records (it stops if not),
-and prints one `successor check:` line per dataset.
+and prints one `successor check:` line per dataset on stderr.
 
     python bench/bench_propagation.py --members 3000 --shards 1 4 16
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -140,7 +141,8 @@ def check_successors(
             assert not (kept & records), f"{purpose}: {successor} still holds the member's records"
             print(
                 f"successor check: member {member}, {purpose}: {len(records)} records gone, "
-                f"{parent} -> {successor}, {len(kept):,} records kept"
+                f"{parent} -> {successor}, {len(kept):,} records kept",
+                file=sys.stderr,  # beside the table, not inside it
             )
 
 
