@@ -153,8 +153,11 @@ def _normalise(text: str, rules: list[tuple[re.Pattern[str], Callable[[re.Match]
     return "".join(out), where, spans
 
 
-def find_emails(text: str) -> Found:
-    """EMAIL spans written with spelled-out or bracketed separators."""
+def find_emails(text: str, *, spelled: bool = True) -> Found:
+    """EMAIL spans written with spelled-out or bracketed separators. `spelled` False says
+    that `text` holds none of what one needs (`triggers.SPELLED_AT`)."""
+    if not spelled:
+        return []
     # The view holds an "@" only where the text does or an "at" form was replaced, and a
     # match counts only with a replacement in it: no "@" and no "at" form, or nothing to
     # replace, and there is nothing to find.

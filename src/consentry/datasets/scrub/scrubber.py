@@ -540,7 +540,7 @@ class Scrubber:
             intro=bool(t & g.INTRO),
             opening=bool(t & g.OPENING),
         )
-        found += deobfuscate.find_emails(text)
+        found += deobfuscate.find_emails(text, spelled=bool(t & g.SPELLED_AT))
         masked = _mask(text, found, _MASKS_PHONES)
         # The gate was read on the text as it was: a masked span that borders a letter
         # could leave a number word standing alone ("x@y.com" glued to "one"), so there

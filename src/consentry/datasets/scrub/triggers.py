@@ -53,7 +53,7 @@ ID_SHAPE_BITS: dict[str, int] = {name: 1 << (14 + i) for i, name in enumerate(fo
 # Cue rules (`context.find_cued_names`) and spelled-out digits (`deobfuscate.find_phones`),
 # after the ID shapes.
 _AFTER_IDS = 14 + len(formats.ID_SHAPES)
-GREETING, INTRO, OPENING, NUMBER_WORD = (1 << (_AFTER_IDS + i) for i in range(4))
+GREETING, INTRO, OPENING, NUMBER_WORD, SPELLED_AT = (1 << (_AFTER_IDS + i) for i in range(5))
 
 
 def _cue_words(python: str) -> str:
@@ -104,6 +104,16 @@ _LOWER_NAME = rf"{_LOWER}{{2,}}[ \t]+{_LOWER}"
 # is no ASCII letter, digit or underscore (outside ASCII, any may be a non-word one).
 _EDGE = r"[^a-zA-Z0-9_]"
 _NUMBER_WORDS = "|".join(sorted(deobfuscate._DIGIT_WORDS, key=len, reverse=True))
+# What a spelled-out email needs (`deobfuscate.find_emails`): an "@", an upper-case or
+# bracketed form, or a bare "at" before a domain's first label and its dot. Python's
+# `(?i)[A-Za-z]` also holds `ı` and `İ`.
+_AT_W = _cue_words(deobfuscate._AT_WORDS)
+_DOT_W = _cue_words(deobfuscate._DOT_WORDS)
+_SPELLED_AT = (
+    rf"@|AT|ARROBA|(?i:[\[({{<][{_WS}]*(?:{_AT_W}|{_DOT_W}|@|\.)[{_WS}]*[\])}}>])"
+    rf"|(?i:[{_WS}](?:{_AT_W})[{_WS}]+[A-Za-z0-9ıİ][A-Za-z0-9ıİ\-]*"
+    rf"(?:\.|[{_WS}]+(?:{_DOT_W})[{_WS}]))"
+)
 _IBAN = rf"[A-Z]{{2}}{_D}{{2}} ?[A-Z0-9]"
 _NUM6 = rf"{_D}(?:{_SEP}{{0,4}}{_D}){{5}}"
 _IPV4 = rf"{_D}\.{_D}{{1,3}}\.{_D}{{1,3}}\.{_D}"
@@ -130,6 +140,7 @@ GATES: tuple[Gate, ...] = (
     Gate(INTRO, rf"(?i:{_cue_words(context._INTRO_CUES)})[ \t,:]+{_LOWER_NAME}"),
     Gate(OPENING, rf"(?:^|[.!?][{_WS}]|\n){_LOWER_NAME}"),
     Gate(NUMBER_WORD, rf"(?i)(?:^|{_EDGE})(?:{_cue_words(_NUMBER_WORDS)})(?:{_EDGE}|$)"),
+    Gate(SPELLED_AT, _SPELLED_AT),
 )
 ALL = sum({g.bit for g in GATES})
 
