@@ -12,7 +12,13 @@ import pytest
 
 from consentry.datasets.build import build_dataset
 from consentry.datasets.catalog import get_dataset
-from consentry.features.lm import WRITER, feature_generator, feature_model_ids
+from consentry.features.lm import (
+    LANGUAGE_MODEL,
+    WRITER,
+    feature_generator,
+    feature_model_ids,
+    models_used,
+)
 from consentry.genai.base import load_base
 from consentry.rights.withdrawal import withdraw
 from consentry.rights.worker import propagate_now
@@ -47,12 +53,14 @@ def test_a_withdrawal_retrains_one_adapter_equal_to_one_trained_from_scratch(
     seeded(engine, settings, members=80)
     dataset_id = build_dataset(engine, settings, purpose="train-genai", shards=SHARDS).dataset_id
     with session_scope(engine) as s:  # no writer model yet: features write with the base
-        assert feature_model_ids(s, settings) == {"generator": load_base().model_id}
+        assert feature_model_ids(s, settings) == {LANGUAGE_MODEL: load_base().model_id}
     before = train_feature(engine, settings, KIND.name, seed=SEED)
     with session_scope(engine) as s:
         member, shard = _trained_member(s, settings, dataset_id)
         assert member in registry.members_in(s, before.id)
         old_model_id = load_model(s, settings, before.id).model_id
+        # The page names the model from the registry alone, as the loaded model names itself.
+        assert feature_model_ids(s, settings) == {LANGUAGE_MODEL: old_model_id, WRITER: before.id}
 
     request = withdraw(engine, settings, member, "train-genai", source="settings", actor="member")
     outcome = propagate_now(engine, settings, request.job_id)
@@ -81,8 +89,14 @@ def test_a_withdrawal_retrains_one_adapter_equal_to_one_trained_from_scratch(
     # What a feature page shows changes with the retrained adapter, and features use it.
     assert new_model_id != old_model_id
     with session_scope(engine) as s:
-        assert feature_model_ids(s, settings) == {"generator": new_model_id, WRITER: after.id}
-        assert feature_generator(s, settings).model_id == new_model_id
+        assert feature_model_ids(s, settings) == {LANGUAGE_MODEL: new_model_id, WRITER: after.id}
+        generator = feature_generator(s, settings)
+        assert generator.model_id == new_model_id
+        # A draft names the retrained model version it was written with.
+        assert models_used(s, settings, generator) == {
+            LANGUAGE_MODEL: new_model_id,
+            WRITER: after.id,
+        }
         # An operator's endpoint, when set, is what features use instead.
         remote = replace(settings, genai_url="http://127.0.0.1:9", genai_model="writer")
-        assert feature_model_ids(s, remote) == {"generator": "writer via http://127.0.0.1:9"}
+        assert feature_model_ids(s, remote) == {LANGUAGE_MODEL: "writer via http://127.0.0.1:9"}

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from builders import LENA, MAYA, OPS, RAVI, build_trained_world, build_world, sealed_engine
 from consentry.consent.decide import decide
+from consentry.genai.base import base_model_id
 from consentry.network.jobs import close_job
 from consentry.store.engine import session_scope
 from consentry.store.tables import Job
@@ -106,7 +107,14 @@ def test_profile_assistant_writes_from_the_member_s_own_profile(app):
     assert api.status_code == 200
     body = api.json()
     assert body["headline"] == headline.replace("&amp;", "&")
-    assert len(body["missing_skills"]) == 5 and set(body["models"]) == {"phrasing", "skills"}
+    assert len(body["missing_skills"]) == 5
+    # No writer adapters are trained in this world: the base model wrote it, and says so.
+    assert body["models"]["language-model"] == base_model_id()
+    assert set(body["models"]) == {"phrasing", "skills", "language-model"}
+    assert f"language-model <code>{base_model_id()}</code>" in done.text
+    assert base_model_id() in page and "no adapters trained on members" in page
+    features = {f["key"]: f for f in lena.get("/api/v1/ai/features").json()}
+    assert features["profile-assistant"]["language_model"] == {"language-model": base_model_id()}
     for skill in body["missing_skills"]:
         assert skill.replace("&", "&amp;") in done.text
 

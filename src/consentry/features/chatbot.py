@@ -55,17 +55,11 @@ HELP = (
 
 
 def chat_model(session: Session, settings: Settings) -> ChatModel:
-    """The installation's generator for the features (`features.lm`), or the base model
-    where that is not configured, made ready for the intent prompt."""
-    try:
-        from consentry.features.lm import feature_generator
-    except ImportError:
-        from consentry.genai.generate import generator_from_settings, local_generator
+    """The features' language model (`features.lm`: an operator's endpoint, the active
+    writer model or the base model) made ready for the intent prompt."""
+    from consentry.features.lm import feature_generator  # the model loads on first use
 
-        generator = generator_from_settings(settings) or local_generator()
-    else:
-        generator = feature_generator(session, settings)
-    return ChatModel(generator, INTENT_PREFIX)
+    return ChatModel(feature_generator(session, settings), INTENT_PREFIX)
 
 
 @dataclass(frozen=True)

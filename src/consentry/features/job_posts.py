@@ -31,11 +31,11 @@ from consentry.features.grounding import (
     Grounds,
     Tally,
     generator_for,
-    generator_id,
     grounded,
     vocabulary_for,
 )
 from consentry.features.guard import Guard, guard_for
+from consentry.features.lm import models_used
 from consentry.features.profile_assistant import rotate
 from consentry.training.models.phrasing import DEFAULT_K, PhrasingModel, fill, impersonal
 from consentry.training.sisa import load_active
@@ -62,7 +62,6 @@ class JobPostDraft:
     text: str
     models: dict[str, str]
     uses: Uses = USES
-    language_model: str = ""
     tally: Tally | None = None
 
 
@@ -181,8 +180,11 @@ def write_job_post(
         skills,
         nice,
         text,
-        {"phrasing": phrasing_version.id, "skills": skills_version.id},
-        language_model=generator_id(lm),
+        {
+            "phrasing": phrasing_version.id,
+            "skills": skills_version.id,
+            **models_used(session, settings, lm),
+        },
         tally=tally,
     )
 

@@ -22,14 +22,19 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consentry.config import Settings
 from consentry.errors import Conflict, ConsentryError
 from consentry.genai.generate import Generator, LocalGenerator, generator_from_settings
+from consentry.store.training_tables import ModelShardRow
+from consentry.training import registry
+from consentry.training.models.adapter import writer_model_id
 from consentry.training.sisa import load_active
 
 WRITER = "writer-lm"  # training/models/adapter.py's feature name
+LANGUAGE_MODEL = "language-model"  # the key pages and the API name the generator by
 _KEPT = 2
 _GENERATORS: OrderedDict[str, LocalGenerator] = OrderedDict()
 _LOCK = threading.Lock()
@@ -83,20 +88,35 @@ def feature_generator(session: Session, settings: Settings) -> Generator:
 
 
 def feature_model_ids(session: Session, settings: Settings) -> dict[str, str]:
-    """What a feature page shows it wrote with: `generator` (the model that produced the
-    text: an endpoint's model, or the base model with its adapters' hashes) and, when
-    the writer adapters were used, `writer-lm` (the model version in the registry, whose
-    dataset and shards `consentry models show` lists). Loads nothing heavy: the merged
-    model is not built here."""
+    """What a feature writes with now, as its page shows it: `language-model` (an
+    endpoint's model, or the base model with the adapters' hashes) and, when the writer
+    adapters are used, `writer-lm` (the model version in the registry, whose dataset and
+    shards `consentry models show` lists). Reads the registry only: no weights load."""
     remote = _remote(settings)
     if remote is not None:
         try:
-            return {"generator": remote.model_id}
+            return {LANGUAGE_MODEL: remote.model_id}
         except ConsentryError:  # a page still renders when the endpoint is down
-            return {"generator": f"unreachable endpoint {settings.genai_url}"}
-    version, writer = _writer(session, settings)
-    if writer is not None:
-        return {"generator": writer.model_id, WRITER: version or ""}
-    from consentry.genai.base import load_base
+            return {LANGUAGE_MODEL: f"unreachable endpoint {settings.genai_url}"}
+    from consentry.genai.base import base_model_id
 
-    return {"generator": load_base().model_id}
+    try:
+        version = registry.active_model(session, WRITER)
+    except Conflict:  # no writer model trained yet: the base model alone
+        return {LANGUAGE_MODEL: base_model_id()}
+    hashes = session.scalars(
+        select(ModelShardRow.sha256)
+        .where(ModelShardRow.model_id == version.id)
+        .order_by(ModelShardRow.shard)
+    ).all()
+    return {LANGUAGE_MODEL: writer_model_id(base_model_id(), hashes), WRITER: version.id}
+
+
+def models_used(session: Session, settings: Settings, generator: Generator) -> dict[str, str]:
+    """What a draft written by `generator` names as its language model: the generator's
+    id, and the writer-lm version when `generator` is the active writer model."""
+    now = feature_model_ids(session, settings)
+    used = {LANGUAGE_MODEL: str(getattr(generator, "model_id", "") or type(generator).__name__)}
+    if WRITER in now and now[LANGUAGE_MODEL] == used[LANGUAGE_MODEL]:
+        used[WRITER] = now[WRITER]
+    return used

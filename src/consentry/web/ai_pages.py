@@ -31,6 +31,7 @@ from consentry.features.catalog import (
 )
 from consentry.features.chat_store import ChatStore, Conversation, Turn
 from consentry.features.job_posts import write_job_post
+from consentry.features.lm import feature_model_ids
 from consentry.features.outreach import OutreachDeclined, outreach_for, own_jobs
 from consentry.features.profile_assistant import assist_profile
 from consentry.store.tables import Job, Member
@@ -55,10 +56,11 @@ def chat_store(request: Request) -> ChatStore:
     return request.app.state.chats
 
 
-def _context(db: Session, member: Member, feature: AiFeature, **extra) -> dict:
+def _context(request: Request, db: Session, member: Member, feature: AiFeature, **extra) -> dict:
     return {
         "feature": feature,
         "purposes": purposes_used(db, feature),
+        "language": feature_model_ids(db, request.app.state.settings),
         "missing": missing_models(db, feature),
         "not_trained": NOT_TRAINED,
         "access": access(member, feature),
@@ -77,14 +79,14 @@ def _gate(
         return render(
             request,
             "ai/premium.html",
-            _context(db, member, feature, features=offered_to(member)),
+            _context(request, db, member, feature, features=offered_to(member)),
             status_code=403 if post else 200,
         )
     if missing_models(db, feature):
         return render(
             request,
             f"ai/{feature.key}.html",
-            _context(db, member, feature),
+            _context(request, db, member, feature),
             status_code=409 if post else 200,
         )
     return None
@@ -107,7 +109,7 @@ def hub(request: Request, db: DbSession, member: CurrentMember) -> Response:
 def profile_assistant_page(request: Request, db: DbSession, member: CurrentMember) -> Response:
     feature = BY_KEY["profile-assistant"]
     return _gate(request, db, member, feature) or render(
-        request, "ai/profile-assistant.html", _context(db, member, feature)
+        request, "ai/profile-assistant.html", _context(request, db, member, feature)
     )
 
 
@@ -128,13 +130,13 @@ def profile_assistant_run(
         return render(
             request,
             "ai/profile-assistant.html",
-            _context(db, member, feature, error=str(exc)),
+            _context(request, db, member, feature, error=str(exc)),
             status_code=400,
         )
     return render(
         request,
         "ai/profile-assistant.html",
-        _context(db, member, feature, draft=draft, variant=variant),
+        _context(request, db, member, feature, draft=draft, variant=variant),
     )
 
 
@@ -199,7 +201,7 @@ def chat_page(request: Request, db: DbSession, member: CurrentMember) -> Respons
     return render(
         request,
         "ai/job-chat.html",
-        _context(db, member, feature, turns=chat_turns(db, conversation)),
+        _context(request, db, member, feature, turns=chat_turns(db, conversation)),
     )
 
 
@@ -226,7 +228,7 @@ def chat_send(
         return render(
             request,
             "ai/job-chat.html",
-            _context(db, member, feature, turns=chat_turns(db, conversation), error=error),
+            _context(request, db, member, feature, turns=chat_turns(db, conversation), error=error),
             status_code=400,
         )
     if conversation is None:
@@ -249,7 +251,7 @@ def chat_new(request: Request, member: CurrentMember) -> Response:
 def job_post_page(request: Request, db: DbSession, member: CurrentMember) -> Response:
     feature = BY_KEY["job-post-writer"]
     return _gate(request, db, member, feature) or render(
-        request, "ai/job-post-writer.html", _context(db, member, feature, form={})
+        request, "ai/job-post-writer.html", _context(request, db, member, feature, form={})
     )
 
 
@@ -286,11 +288,13 @@ def job_post_run(
         return render(
             request,
             "ai/job-post-writer.html",
-            _context(db, member, feature, form=form, error=str(exc)),
+            _context(request, db, member, feature, form=form, error=str(exc)),
             status_code=400,
         )
     return render(
-        request, "ai/job-post-writer.html", _context(db, member, feature, form=form, draft=draft)
+        request,
+        "ai/job-post-writer.html",
+        _context(request, db, member, feature, form=form, draft=draft),
     )
 
 
@@ -303,7 +307,12 @@ def outreach_page(
         request,
         "ai/outreach.html",
         _context(
-            db, member, feature, jobs=own_jobs(db, member.id), form={"candidate": candidate[:64]}
+            request,
+            db,
+            member,
+            feature,
+            jobs=own_jobs(db, member.id),
+            form={"candidate": candidate[:64]},
         ),
     )
 
@@ -321,7 +330,7 @@ def outreach_run(
     if blocked is not None:
         return blocked
     form = {"candidate": candidate, "job_id": job_id}
-    context = _context(db, member, feature, jobs=own_jobs(db, member.id), form=form)
+    context = _context(request, db, member, feature, jobs=own_jobs(db, member.id), form=form)
     try:
         person, draft = outreach_for(db, request.app.state.settings, member, job_id, candidate)
     except OutreachDeclined as exc:

@@ -26,6 +26,7 @@ from consentry.features.catalog import (
     purposes_used,
 )
 from consentry.features.job_posts import write_job_post
+from consentry.features.lm import feature_model_ids
 from consentry.features.outreach import OutreachDeclined, outreach_for
 from consentry.features.profile_assistant import assist_profile
 from consentry.store.tables import Member
@@ -60,6 +61,10 @@ class FeatureOut(BaseModel):
     available: bool = Field(description="Whether the caller may use it (role and Premium).")
     premium_required: bool
     trained: bool = Field(description="Whether every model it needs has an active version.")
+    language_model: dict[str, str] = Field(
+        description="The language model it writes with now (`language-model`) and, when "
+        "adapters trained on members' texts are used, their model version (`writer-lm`)."
+    )
 
 
 class ProfileDraftOut(BaseModel):
@@ -152,8 +157,9 @@ def _blocked(request: Request, db: Session, member: Member, feature: AiFeature) 
 
 
 @router.get("/features", response_model=list[FeatureOut])
-def features(db: DbSession, member: CurrentMember) -> list[FeatureOut]:
+def features(request: Request, db: DbSession, member: CurrentMember) -> list[FeatureOut]:
     """Every AI feature: what it uses, and whether the caller may use it now."""
+    language = feature_model_ids(db, request.app.state.settings)
     out = []
     for f in FEATURES:
         a = access(member, f)
@@ -168,6 +174,7 @@ def features(db: DbSession, member: CurrentMember) -> list[FeatureOut]:
                 available=a.allowed,
                 premium_required=a.needs_premium,
                 trained=not missing_models(db, f),
+                language_model=language,
             )
         )
     return out

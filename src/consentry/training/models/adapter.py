@@ -127,19 +127,23 @@ class WriterModel:
         return self.base.tokenizer
 
     @property
-    def adapter_ids(self) -> list[str]:
-        return [a.sha256[:12] for a in self.adapters]
-
-    @property
     def model_id(self) -> str:
         """The base's id and the adapters' hashes: what a feature page shows it used."""
-        return f"{self.base.model_id} + LoRA mean of {self.shards}: {','.join(self.adapter_ids)}"
+        return writer_model_id(self.base.model_id, [a.sha256 for a in self.adapters])
 
     @property
     def model(self) -> Any:
         from consentry.genai.adapters import merged
 
         return merged(self.base, self.model_id, self.adapters)
+
+
+def writer_model_id(base_id: str, adapter_sha256s: Sequence[str]) -> str:
+    """The merged model's name: the base's id and its adapters' artifact hashes, in shard
+    order (the registry's shard rows hold the same hashes, so a page names the model
+    without loading it)."""
+    hashes = ",".join(h[:12] for h in adapter_sha256s)
+    return f"{base_id} + LoRA mean of {len(adapter_sha256s)}: {hashes}"
 
 
 class WriterKind:
