@@ -90,3 +90,18 @@ def test_places_come_from_the_gazetteer_even_when_nothing_else_marks_them():
 def test_sentences_cut_by_the_token_limit_are_left_out():
     text = "I build data products. I care about clear docs. We solve problems on the"
     assert split_sentences(text) == ["I build data products.", "I care about clear docs."]
+
+
+def test_the_word_check_lets_only_the_facts_and_plain_words_through():
+    from consentry.features.grounding import foreign_words, words_of
+
+    own = words_of(["Máté Takács", "Senior Associate", "Solanowind Legal", "compliance", "M&A"])
+    assert foreign_words("Máté Takács works at Solanowind Legal on compliance.", own) == []
+    assert foreign_words("Senior Associate with fifteen years of experience.", own) == []
+    said = "She is responsible for general counsel and compliance strategy."
+    assert foreign_words(said, own) == ["She", "general", "counsel", "strategy"]
+    assert foreign_words("We are a leading cloud security company.", own) == [
+        "cloud",
+        "security",
+        "company",
+    ]

@@ -329,6 +329,59 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+# Words a generated sentence may use besides the member's or the job's own: how people
+# ask, invite and describe work in general, never what anyone is, has or did. With the
+# word check on, every other word of four letters or more must be one of the grounds'
+# words, so a skill, product, sector or achievement the data does not hold ("strategy",
+# "cloud security") cannot slip through in lower case, where the names' check does not
+# reach. Pronouns that give a gender are never the data's: it holds none.
+PLAIN_WORDS = frozenset(
+    """about across after again also always another anyone anything available back background
+    based been before being best better between both bring brings build building builds
+    built call calls came care career cares chance chat come coming conversation could
+    currently daily days deliver delivered delivering does doing done each early else enjoy
+    enjoys even ever every excited experience experienced expertise explore feel find first
+    focus focused focuses free from further glad good great happy have having hear hearing
+    hello help helped helping helps here hiring hope hoping idea ideas interest interested
+    into join joining just keen know knowledge lead leading leads learn led less like
+    likely looking love loves made make many match matches maybe meet message might more
+    most much need next open opportunity other over part passionate people perhaps person
+    personally please possible previously profile project projects quick quickly reach
+    reaching ready really responsible right role roles same schedule seemed seems share
+    short should since skill skills solid some somebody someone something soon sound sounds
+    speak spend still strong such suit suits take talk talking team teams than thank thanks
+    that their them then there these they think this those though through time today
+    together touch very want wanted week weeks well were what when where whether which
+    while will wish with within without wonder wondering work worked working works would
+    write year years your yours""".split()  # noqa: SIM905
+)  # fmt: skip
+# Spelled-out numbers are the number check's to judge (`unsupported`).
+PLAIN_WORDS |= frozenset(
+    """zero three four five seven eight nine eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty
+    ninety hundred""".split()  # noqa: SIM905
+)
+_GENDERED = re.compile(r"\b(he|she|him|his|her|hers|himself|herself)\b", re.IGNORECASE)
+
+
+def words_of(names: Iterable[str]) -> frozenset[str]:
+    """The lower-cased words of `names` (a member's or a job's facts)."""
+    return frozenset(w for name in names for w in re.findall(r"[a-z][a-z'-]+", name.lower()))
+
+
+def foreign_words(sentence: str, own: frozenset[str]) -> list[str]:
+    """The words of `sentence` no fact supports: each word of four letters or more that
+    neither `own` nor `PLAIN_WORDS` holds (a plural's singular counts), and gendered
+    pronouns."""
+    found = [m.group(0) for m in _GENDERED.finditer(sentence)]
+    found += [
+        w
+        for w in re.findall(r"[a-z][a-z'-]{3,}", sentence.lower())
+        if w not in PLAIN_WORDS and w not in own and w.rstrip("s") not in own
+    ]
+    return found
+
+
 @dataclass(frozen=True)
 class Check:
     """Everything a generated sentence must pass: the facts, the guard, and any rule the
@@ -338,9 +391,13 @@ class Check:
     vocab: Vocabulary
     guard: Guard
     extra: Callable[[str], list[str]] | None = None
+    # The word check (`foreign_words`) on the grounds' words: for text about a person.
+    words: bool = False
 
     def problems(self, sentence: str, before: Sequence[str] = ()) -> list[str]:
         bad = unsupported(sentence, self.grounds, self.vocab)
+        if self.words:
+            bad += foreign_words(sentence, words_of(self.grounds.names))
         if self.extra is not None:
             bad += self.extra(sentence)
         # The guard reads the sentence with the one before it: a run may straddle two.
@@ -405,11 +462,6 @@ def generator_for(session: Session, settings: Settings, given: Generator | None)
 
     generator: Generator = feature_generator(session, settings)
     return generator
-
-
-def generator_id(generator: Generator) -> str:
-    """What names the model behind `generator` on a feature's page."""
-    return str(getattr(generator, "model_id", "") or type(generator).__name__)
 
 
 def member_grounds(facts: MemberFacts) -> Grounds:

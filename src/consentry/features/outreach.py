@@ -10,7 +10,10 @@ fit is said to be one; nothing "stood out" at 0%). The model writes the opening
 sentences, continuing a short note that holds the job's and the candidate's facts; each
 generated sentence passes the fact check (`features.grounding`: every number, name,
 title, skill and place is the candidate's or the job's), the praise check (no praise
-above what the fit supports) and the regurgitation guard, else it is regenerated or
+above what the fit supports), the claim check (nothing said of what the company or the
+recruiter is or does: the job's data holds none of it), the word check (every longer
+word is the job's, the candidate's or one of a fixed list of asking words) and the
+regurgitation guard, else it is regenerated or
 dropped. The seed mixes in the candidate, so ten candidates get ten different drafts.
 
 `outreach_for` is the entry point every face uses (the recruiter pages, the JSON API,
@@ -39,13 +42,15 @@ from consentry.features.grounding import (
     Generator,
     Grounds,
     Tally,
+    foreign_words,
     generator_for,
-    generator_id,
     grounded,
     member_grounds,
     vocabulary_for,
+    words_of,
 )
 from consentry.features.guard import guard_for
+from consentry.features.lm import models_used
 from consentry.features.member_facts import MemberFacts, member_facts
 from consentry.features.profile_assistant import rotate
 from consentry.network.queries import job as job_view
@@ -69,6 +74,30 @@ _PRAISE = re.compile(
     r"strong (fit|match|background|profile)|great (fit|match)|ideally suited|well suited)\b",
     re.IGNORECASE,
 )
+# What a company is, does or has won: the job's data holds none of it, so a sentence
+# that describes the company ("We are a leading cloud security company") invents it.
+_COMPANY_CLAIM = re.compile(
+    r"\b(we are|we're|we have|we've|our (company|firm|mission|clients|customers|products?|"
+    r"platform|culture)|(company|firm|start-?up) (is|was|has)|leading|leader|award|"
+    r"founded|fast[- ]growing|world[- ]class|best[- ]in[- ]class|industry[- ]leading)\b",
+    re.IGNORECASE,
+)
+# Who the recruiter is: not in the job's data either ("I am a Senior Financial Analyst").
+_SELF_CLAIM = re.compile(r"\b(i am|i'm|i was) (a|an|the)\b|\bmy (name|title|company)\b", re.I)
+
+
+def opening_problems(sentence: str, own: frozenset[str], fit: float) -> list[str]:
+    """Why a generated sentence of an opening may not stand, beyond the fact check:
+    praise above what `fit` supports, a claim about the company or the recruiter, and
+    the words `grounding.foreign_words` finds (neither in `own` nor plain)."""
+    found = []
+    if fit < STRONG_FIT and _PRAISE.search(sentence):
+        found.append(f"<praise at {round(fit * 100)}% fit>")
+    if _COMPANY_CLAIM.search(sentence) or _SELF_CLAIM.search(sentence):
+        found.append("<a claim about the company or the recruiter>")
+    # Praise words are the praise rule's to judge, not the word check's.
+    found += foreign_words(_PRAISE.sub(" ", sentence), own)
+    return found
 
 
 NOT_AVAILABLE = "is not available for recruiter AI"
@@ -89,7 +118,6 @@ class OutreachDraft:
     basis: str
     models: dict[str, str]
     uses: Uses = USES
-    language_model: str = ""
     tally: Tally | None = None
 
 
@@ -167,11 +195,13 @@ def draft_outreach(
         [job.id, pct, len(shared)],
     )
 
-    def praise(sentence: str) -> list[str]:
-        found = _PRAISE.findall(sentence) if fit < STRONG_FIT else []
-        return [f"<praise at {pct}% fit>"] if found else []
-
-    check = Check(grounds, vocabulary_for(session, settings), guard, extra=praise)
+    own_words = words_of(grounds.names)
+    check = Check(
+        grounds,
+        vocabulary_for(session, settings),
+        guard,
+        extra=lambda sentence: opening_problems(sentence, own_words, fit),
+    )
     tally = Tally()
     mixed = seed * 7919 + candidate_id
     first = facts.name.split()[0] if facts.name else "there"
@@ -210,8 +240,11 @@ def draft_outreach(
         shared,
         text,
         decision.basis,
-        {"match": match_version.id, "phrasing": phrasing_version.id},
-        language_model=generator_id(lm),
+        {
+            "match": match_version.id,
+            "phrasing": phrasing_version.id,
+            **models_used(session, settings, lm),
+        },
         tally=tally,
     )
 

@@ -29,13 +29,13 @@ from consentry.features.grounding import (
     Generator,
     Tally,
     generator_for,
-    generator_id,
     grounded,
     member_grounds,
     split_sentences,
     vocabulary_for,
 )
 from consentry.features.guard import Guard, guard_for
+from consentry.features.lm import models_used
 from consentry.features.member_facts import MemberFacts, member_facts
 from consentry.training.models.phrasing import DEFAULT_K, PhrasingModel, fill
 from consentry.training.sisa import load_active
@@ -92,6 +92,27 @@ EXAMPLES = (
     ),
 )
 
+# The examples' own headline and about, written for them here: the style a prompt shows
+# when the network's k-anonymous patterns fill nothing yet (a small or new network). An
+# example with a bare title for a headline and no about teaches the model to write none.
+EXAMPLE_WRITING = (
+    (
+        "Charge Nurse | Patient care, triage and wound care",
+        "Charge Nurse at Northgate Hospital in Leeds, with 9 years in healthcare. I lead a "
+        "ward team and care most about safe triage and good wound care.",
+    ),
+    (
+        "Senior Software Engineer | Go, Kubernetes, code review",
+        "Senior Software Engineer at Brightwave Labs in Lisbon. For 7 years I have built "
+        "services in Go and run them on Kubernetes, and I enjoy careful code review.",
+    ),
+    (
+        "Account Executive | Negotiation, CRM, forecasting",
+        "Account Executive at Meridian Freight in Rotterdam, with 5 years in logistics. I "
+        "keep a clean CRM, forecast honestly and negotiate for the long run.",
+    ),
+)
+
 
 @dataclass(frozen=True)
 class ProfileDraft:
@@ -101,7 +122,6 @@ class ProfileDraft:
     missing_skills: list[str]
     models: dict[str, str]
     uses: Uses = USES
-    language_model: str = ""
     tally: Tally | None = None
 
 
@@ -167,11 +187,16 @@ def profile_prompt(
     phrasing: PhrasingModel, guard: Guard, facts: MemberFacts, *, k: int, seed: int
 ) -> str:
     """The document the model continues: an example profile written in k-anonymous
-    patterns, then the member's facts, ending in "Headline:"."""
-    example = EXAMPLES[seed % len(EXAMPLES)]
+    patterns (or in the example's own words where the patterns fill nothing), then the
+    member's facts, ending in "Headline:"."""
+    which = seed % len(EXAMPLES)
+    example = EXAMPLES[which]
     slots = example.slots()
     headline = write_headline(phrasing, guard, slots, k=k, seed=seed)
+    if headline == example.title:  # no headline pattern filled
+        headline = EXAMPLE_WRITING[which][0]
     about = write_about(phrasing, guard, slots, k=k, seed=seed, sentences=2)
+    about = about or EXAMPLE_WRITING[which][1]
     return (
         f"{facts_block(example)}\nHeadline: {headline}\nAbout: {about}\n\n"
         f"{facts_block(facts)}\nHeadline:"
@@ -199,7 +224,7 @@ def assist_profile(
     skills_version, skills = load_active(session, settings, "skills")
     guard = guard_for(session, settings)
     lm = generator_for(session, settings, generator)
-    check = Check(member_grounds(facts), vocabulary_for(session, settings), guard)
+    check = Check(member_grounds(facts), vocabulary_for(session, settings), guard, words=True)
     tally = Tally()
     prompt = profile_prompt(phrasing, guard, facts, k=k, seed=seed)
     slots = facts.slots()
@@ -235,8 +260,11 @@ def assist_profile(
         headline=headline,
         about=" ".join(about_sentences),
         missing_skills=missing,
-        models={"phrasing": phrasing_version.id, "skills": skills_version.id},
-        language_model=generator_id(lm),
+        models={
+            "phrasing": phrasing_version.id,
+            "skills": skills_version.id,
+            **models_used(session, settings, lm),
+        },
         tally=tally,
     )
 
