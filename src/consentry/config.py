@@ -114,12 +114,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     )
 
 
+_ON = ("on", "1", "true", "yes")
+_OFF = ("off", "0", "false", "no")
+
+
 def scrub_ner(env) -> bool:
-    """`CONSENTRY_SCRUB_NER`: `on` (the default) or `off`."""
+    """`CONSENTRY_SCRUB_NER`: `on` (the default) or `off` (also 1/0, true/false, yes/no)."""
     value = env.get("CONSENTRY_SCRUB_NER", "on").strip().lower()
-    if value not in ("on", "off"):
+    if value not in _ON + _OFF:
         raise ConfigError(f"CONSENTRY_SCRUB_NER must be on or off, not {value!r}")
-    return value == "on"
+    return value in _ON
 
 
 def genai_url(env) -> str:
