@@ -10,7 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consentry.datasets.scrub import Scrubber, formats, handles, persons, phones, triggers
+from consentry.datasets.scrub import (
+    Scrubber,
+    context,
+    deobfuscate,
+    formats,
+    handles,
+    persons,
+    phones,
+    triggers,
+)
 
 # The gates choose among the rules; the NER stage reads the same texts either way
 # (test_scrub_ner.py shows `find` and `scrub_batch` agree with it on).
@@ -26,7 +35,11 @@ _pieces = st.sampled_from(
      "DE89", "AB", "C", "X", "2A", "RSSMRA85T10A562S", "RSSMRAURTMLARSNL", "Street", "St.", "rue", "Via",
      "Hauptstraße", "Platz", "Calle", "C/", "ul.", "de la", "Baker", "Mayor", "221B",
      "Kerkstraat", "bis", "Élysées", "al.", "Dr.", "Mme", "born", "@", "a.b", "x1", "www.", ".com", "::1",
-     "2001:db8::1", "536-90-4399", "811228-9874", "+49 151 2345 6789", "(212) 555-0123"]
+     "2001:db8::1", "536-90-4399", "811228-9874", "+49 151 2345 6789", "(212) 555-0123",
+     # cues, number words and spelled-out separators; Python's (?i) folds ı and İ to i
+     "thanks", "Hı", "hİ", "merci", "it's", "ıt's", "so", "here", "anna", "joy", "Quinn",
+     "one", "zwei", "ONE", "sıx", "at", "AT", "[at]", "(dot)", "dot", "poınt", "gmail",
+     "bırth", "\n", "! "]
 )  # fmt: skip
 texts = st.lists(st.one_of(_pieces, st.text(max_size=6)), max_size=30).map("".join)
 fast = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -57,6 +70,12 @@ GATE_CASES = [
         if name != "codice_fiscale"
     ],
     (triggers.ID_SHAPE_BITS["codice_fiscale"], _matches(formats._CF_HINT)),
+    (triggers.BIRTH, _matches(formats.BIRTH_CUE)),
+    (triggers.GREETING, _matches(context._GREETING)),
+    (triggers.INTRO, _matches(context._INTRO)),
+    (triggers.OPENING, _matches(context._OPENING, context._HERE)),
+    (triggers.NUMBER_WORD, _matches(deobfuscate._NUMBER_WORD)),
+    (triggers.SPELLED_AT, deobfuscate.find_emails),
 ]
 
 
@@ -109,6 +128,10 @@ def test_gates_never_change_the_spans(text: str) -> None:
         "(0) 30 1234567",
         "Dr.\tAnna",
         "5 rue\u00a0de Rivoli",
+        "bırth date 12.03.1990",  # Python's (?i) reads "ı" as "i", RE2 does not
+        "Hİ Quinn, call zwei drei vier fünf sechs sieben acht",
+        "ıt's joy meijer. anna ortiz here",
+        "marta at gmaıl dot com",
     ],
 )
 def test_gates_hold_on_unicode_digits_and_white_space(text: str) -> None:

@@ -123,7 +123,7 @@ GATES: tuple[Gate, ...] = (
     Gate(DIGIT, _D),
     Gate(AT, "@"),
     Gate(URL, rf"://|www\.|[A-Za-z0-9]\.(?:{formats._TLDS})"),
-    Gate(BIRTH, f"(?i){_BIRTH_WORDS}"),
+    Gate(BIRTH, f"(?i){_cue_words(_BIRTH_WORDS)}"),
     Gate(HANDLE, rf"[A-Za-z0-9][_.\-][A-Za-z0-9]|[A-Za-z_]{_D}"),
     Gate(TITLE, rf"(?:{persons._TITLES})\.?[ \t]"),
     Gate(IPV6, r":[0-9A-Fa-f]{0,4}:", DIGIT),
