@@ -134,7 +134,8 @@ def candidate_intents(text: str, slots: Slots, ref: JobRef) -> list[Intent]:
     cues = {
         Intent.WRITE_HEADLINE: bool(_HEADLINE.search(text)),
         Intent.MISSING_SKILLS: bool(_MISSING.search(text)),
-        Intent.WHY_FIT: bool(_WHY.search(text) or _FIT.search(text)),
+        # "Which jobs fit me" asks for jobs that fit, not why one job does.
+        Intent.WHY_FIT: bool(_WHY.search(text) or (_FIT.search(text) and not plural)),
         Intent.JOB_DETAIL: bool(
             (_DETAIL.search(text) and (ref or slots.companies))
             or (slots.companies and _ONE_JOB.search(text))
