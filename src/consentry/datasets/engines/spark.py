@@ -154,6 +154,11 @@ class SparkEngine:
             making = _record_maker(shared, str(made))
             scrubbed: Counter[str] = Counter()
             raw_rows = spark.read.parquet(str(scratch / "raw"))
+            # Spark packs small files into one split; the making is the costly step, so
+            # it gets at least one task per core (which rows a task makes changes nothing).
+            cores = spark.sparkContext.defaultParallelism
+            if raw_rows.rdd.getNumPartitions() < cores:
+                raw_rows = raw_rows.repartition(cores)
             for row in raw_rows.mapInArrow(making, _SCRUBBED).collect():
                 scrubbed[row["span_type"]] += row["spans"]
         finally:
