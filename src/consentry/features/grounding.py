@@ -355,6 +355,12 @@ PLAIN_WORDS = frozenset(
     while will wish with within without wonder wondering work worked working works would
     write year years your yours""".split()  # noqa: SIM905
 )  # fmt: skip
+# Courtesies: they state nothing about anyone.
+PLAIN_WORDS |= frozenset(
+    """look looking forward meeting caught noticed collaborate collaborating exciting
+    incredibly super sure happen together connect connecting discuss discussing curious
+    wanted wondered hearing reply replies thoughts touch base""".split()  # noqa: SIM905
+)
 # Spelled-out numbers are the number check's to judge (`unsupported`).
 PLAIN_WORDS |= frozenset(
     """zero three four five seven eight nine eleven twelve thirteen fourteen fifteen
@@ -417,15 +423,22 @@ def grounded(
     seed: int,
     tries: int = 1,
     temperature: float = 0.8,
+    lead: str = "",
 ) -> list[str]:
     """Up to `sentences` sentences continuing `prompt`, each passing `check`.
 
     One completion (to the end of the line) is cut into sentences; a sentence that fails
     is regenerated from the prompt and the sentences kept before it with another seed,
-    up to `tries` times, and otherwise dropped. Same seed, same sentences.
+    up to `tries` times, and otherwise dropped. Same seed, same sentences. A `lead` (the
+    first words of the first sentence, ours) is part of the prompt and of that sentence,
+    so the model finishes a sentence that starts from the facts.
     """
-    text = generator.complete(
-        prompt, max_tokens=max_tokens, stop=SENTENCE_STOPS, seed=seed, temperature=temperature
+    text = lead + generator.complete(
+        prompt + lead,
+        max_tokens=max_tokens,
+        stop=SENTENCE_STOPS,
+        seed=seed,
+        temperature=temperature,
     )
     kept: list[str] = []
     for i, sentence in enumerate(split_sentences(text)[:sentences]):
@@ -437,8 +450,9 @@ def grounded(
             continue
         tally.rejected.append((sentence, bad))
         for attempt in range(1, tries + 1):
-            again = generator.complete(
-                prompt + " ".join([*kept, ""]) if kept else prompt,
+            opening = "" if kept else lead
+            again = opening + generator.complete(
+                (prompt + " ".join([*kept, ""]) if kept else prompt) + opening,
                 max_tokens=max(12, max_tokens // max(1, sentences)) + 8,
                 stop=SENTENCE_STOPS,
                 seed=seed * 1009 + (i + 1) * 101 + attempt,

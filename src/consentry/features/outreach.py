@@ -216,9 +216,14 @@ def draft_outreach(
         + (", ".join(shared[:4]) or "none")
         + f"\nMessage from the recruiter:\nHello {first}, I am hiring a {job.title} at {job.company}."
     )
-    pitch = grounded(lm, note, check, tally, sentences=2, max_tokens=36, seed=mixed)
-    if not pitch:
+    # The model finishes a sentence that starts from the candidate's own work.
+    lead = f" Your work as {facts.title}" + (f" at {facts.company}" if facts.company else "")
+    pitch = grounded(
+        lm, note, check, tally, sentences=2, max_tokens=36, seed=mixed, lead=lead, tries=2
+    )
+    if not pitch:  # no generated sentence stood: the lead, finished by us
         tally.fallbacks += 1
+        pitch = [f"{lead.strip()} is why I am writing to you."]
     opening = " ".join([f"I am hiring a {job.title} at {job.company}.", *pitch])
     text = guard.keep_clean_lines(
         [
