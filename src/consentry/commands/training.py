@@ -13,7 +13,8 @@ from rich.console import Console
 from consentry.commands.context import find_member, settings, store_engine
 from consentry.store.engine import session_scope
 
-FEATURES = ("skills", "phrasing", "match", "retrieval")
+# Every built-in model, the writer LM's adapters last (they take minutes per shard).
+FEATURES = ("skills", "phrasing", "match", "retrieval", "writer-lm")
 models_app = typer.Typer(help="The model registry: versions, lineage.", no_args_is_help=True)
 assist_app = typer.Typer(help="The AI writing features.", no_args_is_help=True)
 
