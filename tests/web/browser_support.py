@@ -126,10 +126,18 @@ class PageErrors(list[str]):
         return tab
 
 
+# How long a click or a navigation may wait: the AI pages answer from the language
+# model, whose first request loads it and whose drafts take tens of seconds on two busy
+# cores, well past Playwright's default of 30 s.
+MODEL_TIMEOUT_MS = 180_000
+
+
 def axe_context(browser: Any, storage_state: Any = None) -> Any:
     """A browser context in which axe-core may be injected (the CSP is bypassed); pass a
     walked context's `storage_state()` to see the pages as its member does."""
-    return browser.new_context(viewport=VIEWPORT, bypass_csp=True, storage_state=storage_state)
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True, storage_state=storage_state)
+    context.set_default_timeout(MODEL_TIMEOUT_MS)
+    return context
 
 
 _RUN_AXE = """tags => axe.run(document, {

@@ -33,7 +33,7 @@ from consentry.rights.worker import background_worker
 from consentry.store.engine import utcnow
 from consentry.store.tables import Member
 from consentry.web.app import create_app
-from web.browser_support import VIEWPORT, PageErrors, chromium, served
+from web.browser_support import MODEL_TIMEOUT_MS, VIEWPORT, PageErrors, chromium, served
 
 # One chromium and one trained network for the module, on one test process.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-journey")]
@@ -88,6 +88,7 @@ def page(browser):
     """A fresh browser context (no cookies) and page; console errors and failed
     stylesheet, script or image loads are collected and must stay none."""
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context.set_default_timeout(MODEL_TIMEOUT_MS)
     errors = PageErrors()
     tab = errors.watch(context.new_page())
     tab.errors = errors
