@@ -40,8 +40,8 @@ from sqlalchemy.engine import make_url
 
 from consentry.config import Settings
 from consentry.consent import state
-from consentry.consent.decide import decide_all
 from consentry.consent.decide_arrow import decide_all_arrow
+from consentry.consent.decide_batch import decide_all
 from consentry.consent.ledger import (
     GENESIS,
     ConsentChange,

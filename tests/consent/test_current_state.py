@@ -26,8 +26,9 @@ from sqlalchemy import insert, select, text
 
 from builders import EPOCH, add_members, change, record
 from consentry.consent import state
-from consentry.consent.decide import batch_inputs, decide, decide_all
+from consentry.consent.decide import decide
 from consentry.consent.decide_arrow import SCHEMA, decide_all_arrow, packing
+from consentry.consent.decide_batch import batch_inputs, decide_all
 from consentry.consent.ledger import head, history, ledger_session
 from consentry.consent.policy import load_policy, policy_from_toml
 from consentry.consent.versions import publish

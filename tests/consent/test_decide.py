@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from builders import EPOCH, add_members, change, publish_preset, record
-from consentry.consent.decide import age_cutoff, decide, decide_all
+from consentry.consent.decide import age_cutoff, decide
+from consentry.consent.decide_batch import decide_all
 from consentry.consent.ledger import ledger_session
 from consentry.consent.policy import load_policy, policy_from_toml
 from consentry.consent.versions import NoticePeriodError, publish, resolve_policy

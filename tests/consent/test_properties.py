@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import EPOCH, add_members, change, record, sealed_engine
-from consentry.consent.decide import ALLOWED_CODES, decide, decide_all
+from consentry.consent.decide import ALLOWED_CODES, decide
+from consentry.consent.decide_batch import decide_all
 from consentry.consent.ledger import ledger_session
 from consentry.consent.policy import load_policy, policy_from_toml
 from consentry.consent.versions import publish, resolve_policy

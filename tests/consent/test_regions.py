@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from builders import EPOCH, add_members, linkedin_archive, publish_preset
 from consentry.cli import main
 from consentry.commands.context import store_engine
-from consentry.consent.decide import decide, decide_all
+from consentry.consent.decide import decide
+from consentry.consent.decide_batch import decide_all
 from consentry.consent.ledger import ledger_session
 from consentry.consent.record import record_choice
 from consentry.consent.signals import apply_gpc

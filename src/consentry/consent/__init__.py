@@ -1,5 +1,5 @@
 """Consent: policies, the hash-chained ledger, decisions and signals (GPC, aipref).
 
 See docs/policy.md. Entry points: `versions.resolve_policy`, `decide.decide`,
-`decide.decide_all`, `record.record_choice`, `ledger.verify`, `signals.apply_gpc`.
+`decide_batch.decide_all`, `record.record_choice`, `ledger.verify`, `signals.apply_gpc`.
 """

@@ -45,8 +45,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from consentry.consent.decide import (
-    ALLOWED_CODES,
+from consentry.consent.decide import ALLOWED_CODES
+from consentry.consent.decide_batch import (
     BASES,
     REASON_CODES,
     BatchInputs,

@@ -1,6 +1,6 @@
 """Consent rates: the share of members whose data may be used, per purpose and region.
 
-Computed with the batch decisions (`consent.decide.decide_all`), one set-based query per
+Computed with the batch decisions (`consent.decide_batch.decide_all`), one set-based query per
 purpose, as of the ledger head and the policy version that applies now — so the figures
 follow exactly the rules a dataset build would apply at this moment. Only live accounts
 count (an erased or deleted account is not a member any more).
@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from consentry.consent import ledger
-from consentry.consent.decide import decide_all
+from consentry.consent.decide_batch import decide_all
 from consentry.consent.jurisdictions import region_name
 from consentry.consent.versions import resolve_policy
 from consentry.store.engine import utcnow

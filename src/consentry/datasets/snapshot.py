@@ -10,7 +10,7 @@ from sqlalchemy import FromClause, func, select
 from sqlalchemy.orm import Session
 
 from consentry.consent import ledger
-from consentry.consent.decide import decide_all
+from consentry.consent.decide_batch import decide_all
 from consentry.consent.policy import Purpose
 from consentry.consent.versions import resolve_policy
 from consentry.errors import InvalidInput
