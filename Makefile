@@ -9,7 +9,7 @@ DEMO_MEMBERS ?= 3000
 # xdist_group (a browser module's) run on one process, so its chromium and network start once.
 TEST_WORKERS ?= 2
 
-.PHONY: setup test lint demo bench clean browser
+.PHONY: setup test lint demo bench clean browser jdbc
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,7 +36,15 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
 	npm ci --prefix tests/web/axe --no-audit --no-fund --loglevel=error
 
-test: setup lint browser
+# Spark builds on PostgreSQL read the database through Debian's PostgreSQL JDBC driver
+# (/usr/share/java/postgresql.jar, the default CONSENTRY_SPARK_JDBC_JAR); nothing downloads
+# at run time.
+jdbc:
+	@test -f /usr/share/java/postgresql.jar || { \
+	  echo "installing Debian's PostgreSQL JDBC driver for the Spark engine"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpostgresql-jdbc-java >/dev/null; }
+
+test: setup lint browser jdbc
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # The demo runs in its own data folder, made afresh each time: the consent ledger is

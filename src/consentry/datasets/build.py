@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 from sqlalchemy import Engine, select
@@ -38,11 +38,17 @@ from consentry.datasets.eligibility import (
     consented_items,
     private_count,
 )
-from consentry.datasets.engines import DatasetEngine, ShardWrite, get_engine
+from consentry.datasets.engines import (
+    DatasetEngine,
+    QueryReadingEngine,
+    ShardWrite,
+    get_engine,
+)
 from consentry.datasets.lineage_events import emit_run_event
 from consentry.datasets.making import RAW_SCHEMA, RecordMaker
 from consentry.datasets.manifest import write_documents
 from consentry.datasets.publish import Publication, publish
+from consentry.datasets.raw_query import raw_query
 from consentry.datasets.records import shard_expression
 from consentry.datasets.scrub.known import network_spec
 from consentry.datasets.scrub.ner import configuration as ner_configuration
@@ -236,11 +242,32 @@ def write_selection(
     progress: Progress | None = None,
 ) -> ShardWrite:
     """Have `engine` make and write the records of `snap`'s eligible items: the maker is
-    made here, once, and the raw rows stream to the engine as they are read."""
+    made here, once, and the raw rows stream to the engine as they are read — or, on
+    PostgreSQL with an engine that reads the database itself (`reads_jdbc`), the engine
+    gets them as one statement (`raw_query`) and reads them on its own workers."""
     with session_scope(db) as session:
         maker, names = record_maker(session, settings, shards=shards)
-    raw = stream_raw(db, snap, shards=shards, names=names, total=total, progress=progress)
-    return engine.write_shards(raw, maker, out_dir=out_dir, scratch=scratch)
+
+        def raw() -> Iterator[pa.RecordBatch]:
+            return stream_raw(db, snap, shards=shards, names=names, total=total, progress=progress)
+
+        query = None
+        if engine.capabilities.reads_jdbc and db.dialect.name == "postgresql":
+            query = raw_query(
+                session,
+                db.url,
+                selection(snap, shards=shards),
+                at=snap.at,
+                names=names,
+                stream=raw,
+            )
+    if query is None:
+        return engine.write_shards(raw(), maker, out_dir=out_dir, scratch=scratch)
+    reader = cast(QueryReadingEngine, engine)
+    written = reader.write_shards_from_query(query, maker, out_dir=out_dir, scratch=scratch)
+    if progress and written.read != "arrow":
+        progress(total, total)
+    return written
 
 
 def record_maker(

@@ -1,8 +1,8 @@
 """Every dataset engine keeps the contract of `consentry.datasets.engines`, and they agree.
 
-The same cases run on DuckDB and on Spark (one local[2] session for the module), against
-a reference written here in plain Python over the maker's records (made in one batch, in
-this process): the engine makes the records itself — names planted in the raw rows come
+The same cases run on DuckDB and on Spark (one local[2] session for the module, from
+conftest.py), against a reference written here in plain Python over the maker's records
+(made in one batch, in this process): the engine makes the records itself — names planted in the raw rows come
 out scrubbed, with the same counts — then within-shard dedup keeping the smallest
 `record_id`, one file per shard in `record_id` order with exactly `RECORD_SCHEMA`, empty
 shards as empty files, `only=`, lineage. Then the engines against each other: the same
@@ -25,7 +25,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from pyspark.sql import SparkSession
 from sqlalchemy import select
 
 from builders import grant, make_settings, members_by_shard, members_of, seed_network
@@ -57,24 +56,6 @@ from consentry.store.engine import session_scope
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.slow)]
 # One process runs the module (`make test` runs pytest-xdist), so one JVM starts.
 pytestmark = pytest.mark.xdist_group("spark-engine")
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkSession]:
-    """One local Spark for the module (its JVM takes seconds to start); the Spark engine
-    uses the active session."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("consentry-engine-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture

@@ -28,6 +28,15 @@ every engine; `tests/datasets/engines/test_conformance.py` holds each engine to 
 
 Engines declare what they can do in `EngineCapabilities` rather than callers testing
 their names. The same input must give the same records on every engine.
+
+An engine that can read the database itself (`EngineCapabilities.reads_jdbc`) also offers
+`write_shards_from_query` (`QueryReadingEngine`): on PostgreSQL the build hands it the
+raw rows as one statement with the authors' names beside it (`raw_query.RawQuery`)
+instead of streaming them through the driver, and everything above holds as it is: the
+same rows give the same bytes whichever way they were read. `ShardWrite.read` says which
+way they were ("arrow": the driver's stream; "jdbc": the engine's own read), since an
+engine that cannot run the query after all (no driver jar, the database out of its
+reach) takes the driver's stream instead.
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ from consentry.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:
     from consentry.datasets.making import RecordMaker
+    from consentry.datasets.raw_query import RawQuery
 
 LINEAGE_SCHEMA = pa.schema(
     [
@@ -126,6 +136,8 @@ class EngineCapabilities:
     spills_to_disk: bool
     distributed: bool
     description: str
+    #: Reads a build's raw rows from PostgreSQL itself (`QueryReadingEngine`).
+    reads_jdbc: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,6 +157,8 @@ class ShardWrite:
     lineage: Path
     duplicates_dropped: int
     scrubbed: Counter[str] = field(default_factory=Counter)
+    #: How the engine got the raw rows: "arrow" (the driver's stream) or "jdbc".
+    read: str = "arrow"
 
 
 class DatasetEngine(Protocol):
@@ -162,6 +176,23 @@ class DatasetEngine(Protocol):
     ) -> ShardWrite:
         """Make records of `raw` (RAW_SCHEMA) with `maker`, write the shard files into
         `out_dir` (module docstring)."""
+        ...
+
+
+class QueryReadingEngine(DatasetEngine, Protocol):
+    """An engine whose capabilities say `reads_jdbc`."""
+
+    def write_shards_from_query(
+        self,
+        query: RawQuery,
+        maker: RecordMaker,
+        *,
+        out_dir: Path,
+        scratch: Path,
+        only: Iterable[int] | None = None,
+    ) -> ShardWrite:
+        """As `write_shards`, the raw rows read by the engine from `query` (or, where it
+        cannot, from `query.stream()`); `ShardWrite.read` says which."""
         ...
 
 

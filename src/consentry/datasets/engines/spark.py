@@ -34,11 +34,22 @@ write the shard files there), and every executor needs this package installed (a
 same NER models, when the NER stage runs: a worker without them scrubs by rules only).
 The maker carries the record-id key to the executors, so they must be trusted as the
 driver is.
+
+On PostgreSQL the executors read the raw rows themselves (`write_shards_from_query`):
+Spark's JDBC source runs the build's raw statement (`raw_query`), split into one range
+of `member_id` per core, the authors' names join it from a small table the driver
+sends, and the rows go straight into the making step above; nothing is staged and no row
+passes through the driver. The JDBC driver is Debian's `libpostgresql-jdbc-java`
+(`CONSENTRY_SPARK_JDBC_JAR`, default /usr/share/java/postgresql.jar): a new session gets
+it in `spark.jars`, an active one by `ADD JAR`. Without the jar, or where the JDBC source
+cannot open the statement (its schema is read before any task runs), the build says so
+in one line and reads through the driver as before: the files are the same either way.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shutil
 import sys
@@ -51,7 +62,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pyspark import TaskContext
 from pyspark.broadcast import Broadcast
-from pyspark.sql import SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from consentry.datasets.engines import (
@@ -64,10 +75,15 @@ from consentry.datasets.engines import (
     write_parquet,
 )
 from consentry.datasets.making import RAW_SCHEMA, RecordMaker
+from consentry.datasets.raw_query import RawQuery
 from consentry.datasets.records import BUILD_SCHEMA, RECORD_SCHEMA, shard_name
 from consentry.errors import Conflict
 
 DEFAULT_MASTER = "local[*]"
+#: Where Debian's libpostgresql-jdbc-java puts the PostgreSQL JDBC driver.
+DEFAULT_JDBC_JAR = "/usr/share/java/postgresql.jar"
+#: Rows the JDBC source fetches per round trip (a cursor, not the whole result at once).
+JDBC_FETCH_ROWS = 5_000
 #: Rows per staged raw Parquet file. Spark splits the files by row groups (one per
 #: batch the driver reads) to give every core a share of the making.
 STAGE_FILE_ROWS = 200_000
@@ -77,6 +93,7 @@ _SCRUBBED_ARROW = pa.schema([("span_type", pa.string()), ("spans", pa.int64())])
 #: What each write task reports back to the driver: one row per shard it wrote.
 _WRITTEN = "shard int, rows long, sha256 string"
 _WRITTEN_ARROW = pa.schema([("shard", pa.int32()), ("rows", pa.int64()), ("sha256", pa.string())])
+log = logging.getLogger(__name__)
 _LOCAL_CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
@@ -95,8 +112,9 @@ class SparkEngine:
         distributed=True,
         description=(
             "Apache Spark, in local mode or on the cluster at CONSENTRY_SPARK_MASTER; "
-            "spills to Spark's local folders"
+            "spills to Spark's local folders; reads PostgreSQL through JDBC"
         ),
+        reads_jdbc=True,
     )
 
     def __init__(self, master: str | None = None) -> None:
@@ -105,6 +123,7 @@ class SparkEngine:
         if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
             raise Conflict("the spark engine needs Java 17: install a JDK or set JAVA_HOME")
         self.master = master or os.environ.get("CONSENTRY_SPARK_MASTER") or DEFAULT_MASTER
+        self.jdbc_jar = Path(os.environ.get("CONSENTRY_SPARK_JDBC_JAR") or DEFAULT_JDBC_JAR)
 
     def session(self) -> SparkSession:
         """The active session, or a new one on `self.master`; Conflict if none starts."""
@@ -112,6 +131,9 @@ class SparkEngine:
         if active is not None:
             return active
         builder = SparkSession.builder.master(self.master).appName("consentry-datasets")
+        if self.jdbc_jar.is_file():
+            # On the classpath from the start, and shipped to a cluster's executors.
+            builder = builder.config("spark.jars", str(self.jdbc_jar))
         if self.master.startswith("local"):
             # Spark's Python workers run `python3` from PATH unless told otherwise; in
             # local mode they must run this interpreter, which has this package.
@@ -136,68 +158,149 @@ class SparkEngine:
         scratch: Path,
         only: Iterable[int] | None = None,
     ) -> ShardWrite:
-        shards = maker.shards
         scratch.mkdir(parents=True, exist_ok=True)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        wanted = sorted(set(only)) if only is not None else list(range(shards))
-        staged_rows = _stage(raw, RAW_SCHEMA, scratch / "raw")
-        made = scratch / "made"
-        made.mkdir(exist_ok=True)
-        # Spark reads the schema of an empty build from this file; it adds no rows.
-        write_parquet([], BUILD_SCHEMA, made / "empty.parquet")
-        parts = scratch / "lineage-parts"
-        parts.mkdir(exist_ok=True)
-
+        _stage(raw, RAW_SCHEMA, scratch / "raw")
         spark = self.session()
-        shared = spark.sparkContext.broadcast(maker)
-        try:
-            making = _record_maker(shared, str(made))
-            scrubbed: Counter[str] = Counter()
-            raw_rows = spark.read.parquet(str(scratch / "raw"))
-            # Spark packs small files into one split; the making is the costly step, so
-            # it gets at least one task per core (which rows a task makes changes nothing).
-            cores = spark.sparkContext.defaultParallelism
-            if raw_rows.rdd.getNumPartitions() < cores:
-                raw_rows = raw_rows.repartition(cores)
-            for row in raw_rows.mapInArrow(making, _SCRUBBED).collect():
-                scrubbed[row["span_type"]] += row["spans"]
-        finally:
-            shared.destroy()
-        staged = spark.read.parquet(str(made))
-        # One shuffle: hash-partitioning on `shard` already clusters the window's keys
-        # (shard first), so every shard's records meet in one task, where the window
-        # keeps the first of each content and the sort orders the shard's rows; a task
-        # then streams each of its shards into one file. Every kept shard (not only those
-        # in `only`) goes through, for its lineage rows.
-        first = Window.partitionBy("shard", "data_class", "title", "text").orderBy("record_id")
-        by_shard = (
-            staged.repartition(max(1, min(shards, 1024)), "shard")
-            .withColumn("_n", F.row_number().over(first))
-            .where(F.col("_n") == 1)
-            .drop("_n")
-            .sortWithinPartitions("shard", "record_id")
-        )
-        task = _shard_writer(str(out_dir), str(parts), shards, set(wanted))
-        written = {row["shard"]: row for row in by_shard.mapInArrow(task, _WRITTEN).collect()}
+        raw_rows = spark.read.parquet(str(scratch / "raw"))
+        # Spark packs small files into one split; the making is the costly step, so
+        # it gets at least one task per core (which rows a task makes changes nothing).
+        cores = spark.sparkContext.defaultParallelism
+        if raw_rows.rdd.getNumPartitions() < cores:
+            raw_rows = raw_rows.repartition(cores)
+        return _write(spark, raw_rows, maker, out_dir=out_dir, scratch=scratch, only=only)
 
-        files = []
-        for shard in wanted:
-            path = out_dir / shard_name(shard, shards)
-            if shard in written:
-                files.append(
-                    ShardFile(shard, path, written[shard]["rows"], written[shard]["sha256"])
-                )
-            else:
-                rows = write_parquet([], RECORD_SCHEMA, path)
-                files.append(ShardFile(shard, path, rows, file_sha256(path)))
-        lineage = scratch / "lineage.parquet"
-        kept_rows = write_parquet(_lineage_batches(parts, shards), LINEAGE_SCHEMA, lineage)
-        return ShardWrite(
-            files=files,
-            lineage=lineage,
-            duplicates_dropped=staged_rows - kept_rows,
-            scrubbed=scrubbed,
+    def write_shards_from_query(
+        self,
+        query: RawQuery,
+        maker: RecordMaker,
+        *,
+        out_dir: Path,
+        scratch: Path,
+        only: Iterable[int] | None = None,
+    ) -> ShardWrite:
+        """As `write_shards`, the executors reading `query` through JDBC (module
+        docstring); through the driver's stream, with a one-line warning, where they
+        cannot. `ShardWrite.read` is "jdbc" or "arrow"."""
+        if not self.jdbc_jar.is_file():
+            log.warning(
+                "spark engine: no PostgreSQL JDBC driver at %s (apt-get install "
+                "libpostgresql-jdbc-java, or set CONSENTRY_SPARK_JDBC_JAR); "
+                "reading the database through the build's driver instead",
+                self.jdbc_jar,
+            )
+            return self.write_shards(
+                query.stream(), maker, out_dir=out_dir, scratch=scratch, only=only
+            )
+        spark = self.session()
+        try:
+            raw_rows = self._read_jdbc(spark, query)
+        except Exception as exc:  # unreachable, refused, or no driver class: all before any task
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            log.warning(
+                "spark engine: could not read the database through JDBC (%s); "
+                "reading it through the build's driver instead",
+                reason[:300],
+            )
+            return self.write_shards(
+                query.stream(), maker, out_dir=out_dir, scratch=scratch, only=only
+            )
+        # A left join: a member without names has none (null, read as an empty list).
+        names = spark.createDataFrame(query.names)
+        raw_rows = raw_rows.join(names, "member_id", "left")
+        written = _write(spark, raw_rows, maker, out_dir=out_dir, scratch=scratch, only=only)
+        written.read = "jdbc"
+        return written
+
+    def _read_jdbc(self, spark: SparkSession, query: RawQuery) -> DataFrame:
+        """The JDBC DataFrame of `query`, one range of member ids per core; Spark reads
+        its schema here, so a database it cannot reach fails here, before any task."""
+        jar = str(self.jdbc_jar)
+        if jar not in (spark.conf.get("spark.jars", "") or "").split(","):
+            # A session started elsewhere (a notebook's, a test's) lacks it: added now, to
+            # the driver's class loader and every executor's.
+            spark.sql(f"ADD JAR '{jar}'")
+        low, high = query.member_ids
+        reader = (
+            spark.read.format("jdbc")
+            .option("url", query.jdbc_url)
+            .option("driver", "org.postgresql.Driver")
+            .option("dbtable", f"({query.sql}) AS raw")
+            .option("partitionColumn", "member_id")
+            .option("lowerBound", str(low))
+            .option("upperBound", str(max(high, low + 1)))
+            .option("numPartitions", str(spark.sparkContext.defaultParallelism))
+            .option("fetchsize", str(JDBC_FETCH_ROWS))
         )
+        for key, value in query.jdbc_properties.items():
+            reader = reader.option(key, value)
+        return reader.load()
+
+
+def _write(
+    spark: SparkSession,
+    raw_rows: DataFrame,
+    maker: RecordMaker,
+    *,
+    out_dir: Path,
+    scratch: Path,
+    only: Iterable[int] | None,
+) -> ShardWrite:
+    """Make the records of `raw_rows` (RAW_SCHEMA's columns), drop duplicates per shard
+    and write the shards and the lineage (module docstring)."""
+    shards = maker.shards
+    scratch.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    wanted = sorted(set(only)) if only is not None else list(range(shards))
+    made = scratch / "made"
+    made.mkdir(exist_ok=True)
+    # Spark reads the schema of an empty build from this file; it adds no rows.
+    write_parquet([], BUILD_SCHEMA, made / "empty.parquet")
+    parts = scratch / "lineage-parts"
+    parts.mkdir(exist_ok=True)
+
+    shared = spark.sparkContext.broadcast(maker)
+    try:
+        making = _record_maker(shared, str(made))
+        scrubbed: Counter[str] = Counter()
+        for row in raw_rows.mapInArrow(making, _SCRUBBED).collect():
+            scrubbed[row["span_type"]] += row["spans"]
+    finally:
+        shared.destroy()
+    staged = spark.read.parquet(str(made))
+    # Parquet footers alone: one record was made per raw row.
+    made_rows = staged.count()
+    # One shuffle: hash-partitioning on `shard` already clusters the window's keys
+    # (shard first), so every shard's records meet in one task, where the window
+    # keeps the first of each content and the sort orders the shard's rows; a task
+    # then streams each of its shards into one file. Every kept shard (not only those
+    # in `only`) goes through, for its lineage rows.
+    first = Window.partitionBy("shard", "data_class", "title", "text").orderBy("record_id")
+    by_shard = (
+        staged.repartition(max(1, min(shards, 1024)), "shard")
+        .withColumn("_n", F.row_number().over(first))
+        .where(F.col("_n") == 1)
+        .drop("_n")
+        .sortWithinPartitions("shard", "record_id")
+    )
+    task = _shard_writer(str(out_dir), str(parts), shards, set(wanted))
+    written = {row["shard"]: row for row in by_shard.mapInArrow(task, _WRITTEN).collect()}
+
+    files = []
+    for shard in wanted:
+        path = out_dir / shard_name(shard, shards)
+        if shard in written:
+            files.append(ShardFile(shard, path, written[shard]["rows"], written[shard]["sha256"]))
+        else:
+            rows = write_parquet([], RECORD_SCHEMA, path)
+            files.append(ShardFile(shard, path, rows, file_sha256(path)))
+    lineage = scratch / "lineage.parquet"
+    kept_rows = write_parquet(_lineage_batches(parts, shards), LINEAGE_SCHEMA, lineage)
+    return ShardWrite(
+        files=files,
+        lineage=lineage,
+        duplicates_dropped=made_rows - kept_rows,
+        scrubbed=scrubbed,
+    )
 
 
 def _stage(batches: Iterable[pa.RecordBatch], schema: pa.Schema, folder: Path) -> int:
