@@ -12,11 +12,19 @@ so it runs inside the engine, where a cluster can spread it:
 gets a copy and makes its scrubber from the spec once (`ScrubberSpec.scrubber`). The same
 raw rows give the same records whichever process makes them and however the rows are cut
 into batches: every step is a function of one row (and the spec) alone.
+
+`make_batches` runs a maker over a stream of batches on a local pool of worker processes,
+in order and with a bounded number of batches in flight: what an engine on one machine
+uses to scrub on every CPU while its own process reads and stages.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import multiprocessing
+import os
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -99,3 +107,69 @@ class RecordMaker:
             rec["member_id"] = row["member_id"]
             rec["shard"] = shard_of(row["member_id"], self.shards)
         return pa.RecordBatch.from_pylist(out, schema=BUILD_SCHEMA), found
+
+
+Made = tuple[pa.RecordBatch, Counter[str]]
+
+#: Batches handed to the pool and not yet taken back, per worker: enough to keep every
+#: worker busy while the caller stages a result, few enough to bound memory.
+_IN_FLIGHT_PER_WORKER = 2
+
+
+#: The most worker processes `maker_workers` gives: each holds a scrubber, and with it
+#: every name of the network (and the NER models, where they run).
+MAX_WORKERS = 8
+
+
+def maker_workers() -> int:
+    """Worker processes `make_batches` should use here: one per CPU this process may run
+    on (at most `MAX_WORKERS`), or 0 (make in process) where there is only one."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return min(cpus, MAX_WORKERS) if cpus > 1 else 0
+
+
+def make_batches(
+    maker: RecordMaker, raw: Iterable[pa.RecordBatch], *, workers: int
+) -> Iterator[Made]:
+    """`maker.make(batch)` for each batch of `raw`, in order.
+
+    With `workers` > 0 the batches are made by that many worker processes (started fresh,
+    "spawn": the caller may hold threads and connections a fork would copy), each of which
+    unpickles the maker once; at most `_IN_FLIGHT_PER_WORKER` batches per worker are in
+    flight, so the stream is never held whole. The records are the same either way
+    (module docstring). An error in a worker is raised here, as the maker raised it."""
+    if workers <= 0:
+        for batch in raw:
+            yield maker.make(batch)
+        return
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(maker,)
+    )
+    pending: deque[Future[Made]] = deque()
+    try:
+        for batch in raw:
+            pending.append(pool.submit(_make_in_worker, batch))
+            if len(pending) >= workers * _IN_FLIGHT_PER_WORKER:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_WORKER_MAKER: list[RecordMaker] = []
+
+
+def _start_worker(maker: RecordMaker) -> None:
+    # The maker arrives once per worker, not with every batch (its spec holds every name of
+    # the network); its scrubber is made now, while the first batches are still being read.
+    _WORKER_MAKER[:] = [maker]
+    maker.scrub.scrubber()
+
+
+def _make_in_worker(batch: pa.RecordBatch) -> Made:
+    return _WORKER_MAKER[0].make(batch)

@@ -62,7 +62,9 @@ def record_id(key: bytes, data_class: str, item_id: int) -> str:
     item, and so not to its author, without the key.
     """
     msg = f"{data_class}:{item_id}".encode()
-    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:32]
+    # `hmac.digest` is the one-shot form of `hmac.new(...).digest()`: the same bytes,
+    # without an HMAC object per record.
+    return hmac.digest(key, msg, "sha256").hex()[:32]
 
 
 def record_hash(record: Mapping[str, object]) -> str:

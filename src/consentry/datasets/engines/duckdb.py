@@ -1,7 +1,8 @@
 """The local dataset engine: DuckDB, on disk, with a bounded memory budget.
 
-The maker runs in this process, batch by batch as the raw rows arrive, and its records
-are staged in DuckDB; DuckDB then drops duplicates and writes the shards."""
+The maker runs batch by batch as the raw rows arrive — in worker processes, one per CPU,
+where the machine has more than one (`making.make_batches`) — and its records are staged
+in DuckDB; DuckDB then drops duplicates and writes the shards."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from consentry.datasets.engines import (
     file_sha256,
     write_parquet,
 )
-from consentry.datasets.making import RecordMaker
+from consentry.datasets.making import RecordMaker, make_batches, maker_workers
 from consentry.datasets.records import BUILD_SCHEMA, RECORD_SCHEMA, shard_name
 
 MEMORY_LIMIT = "1GB"
@@ -28,7 +29,8 @@ BATCH_ROWS = 50_000
 
 
 class DuckDBEngine:
-    """Makes records in process and stages them in an on-disk DuckDB database (spilling past `MEMORY_LIMIT`), drops
+    """Makes records (in `workers` processes; None: one per CPU, `maker_workers`) and
+    stages them in an on-disk DuckDB database (spilling past `MEMORY_LIMIT`), drops
     duplicates per shard with a window function and writes each shard with COPY."""
 
     name = "duckdb"
@@ -37,6 +39,9 @@ class DuckDBEngine:
         distributed=False,
         description="DuckDB on one machine; memory bounded, spills to the scratch folder",
     )
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers
 
     def write_shards(
         self,
@@ -61,8 +66,8 @@ class DuckDBEngine:
             con.register("empty_batch", empty)
             con.execute("CREATE TABLE staged AS SELECT * FROM empty_batch")
             con.unregister("empty_batch")
-            for raw_batch in raw:
-                batch, found = maker.make(raw_batch)
+            workers = maker_workers() if self.workers is None else self.workers
+            for batch, found in make_batches(maker, raw, workers=workers):
                 scrubbed.update(found)
                 con.register("batch", pa.Table.from_batches([batch], schema=BUILD_SCHEMA))
                 con.execute("INSERT INTO staged SELECT * FROM batch")

@@ -25,6 +25,7 @@ house number in it. A city named on its own ("based in Berlin") is not an addres
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -83,15 +84,33 @@ def not_names() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """The stop words of the network's languages as spaCy lists them (empty without it)."""
+    """The stop words of the network's languages as spaCy lists them (empty without it).
+
+    Each `spacy/lang/<lang>/stop_words.py` is run on its own, not imported: importing it
+    would import `spacy` and `spacy.lang.<lang>` first (the French tokenizer exceptions
+    alone compile for seconds), which a rules-only scrubber never needs."""
     words: set[str] = set()
+    root = _package_folder("spacy")
     for lang in ("en", "fr", "de", "es", "it", "nl", "pt", "pl", "sv"):
-        try:
-            module = __import__(f"spacy.lang.{lang}.stop_words", fromlist=["STOP_WORDS"])
-        except ImportError:
+        path = root / "lang" / lang / "stop_words.py" if root is not None else None
+        if path is None or not path.is_file():
             continue
-        words.update(w.casefold() for w in module.STOP_WORDS)
+        namespace: dict[str, object] = {"__name__": f"spacy.lang.{lang}.stop_words"}
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+        stop: set[str] = namespace["STOP_WORDS"]  # type: ignore[assignment]
+        words.update(w.casefold() for w in stop)
     return frozenset(words)
+
+
+def _package_folder(name: str) -> Path | None:
+    """The folder of the installed top-level package `name`, found without importing it."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 @lru_cache(maxsize=1)
@@ -103,11 +122,14 @@ def lexicon() -> frozenset[str]:
     words.update(CALENDAR)
     folder = _english_lookups()
     if folder is not None:
-        from spacy.lookups import Lookups
+        # spaCy's `Lookups` file read without importing spaCy: a msgpack map of tables,
+        # each keyed by spaCy's string hash (`spacy_string_id`) of the key.
+        import srsly  # type: ignore[import-untyped]
 
-        table = Lookups().from_disk(folder).get_table("lemma_index")
+        tables = srsly.msgpack_loads((folder / "lookups.bin").read_bytes())
+        table = tables.get("lemma_index", {})
         for pos in ("noun", "verb", "adj", "adv"):
-            words.update(w for w in table.get(pos, []) if "_" not in w)
+            words.update(w for w in table.get(spacy_string_id(pos), []) if "_" not in w)
     solo, ambiguous = persons.given_names()
     return frozenset(words - solo - ambiguous)
 
@@ -156,13 +178,42 @@ def _not_name_words() -> frozenset[str]:
 
 
 def _english_lookups() -> Path | None:
-    try:
-        module = __import__(ENGLISH.module)
-    except ImportError:
+    package = _package_folder(ENGLISH.module)
+    if package is None:
         return None
-    folder = Path(str(module.__file__)).parent / f"{ENGLISH.meta_name}-{ENGLISH.version}"
+    folder = package / f"{ENGLISH.meta_name}-{ENGLISH.version}"
     lookups = folder / "lemmatizer" / "lookups"
     return lookups if (lookups / "lookups.bin").exists() else None
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def spacy_string_id(text: str) -> int:
+    """spaCy's id of a string (`spacy.strings.get_string_id`): MurmurHash64A of its UTF-8
+    bytes with seed 1, as spaCy's `hash_string` computes it, so that its lookup tables
+    can be read without importing spaCy. The empty string is 0, as in spaCy."""
+    if not text:
+        return 0
+    data = text.encode("utf-8")
+    m, r = 0xC6A4A7935BD1E995, 47
+    h = (1 ^ (len(data) * m)) & _MASK64
+    end = len(data) - len(data) % 8
+    for i in range(0, end, 8):
+        k = int.from_bytes(data[i : i + 8], "little")
+        k = (k * m) & _MASK64
+        k ^= k >> r
+        k = (k * m) & _MASK64
+        h ^= k
+        h = (h * m) & _MASK64
+    tail = data[end:]
+    if tail:
+        h ^= int.from_bytes(tail, "little")
+        h = (h * m) & _MASK64
+    h ^= h >> r
+    h = (h * m) & _MASK64
+    h ^= h >> r
+    return h
 
 
 def _covered(spans: Sequence[tuple[int, int]], at: int) -> bool:
