@@ -21,13 +21,20 @@ and stops, so that a large network can be made ahead of the timed runs.
 `--engine duckdb spark` runs the same build on each dataset engine (`--spark-master
 local[1] local[2]`: once per Spark master), each beside the same floor. A Spark build's
 child starts its session before the clock starts and reports that start-up apart: it is
-paid once per process, not per build.
+paid once per process, not per build. `spark-arrow` is Spark reading the driver's Arrow
+stream where it would read PostgreSQL through JDBC (its JDBC jar pointed at nothing).
+
+`--database-url URL` benchmarks a PostgreSQL database (any `CONSENTRY_DATABASE_URL`)
+instead of the data folder's SQLite file; it is seeded (`seed --reset`) the first time
+it is used with `--data`, which records that it was.
 
     python bench/bench_build.py --members 10000 --repeat 3
     python bench/bench_build.py --members 100000 --repeat 1     # about 1,000,000 posts
     python bench/bench_build.py --members 100000 --repeat 1 --ner on off --data DIR
     python bench/bench_build.py --members 20000 --repeat 3 --engine duckdb spark \
         --spark-master local[1] local[2]
+    python bench/bench_build.py --members 20000 --repeat 3 --engine duckdb spark spark-arrow \
+        --database-url postgresql+psycopg://postgres@127.0.0.1/bench --data DIR
 """
 
 from __future__ import annotations
@@ -84,12 +91,12 @@ def child_build(data: Path, shards: int, engine_name: str = "duckdb") -> dict:
     settings = load_settings()
     engine = open_engine(settings.database_url)
     scrubbed = _count_scrubbing()
-    dataset_engine = get_engine(engine_name)
+    dataset_engine = get_engine("spark" if engine_name == "spark-arrow" else engine_name)
     started = time.perf_counter()
     if hasattr(dataset_engine, "session"):  # Spark: its JVM and session, timed apart
         dataset_engine.session()
     startup = time.perf_counter() - started
-    engine_seconds = _time_engine(dataset_engine)
+    engine_seconds, read = _time_engine(dataset_engine)
     start = time.perf_counter()
     result = build_dataset(
         engine, settings, purpose="train-genai", shards=shards, engine=dataset_engine
@@ -102,19 +109,21 @@ def child_build(data: Path, shards: int, engine_name: str = "duckdb") -> dict:
         "seconds": seconds,
         "rows": result.counts["records"],
         "eligible": result.counts["eligible_items"],
+        "read": read[0],
         # What the build says about its scrubbing, where it says anything (texts scrubbed,
         # texts the cheap gates sent on to the NER stage, ...): every numeric count.
         "counts": {k: v for k, v in result.counts.items() if isinstance(v, int | float)},
     }
 
 
-def _time_engine(dataset_engine) -> list[float]:
-    """Seconds the engine's `write_shards` spends on its own work: its whole call less the
-    time spent producing its input (the build's query runs lazily, inside the engine's
-    loop over the batches). The engine's work includes making the records — scrubbing,
-    ids, hashes — since that moved into the engine; before, it ran in the input."""
-    spent = [0.0]
-    write = dataset_engine.write_shards
+def _time_engine(dataset_engine) -> tuple[list[float], list[str]]:
+    """Seconds the engine spends on its own work — its whole `write_shards` (or
+    `write_shards_from_query`) call less the time spent producing its input (the build's
+    query runs lazily, inside the engine's loop over the batches) — and how it read
+    ("arrow" or "jdbc"). The engine's work includes making the records — scrubbing, ids,
+    hashes — since that moved into the engine; before, it ran in the input. Reading
+    through JDBC, the engine's time includes the database's."""
+    spent, read, depth = [0.0], ["arrow"], [0]
 
     def producing(batches):
         it = iter(batches)
@@ -128,15 +137,32 @@ def _time_engine(dataset_engine) -> list[float]:
             spent[0] -= time.perf_counter() - start
             yield batch
 
-    def timed(batches, *args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return write(producing(batches), *args, **kwargs)
-        finally:
-            spent[0] += time.perf_counter() - start
+    def outermost(call):
+        # A query call that falls back calls `write_shards`: its time is counted once.
+        def timed(*args, **kwargs):
+            depth[0] += 1
+            start = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+                if not depth[0]:
+                    spent[0] += time.perf_counter() - start
 
-    dataset_engine.write_shards = timed
-    return spent
+        return timed
+
+    write = outermost(dataset_engine.write_shards)
+    dataset_engine.write_shards = lambda batches, *a, **k: write(producing(batches), *a, **k)
+    if hasattr(dataset_engine, "write_shards_from_query"):
+        query = outermost(dataset_engine.write_shards_from_query)
+
+        def from_query(*args, **kwargs):
+            written = query(*args, **kwargs)
+            read[0] = written.read
+            return written
+
+        dataset_engine.write_shards_from_query = from_query
+    return spent, read
 
 
 def _count_scrubbing():
@@ -175,6 +201,8 @@ def run_child(
         env["PYTHONPATH"] = str(Path(src).resolve())
     if master is not None:
         env["CONSENTRY_SPARK_MASTER"] = master
+    if engine == "spark-arrow":  # no JDBC driver: Spark reads the driver's stream
+        env["CONSENTRY_SPARK_JDBC_JAR"] = str(data / "no-such-driver.jar")
     args = ["--data", str(data), "--shards", str(shards), "--engine", engine]
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, *args],
@@ -213,8 +241,12 @@ def main() -> None:
     ap.add_argument("--ner", nargs="+", choices=["on", "off"], help="CONSENTRY_SCRUB_NER per build")
     ap.add_argument("--before", type=Path, help="also build with this source tree's src/")
     ap.add_argument(
-        "--engine", nargs="+", choices=["duckdb", "spark"], help="dataset engines to build with"
+        "--engine",
+        nargs="+",
+        choices=["duckdb", "spark", "spark-arrow"],
+        help="dataset engines to build with",
     )
+    ap.add_argument("--database-url", help="a PostgreSQL database to use instead of SQLite")
     ap.add_argument(
         "--spark-master", nargs="+", help="CONSENTRY_SPARK_MASTER per Spark build (local[2])"
     )
@@ -234,15 +266,25 @@ def main() -> None:
         print(json.dumps(result))
         return
     data = args.data or Path(tempfile.mkdtemp(prefix="consentry-bench-build-"))
-    if not (data / "consentry.db").exists():
-        print(f"seeding {args.members:,} members into {data} ...", flush=True)
+    if args.database_url:  # children and the seeding inherit it
+        os.environ["CONSENTRY_DATABASE_URL"] = args.database_url
+    marker = data / "seeded-database"
+    seeded = (
+        marker.exists() and marker.read_text() == args.database_url
+        if args.database_url
+        else (data / "consentry.db").exists()
+    )
+    if not seeded:
+        print(f"seeding {args.members:,} members into {args.database_url or data} ...", flush=True)
         print(seed(data, args.members), flush=True)
+        if args.database_url:
+            marker.write_text(args.database_url)
     if args.seed_only:
         print(f"seeded {data}")
         return
     engines: list[tuple[str, str | None]] = []
     for name in args.engine or ["duckdb"]:
-        masters = (args.spark_master or [None]) if name == "spark" else [None]
+        masters = (args.spark_master or [None]) if name.startswith("spark") else [None]
         engines += [(name, master) for master in masters]
     # (NER setting or "before", engine, Spark master) of each build variant.
     variants = [(ner, e, m) for ner in (args.ner or [None]) for e, m in engines]
@@ -262,7 +304,11 @@ def main() -> None:
             last = builds[v][-1]
             print(f"run {v}: {last['seconds']:.2f} s", file=sys.stderr, flush=True)
     f = statistics.median(r["seconds"] for r in floors)
-    print(f"machine: {os.cpu_count()} CPUs; members {args.members:,}; shards {args.shards}")
+    where = "PostgreSQL" if args.database_url else "SQLite"
+    print(
+        f"machine: {os.cpu_count()} CPUs; {where}; members {args.members:,}; "
+        f"shards {args.shards}; load average {os.getloadavg()[0]:.2f}"
+    )
     print(
         f"| step | seconds (median of {args.repeat}) | rows | rows/s | peak RSS MB | x floor "
         "| engine's own s |"
@@ -279,16 +325,16 @@ def main() -> None:
         br = runs[0]["rows"]
         label = {None: "", "before": f", {args.before}"}.get(ner, f", NER {ner}")
         if args.engine:
-            label += f", {eng}" + (f" {master}" if master else "")
+            label += f", {eng}" + (f" {master}" if master else "") + f" (read {runs[0]['read']})"
         print(
             f"| build train-genai{label} ({runs[0]['eligible']:,} eligible items) | {b:.2f} | "
             f"{br:,} | {br / b:,.0f} | {max(r['peak_rss_mb'] for r in runs):.0f} | {b / f:.1f} | {own:.2f} |"
         )
     print("floors (s): " + ", ".join(f"{r['seconds']:.2f}" for r in floors))
     for (_ner, eng, master), runs in builds.items():
-        if eng == "spark":
+        if eng.startswith("spark"):
             up = statistics.median(r.get("startup_seconds", 0.0) for r in runs)
-            print(f"spark {master or 'default master'}: session start-up (not in the build's "
+            print(f"{eng} {master or 'default master'}: session start-up (not in the build's "
                   f"seconds) median {up:.2f} s; builds (s): "
                   + ", ".join(f"{r['seconds']:.2f}" for r in runs))  # fmt: skip
     for (ner, _eng, _master), runs in builds.items():

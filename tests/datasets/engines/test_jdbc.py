@@ -6,7 +6,8 @@ structure changed (a position deleted, one added) and another member was erased:
 raw statement (`raw_query`) reads exactly the rows the driver reads, and DuckDB,
 Spark over JDBC and Spark over the driver's stream (no jar) write the same shards,
 lineage and counts. `ShardWrite.read` shows which way Spark read, so a JDBC case cannot
-pass by falling back. A whole `consentry datasets build --engine spark` on PostgreSQL
+pass by falling back; a database the JDBC source cannot open is read through the driver,
+with one line that says so. A whole `consentry datasets build --engine spark` on PostgreSQL
 gives the DuckDB manifest but for the engine, and never falls back.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +30,12 @@ from consentry.consent import ledger
 from consentry.datasets import snapshot as snapshots
 from consentry.datasets.build import record_maker, selection, stream_raw, write_selection
 from consentry.datasets.engines import ShardWrite, file_sha256, get_engine
-from consentry.datasets.raw_query import compile_postgresql, jdbc_location, raw_statement
+from consentry.datasets.raw_query import (
+    compile_postgresql,
+    jdbc_location,
+    raw_query,
+    raw_statement,
+)
 from consentry.rights.erasure import erase
 from consentry.store.engine import session_scope, utcnow
 from consentry.store.tables import Position
@@ -36,7 +43,7 @@ from consentry.store.tables import Position
 pytestmark = pytest.mark.xdist_group("spark-engine")
 ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 DELETED_TITLE, ADDED_TITLE = "Harbour Cartographer", "Lighthouse Keeper"
-FALLBACK = "reading the database through the build's driver instead"
+FALLBACK = "through the build's driver instead"
 
 
 def _network(engine, settings):
@@ -157,6 +164,41 @@ def test_spark_over_jdbc_writes_the_duckdb_files(
     (profile,) = [r for r in _records_of(spk, changed) if r["data_class"] == "profile"]
     assert DELETED_TITLE in profile["titles"] and ADDED_TITLE not in profile["titles"]
     assert not _records_of(spk, erased)
+
+
+@pytest.mark.slow
+@ON_POSTGRESQL
+def test_a_database_jdbc_cannot_open_is_read_through_the_driver(
+    spark, engine, settings, tmp_path, caplog
+):
+    seed_network(engine, settings, members=30, seed=4)
+    with session_scope(engine) as s:
+        snap = snapshots.take(s, purpose="train-ai")
+        maker, names = record_maker(s, settings, shards=2)
+        query = raw_query(
+            s,
+            engine.url,
+            selection(snap, shards=2),
+            at=snap.at,
+            names=names,
+            stream=lambda: stream_raw(engine, snap, shards=2, names=names, total=0),
+        )
+    assert query is not None
+    # Nothing listens on port 1: the JDBC source fails while it reads the schema.
+    closed = replace(query, jdbc_url=query.jdbc_url.replace(f":{engine.url.port or 5432}/", ":1/"))
+    assert closed.jdbc_url != query.jdbc_url
+    with caplog.at_level(logging.WARNING, logger="consentry"):
+        spk = get_engine("spark").write_shards_from_query(
+            closed, maker, out_dir=tmp_path / "spark" / "data", scratch=tmp_path / "spark" / "s"
+        )
+    assert [r.getMessage().count("\n") for r in caplog.records] == [0]
+    assert FALLBACK in caplog.records[0].getMessage()
+    duck = get_engine("duckdb").write_shards(
+        query.stream(), maker, out_dir=tmp_path / "duck" / "data", scratch=tmp_path / "duck" / "s"
+    )
+    assert spk.read == "arrow" and sum(f.rows for f in spk.files) > 0
+    assert [f.sha256 for f in spk.files] == [f.sha256 for f in duck.files]
+    assert file_sha256(spk.lineage) == file_sha256(duck.lineage)
 
 
 def _manifest(settings, dataset_id: str) -> dict:
